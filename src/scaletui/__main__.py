@@ -1,0 +1,3 @@
+from scaletui.cli import main
+
+main()

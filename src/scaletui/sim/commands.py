@@ -1,0 +1,297 @@
+"""Player commands: what can be done to a running topology, and what each one does.
+
+The engine checks only what is physically possible (the component exists, the size is
+in the catalog, a replica needs a primary); the game layer adds its rules (what the
+scenario allows, the budget) before a command gets here. A refused command changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Union
+
+from scaletui.sim.components import Cache, Cdn, Database, Datacenter, MessageQueue, WebServer
+
+if TYPE_CHECKING:
+    from scaletui.sim.engine import Engine
+
+
+@dataclass(frozen=True)
+class Add:
+    kind: str
+    size: str | None = None
+    count: int = 1
+    region: str | None = None
+    of: str | None = None  # replicas: which primary they follow (default: the database)
+
+
+@dataclass(frozen=True)
+class Remove:
+    target: str
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    target: str
+    size: str
+
+
+@dataclass(frozen=True)
+class Promote:
+    target: str
+
+
+@dataclass(frozen=True)
+class AutoscaleRule:
+    min: int = 1
+    max: int = 10
+    target: float = 0.6  # utilization the rule aims at
+    warmup: float = 120.0  # seconds before the rule acts again
+
+
+@dataclass(frozen=True)
+class Configure:
+    """Change settings. `target` is a component id or a kind (every one of that kind)."""
+
+    target: str
+    ttl: float | None = None  # caches, CDN: seconds (math.inf = no expiry)
+    failover: str | None = None  # database nodes: "auto" or "manual"
+    autoscale: AutoscaleRule | None = None  # web: the rule
+    autoscale_off: bool = False
+    shards: int | None = None  # database: number of key ranges
+    invalidate: bool = False  # CDN or cache: empty it now
+
+
+Command = Union[Add, Remove, Upgrade, Promote, Configure]
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    ok: bool
+    message: str
+    ids: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def refuse(message: str) -> CommandResult:
+    return CommandResult(False, message)
+
+
+def describe(cmd: Command) -> str:
+    if isinstance(cmd, Add):
+        n = f"{cmd.count} x " if cmd.count != 1 else ""
+        size = f" {cmd.size}" if cmd.size else ""
+        where = f" in {cmd.region}" if cmd.region else ""
+        of = f" following {cmd.of}" if cmd.of else ""
+        return f"add {n}{cmd.kind}{size}{where}{of}"
+    if isinstance(cmd, Remove):
+        return f"remove {cmd.target}"
+    if isinstance(cmd, Upgrade):
+        return f"upgrade {cmd.target} to {cmd.size}"
+    if isinstance(cmd, Promote):
+        return f"promote {cmd.target}"
+    parts = []
+    if cmd.ttl is not None:
+        parts.append("ttl none" if cmd.ttl == math.inf else f"ttl {cmd.ttl:g}s")
+    if cmd.failover:
+        parts.append(f"failover {cmd.failover}")
+    if cmd.autoscale is not None:
+        a = cmd.autoscale
+        parts.append(f"autoscale {a.min}-{a.max} at {a.target:.0%} (warm-up {a.warmup:g}s)")
+    if cmd.autoscale_off:
+        parts.append("autoscale off")
+    if cmd.shards is not None:
+        parts.append(f"shards {cmd.shards}")
+    if cmd.invalidate:
+        parts.append("invalidate")
+    return f"configure {cmd.target}: " + ", ".join(parts)
+
+
+# --- application ----------------------------------------------------------------------
+
+
+def apply_command(engine: "Engine", cmd: Command) -> CommandResult:
+    if isinstance(cmd, Add):
+        return _add(engine, cmd)
+    if isinstance(cmd, Remove):
+        return _remove(engine, cmd)
+    if isinstance(cmd, Upgrade):
+        return _upgrade(engine, cmd)
+    if isinstance(cmd, Promote):
+        return _promote(engine, cmd)
+    if isinstance(cmd, Configure):
+        return _configure(engine, cmd)
+    return refuse(f"unknown command {cmd!r}")
+
+
+def _add(e: "Engine", cmd: Add) -> CommandResult:
+    cat = e.catalog
+    if cmd.kind not in cat:
+        return refuse(f"there is no component kind '{cmd.kind}'")
+    spec = cat[cmd.kind]
+    size = cmd.size or spec.default_size
+    if size not in spec.size_names:
+        return refuse(f"{cmd.kind} comes in {', '.join(spec.size_names)}, not '{size}'")
+    if cmd.count < 1:
+        return refuse("count must be at least 1")
+    region = cmd.region or e.config.home_region
+    topo = e.topology
+    if cmd.kind == "datacenter":
+        if cmd.count != 1:
+            return refuse("add data centres one at a time")
+        if topo.datacenter(region) is not None:
+            return refuse(f"there is already a data centre in {region}")
+        if region not in e.known_regions():
+            return refuse(f"no users are in '{region}'; regions: {', '.join(e.known_regions())}")
+    else:
+        dc = topo.datacenter(region)
+        if dc is None:
+            return refuse(f"there is no data centre in {region}; add one first")
+    if cmd.kind == "cdn" and topo.of_kind("cdn"):
+        return refuse("a CDN is already in place (it has edges in every region)")
+    if cmd.kind == "database":
+        g = topo.group(0)
+        if g is not None and g.primary is not None:
+            return refuse(f"{g.primary.id} is already the primary; add replicas or shards")
+    if cmd.kind == "shard":
+        return e.reshard(topo.shard_count + cmd.count, size)
+    primary = None
+    if cmd.kind == "replica":
+        primary = _primary_for_replica(e, cmd.of)
+        if isinstance(primary, CommandResult):
+            return primary
+    ids = []
+    for _ in range(cmd.count):
+        comp = e.create(cmd.kind, size, region, boot=True)
+        if primary is not None and isinstance(comp, Database):
+            comp.group = primary.group
+            comp.apply_backlog = 0.0
+        ids.append(comp.id)
+    boot = e.catalog[cmd.kind].boot_s
+    what = ", ".join(ids)
+    return CommandResult(True, f"{what}: provisioning ({boot:g}s)", tuple(ids))
+
+
+def _primary_for_replica(e: "Engine", of: str | None):
+    topo = e.topology
+    if of is None:
+        g = topo.group(0)
+        if g is None or g.primary is None:
+            return refuse("a replica needs a database primary to follow")
+        return g.primary
+    node = topo.get(of)
+    if not isinstance(node, Database):
+        return refuse(f"'{of}' is not a database node a replica could follow")
+    g = topo.group(node.group)
+    if g is None or g.primary is None:
+        return refuse(f"the group of {of} has no primary to follow")
+    return g.primary
+
+
+def _remove(e: "Engine", cmd: Remove) -> CommandResult:
+    comp = e.topology.get(cmd.target)
+    if comp is None:
+        return refuse(f"there is no component '{cmd.target}'")
+    if isinstance(comp, Datacenter):
+        others = [c.id for c in e.topology if c.region == comp.region and c is not comp]
+        if others:
+            return refuse(f"{comp.id} still hosts {', '.join(others[:4])}{'...' if len(others) > 4 else ''}")
+    if isinstance(comp, Database) and comp.is_primary:
+        return refuse(f"{comp.id} is a primary: it holds the data of its key range; promote a replica first")
+    if isinstance(comp, MessageQueue) and comp.depth >= 1:
+        return refuse(f"{comp.id} still holds {comp.depth:,.0f} messages")
+    e.remove(comp)
+    return CommandResult(True, f"{comp.id} removed", (comp.id,))
+
+
+def _upgrade(e: "Engine", cmd: Upgrade) -> CommandResult:
+    comp = e.topology.get(cmd.target)
+    if comp is None:
+        return refuse(f"there is no component '{cmd.target}'")
+    spec = comp.kind_spec
+    if len(spec.sizes) < 2:
+        return refuse(f"{comp.id} comes in one size only")
+    if cmd.size not in spec.size_names:
+        return refuse(f"{comp.kind} comes in {', '.join(spec.size_names)}; '{cmd.size}' is not one "
+                      f"(the largest is {spec.largest.name})")
+    if cmd.size == comp.size:
+        return refuse(f"{comp.id} is already {cmd.size}")
+    if comp.booting(e.now):
+        return refuse(f"{comp.id} is {comp.booting_reason or 'booting'}; wait until it is up")
+    e.resize(comp, cmd.size)
+    return CommandResult(True, f"{comp.id}: restarting as {cmd.size} ({spec.restart_s:g}s down)", (comp.id,))
+
+
+def _promote(e: "Engine", cmd: Promote) -> CommandResult:
+    comp = e.topology.get(cmd.target)
+    if comp is None:
+        return refuse(f"there is no component '{cmd.target}'")
+    if not isinstance(comp, Database) or comp.is_primary:
+        return refuse(f"{comp.id} is not a replica")
+    if not comp.serving(e.now):
+        return refuse(f"{comp.id} is {comp.health(e.now)}; only a running replica can be promoted")
+    e.promote(comp, automatic=False)
+    return CommandResult(True, f"{comp.id} is being promoted to primary", (comp.id,))
+
+
+def _configure(e: "Engine", cmd: Configure) -> CommandResult:
+    topo = e.topology
+    if cmd.target in topo:
+        targets = [topo[cmd.target]]
+    elif cmd.target in e.catalog:
+        targets = topo.of_kind(cmd.target)
+        if not targets and cmd.autoscale is None and not cmd.autoscale_off:
+            return refuse(f"there is no {cmd.target} to configure")
+    else:
+        return refuse(f"there is no component or kind '{cmd.target}'")
+    done: list[str] = []
+    if cmd.ttl is not None:
+        if cmd.ttl <= 0:
+            return refuse("a TTL must be positive (or none)")
+        hit = [c for c in targets if isinstance(c, (Cache, Cdn))]
+        if not hit:
+            return refuse("only caches and the CDN have a TTL")
+        for c in hit:
+            c.ttl = cmd.ttl
+        done.append("ttl " + ("none" if cmd.ttl == math.inf else f"{cmd.ttl:g}s"))
+    if cmd.failover is not None:
+        if cmd.failover not in ("auto", "manual"):
+            return refuse("failover is 'auto' or 'manual'")
+        dbs = [c for c in targets if isinstance(c, Database)]
+        if not dbs:
+            return refuse("failover is a setting of database nodes")
+        for g in {c.group for c in dbs}:
+            e.auto_failover[g] = cmd.failover == "auto"
+        done.append(f"failover {cmd.failover}")
+    if cmd.autoscale is not None or cmd.autoscale_off:
+        if cmd.target not in ("web",) and not all(isinstance(c, WebServer) for c in targets):
+            return refuse("autoscaling applies to the web tier")
+        rule = cmd.autoscale
+        if rule is not None:
+            if not (1 <= rule.min <= rule.max):
+                return refuse("autoscale needs 1 <= min <= max")
+            if not (0.05 <= rule.target <= 0.95):
+                return refuse("autoscale target utilization must be between 5% and 95%")
+        e.autoscaler.configure(None if cmd.autoscale_off else rule)
+        done.append("autoscale off" if cmd.autoscale_off else "autoscale on")
+    if cmd.shards is not None:
+        if not any(isinstance(c, Database) for c in targets):
+            return refuse("shards are a setting of the database")
+        res = e.reshard(cmd.shards, None)
+        if not res.ok:
+            return res
+        done.append(res.message)
+    if cmd.invalidate:
+        hit = [c for c in targets if isinstance(c, (Cache, Cdn))]
+        if not hit:
+            return refuse("only caches and the CDN can be invalidated")
+        for c in hit:
+            c.flush(e.now)
+        done.append("invalidated")
+    if not done:
+        return refuse("nothing to configure")
+    return CommandResult(True, f"{cmd.target}: " + ", ".join(done), tuple(c.id for c in targets))

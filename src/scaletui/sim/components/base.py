@@ -1,0 +1,150 @@
+"""What every component has: identity, size, health, and the metrics the planes fill in."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, ClassVar
+
+from scaletui.sim.catalog import KindSpec, SizeSpec
+from scaletui.sim.mmck import IDLE, StationState, station_state
+
+if TYPE_CHECKING:
+    from scaletui.sim.components.datacenter import Datacenter
+
+BOOTING = "booting"
+UP = "up"
+DEGRADED = "degraded"
+DOWN = "down"
+
+
+class Component:
+    """A node of the topology. Subclasses add what their kind does."""
+
+    kind_name: ClassVar[str] = ""
+    queueing: ClassVar[bool] = True  # False: a pure delay (no workers to wait for)
+
+    def __init__(
+        self, cid: str, kind: KindSpec, size: SizeSpec, region: str, created_at: float, seq: int
+    ) -> None:
+        self.id = cid
+        self.kind = kind.kind
+        self.kind_spec = kind
+        self.size_spec = size
+        self.region = region
+        self.created_at = created_at
+        self.seq = seq  # creation order, for stable iteration
+        self.ready_at: float | None = None  # booting until then
+        self.booting_reason = ""
+        self.crashed = False
+        self.down_since: float | None = None
+        self.down_reason = ""
+        self.slow_factor = 1.0
+        self.removed = False
+        self.dc: Datacenter | None = None
+        # Per-tick figures, written by the data plane.
+        self.offered = 0.0
+        self.state: StationState = IDLE
+        self.tick_served = 0.0
+        self.tick_failed = 0.0
+        self.utilization = 0.0
+        self.queue_length = 0.0
+        # Whole-run figures.
+        self.busy_seconds = 0.0
+        self.alive_seconds = 0.0
+        self.total_served = 0.0
+        self.total_failed = 0.0
+        self.peak_utilization = 0.0
+        self._memo_rate = -1.0
+        self._memo_state: StationState = IDLE
+        self._memo_key: tuple = ()
+
+    # --- capacity -----------------------------------------------------------------
+    @property
+    def size(self) -> str:
+        return self.size_spec.name
+
+    @property
+    def workers(self) -> int:
+        return self.size_spec.workers
+
+    @property
+    def service_time(self) -> float:
+        """Mean seconds per request, slowed down by any degradation."""
+        return self.size_spec.service_ms / 1000.0 * self.slow_factor
+
+    @property
+    def mu(self) -> float:
+        st = self.service_time
+        return 1.0 / st if st > 0 else math.inf
+
+    @property
+    def capacity(self) -> int:
+        """K of M/M/c/K: workers plus the requests that may wait within the timeout."""
+        c = self.workers
+        base = self.size_spec.service_ms / 1000.0
+        if base <= 0:
+            return c
+        return c + max(1, int(round(c * (self.kind_spec.timeout_ms / 1000.0) / base)))
+
+    @property
+    def capacity_rps(self) -> float:
+        return self.workers * self.mu if self.queueing else math.inf
+
+    @property
+    def cost_per_hour(self) -> float:
+        return self.size_spec.cost_per_hour
+
+    # --- health -------------------------------------------------------------------
+    def booting(self, now: float) -> bool:
+        return self.ready_at is not None and now < self.ready_at
+
+    def reachable(self) -> bool:
+        """Not crashed and its data centre is up."""
+        if self.crashed or self.removed:
+            return False
+        dc = self.dc
+        return dc is None or dc is self or not (dc.crashed or dc.ready_at is not None)
+
+    def serving(self, now: float) -> bool:
+        return not self.booting(now) and self.reachable()
+
+    def health(self, now: float) -> str:
+        if self.booting(now):
+            return BOOTING
+        if not self.reachable():
+            return DOWN
+        if self.slow_factor > 1.0:
+            return DEGRADED
+        return UP
+
+    def unreachable_since(self) -> float | None:
+        if self.crashed:
+            return self.down_since
+        dc = self.dc
+        if dc is not None and dc is not self and dc.crashed:
+            return dc.down_since
+        return None
+
+    def down_cause(self) -> str:
+        if self.crashed:
+            return self.down_reason or "crashed"
+        dc = self.dc
+        if dc is not None and dc is not self and dc.crashed:
+            return f"region {self.region} is out"
+        return "down"
+
+    # --- queueing -----------------------------------------------------------------
+    def evaluate(self, rate: float) -> StationState:
+        """Stationary state at this arrival rate (memoised: loads repeat tick to tick)."""
+        key = (self.size_spec, self.slow_factor)
+        if rate == self._memo_rate and key == self._memo_key:
+            return self._memo_state
+        st = station_state(self.workers, self.mu, self.capacity, rate)
+        self._memo_rate, self._memo_key, self._memo_state = rate, key, st
+        return st
+
+    def describe(self) -> str:
+        return f"{self.id} ({self.kind_spec.title.lower()}, {self.size}, {self.region})"
+
+    def __repr__(self) -> str:
+        return f"<{self.id} {self.kind} {self.size} {self.region}>"

@@ -1,0 +1,28 @@
+"""Cache node: keys are spread over the nodes by hash; a hit ends a read.
+
+Capacity is in items, TTL is set by the player (shorter means fresher data and fewer
+hits). A node that (re)starts is empty: `started_at` drives its warm-up.
+"""
+
+import math
+
+from scaletui.sim.components.base import Component
+
+
+class Cache(Component):
+    kind_name = "cache"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.ttl = math.inf
+        self.started_at = self.created_at
+        self.hit_rate = 0.0  # last tick
+        self.hits = 0.0
+        self.lookups = 0.0
+
+    @property
+    def items(self) -> int:
+        return self.size_spec.items
+
+    def flush(self, now: float) -> None:
+        self.started_at = now

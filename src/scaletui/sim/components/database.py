@@ -1,0 +1,38 @@
+"""Database primary: takes every write of its key range (and reads when no replica can).
+
+A topology has one primary per shard group; group 0 is the original database. When
+a primary crashes, writes to its group fail until a replica is promoted, by the
+player or by automatic failover after it is detected.
+"""
+
+from scaletui.sim.components.base import Component
+
+FAILOVER_DETECT_S = 30.0  # automatic failover notices a dead primary after this
+PROMOTE_S = 10.0  # a promotion takes this long before writes flow again
+
+
+class Database(Component):
+    kind_name = "database"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.group = 0
+        self.role = "primary"
+        self.auto_failover = False
+        self.promoting_until: float | None = None
+        # Replica state (used after a demotion or on the Replica subclass).
+        self.apply_backlog = 0.0  # writes received but not applied
+        self.lag = 0.0  # seconds behind the primary
+        self.lag_at_primary_crash: float | None = None
+        self.write_rate_at_crash = 0.0
+        self.demoted = False  # a crashed primary replaced by promotion rejoins as a replica
+        self.tick_writes = 0.0  # writes it committed this tick
+
+    @property
+    def is_primary(self) -> bool:
+        return self.role == "primary"
+
+    @property
+    def apply_rate(self) -> float:
+        """Writes/s a replica can apply: half its workers replay the primary's log."""
+        return max(1, self.workers // 2) * self.mu

@@ -1,0 +1,486 @@
+"""The engine: a SimPy environment ticking a topology, with a step API for UI and game.
+
+Time is simulated seconds on a grid of `tick` seconds. Tick k computes the interval
+[k*tick, (k+1)*tick). Everything that changes the topology (scenario events, boots,
+failover, the autoscaler) happens on the grid, scheduled with SimPy's URGENT priority
+so that it takes effect before the tick at the same time. `step(until)` stops half a
+tick before `until`; commands applied then take effect from the tick at `until`.
+So stepping in many small slices or in one go, and applying a command live or from a
+plan at the recorded time, give identical runs.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Iterable
+
+import simpy
+from simpy.events import URGENT, Event as SimEvent
+
+from scaletui.sim.autoscaler import Autoscaler
+from scaletui.sim.commands import Command, CommandResult, apply_command, refuse
+from scaletui.sim.components import (
+    Cache,
+    Cdn,
+    Component,
+    Database,
+    Datacenter,
+    MessageQueue,
+    WebServer,
+)
+from scaletui.sim.components.database import PROMOTE_S
+from scaletui.sim.config import SimConfig
+from scaletui.sim.eventlog import CRITICAL, WARNING, Event, EventLog
+from scaletui.sim.failover import automatic_failover
+from scaletui.sim.flow import FlowPlane
+from scaletui.sim.hit_rate import HitRateModel
+from scaletui.sim.keyspace import KeySpace
+from scaletui.sim.metrics import Metrics
+from scaletui.sim.poisson import poisson
+from scaletui.sim.routing import Router
+from scaletui.sim.scripted import scenario_event
+from scaletui.sim.snapshot import ComponentView, Snapshot
+from scaletui.sim.sticky import StickySessions
+from scaletui.sim.topology import Topology
+from scaletui.sim.traffic import TrafficModel
+
+SATURATED_AFTER_S = 3.0
+RECOVERED_AFTER_S = 10.0
+
+
+class Engine:
+    """One simulation run. Use `step`, `apply` and `snapshot`; or `run` to the end."""
+
+    def __init__(self, config: SimConfig, seed: int | None = None, model: str = "flow") -> None:
+        self.config = config
+        self.seed = config.seed if seed is None else seed
+        self.rng = random.Random(self.seed)
+        self.env = simpy.Environment()
+        self.dt = config.tick
+        self.duration = config.duration
+        self.catalog = config.catalog
+        self.topology = Topology(self.catalog)
+        self.traffic = TrafficModel(config.traffic)
+        self.keys = KeySpace(config.traffic.key_count, config.traffic.zipf)
+        self.hits = HitRateModel(self.keys)
+        self.cdn_keys = KeySpace(config.traffic.static_keys, config.traffic.zipf)
+        self.cdn_hits = HitRateModel(self.cdn_keys)
+        self.metrics = Metrics(config.report_every)
+        self.events = EventLog()
+        self.router = Router(self.topology, config.network, self.keys, config.traffic.region_names)
+        self.sticky = StickySessions(self.topology, config.traffic.session_minutes)
+        self.autoscaler = Autoscaler(self)
+        self.auto_failover: dict[int, bool] = {}
+        self.reshard_target: int | None = None
+        self._tick_index = 0
+        self._cursor = 0
+        self._saturation: dict[str, list] = {}
+        self._cdn_gb_tick = 0.0
+        self._build(config)
+        if model == "flow":
+            self.plane = FlowPlane(self)
+        elif model == "exact":
+            from scaletui.sim.exact import ExactPlane
+
+            self.plane = ExactPlane(self)
+        else:
+            raise ValueError(f"unknown model {model!r}")
+        self.model = model
+        for ev in config.events:
+            self.env.process(scenario_event(self, ev))
+        self.env.process(self._ticker())
+
+    # --- construction -------------------------------------------------------------------
+    def _build(self, config: SimConfig) -> None:
+        topo = self.topology
+        explicit_dcs = [s for s in config.topology if s.kind == "datacenter"]
+        regions: list[str] = []
+        for s in config.topology:
+            if s.region not in regions:
+                regions.append(s.region)
+        for s in explicit_dcs:
+            topo.create("datacenter", s.size, s.region, 0.0, s.id)
+        for region in regions:
+            if topo.datacenter(region) is None:
+                topo.create("datacenter", self.catalog["datacenter"].default_size, region, 0.0)
+        next_group = 1
+        for s in config.topology:
+            if s.kind == "datacenter":
+                continue
+            comp = topo.create(s.kind, s.size, s.region, 0.0, s.id)
+            if isinstance(comp, Database):
+                if s.kind == "shard":
+                    comp.group = next_group
+                    next_group += 1
+                elif s.kind == "replica" and s.of:
+                    leader = topo.get(s.of)
+                    comp.group = leader.group if isinstance(leader, Database) else 0
+        topo.shard_count = max(1, len({c.group for c in topo.db_nodes() if c.is_primary}))
+
+    def known_regions(self) -> list[str]:
+        out = list(self.config.traffic.region_names)
+        for r in self.topology.regions():
+            if r not in out:
+                out.append(r)
+        return out
+
+    # --- time -----------------------------------------------------------------------------
+    def snap(self, t: float) -> float:
+        """The first grid time at or after t."""
+        return math.ceil(t / self.dt - 1e-9) * self.dt
+
+    def at(self, t: float) -> SimEvent:
+        """An event at grid time >= t that fires before the tick at that time."""
+        ev = self.env.event()
+        ev._ok = True
+        ev._value = None
+        self.env.schedule(ev, URGENT, max(0.0, self.snap(t) - self.env.now))
+        return ev
+
+    def _ticker(self):
+        dt = self.dt
+        while True:
+            t = self._tick_index * dt
+            if t >= self.duration - 1e-9:
+                return
+            self._tick(t)
+            self._tick_index += 1
+            yield self.env.timeout(self._tick_index * dt - self.env.now)
+
+    @property
+    def now(self) -> float:
+        """The clock: the grid time the next change takes effect at.
+
+        Between steps SimPy stands half a tick before it; inside a process or a tick it
+        stands on it.
+        """
+        return self.snap(self.env.now)
+
+    @property
+    def finished(self) -> bool:
+        return self.now >= self.duration - 1e-9
+
+    def step(self, until: float) -> list[Event]:
+        """Compute every tick before `until` (clamped to the end); return the new events."""
+        until = min(until, self.duration)
+        target = math.floor(until / self.dt + 1e-9) * self.dt
+        if target > self.now:
+            self.env.run(until=target - self.dt / 2)
+        return self.new_events()
+
+    def run(self) -> None:
+        self.step(self.duration)
+
+    def new_events(self) -> list[Event]:
+        evs, self._cursor = self.events.since(self._cursor)
+        return evs
+
+    # --- one tick -----------------------------------------------------------------------
+    def _tick(self, t: float) -> None:
+        dt = self.dt
+        plan = self.router.plan(t)
+        users = self.traffic.users(t)
+        by_region = {r: users * s for r, s in self.traffic.region_shares}
+        self.sticky.update(plan, by_region, dt)
+        rng = self.rng
+        demand = [(region, cls, rate, float(poisson(rng, rate * dt)))
+                  for region, cls, rate in self.traffic.rates(t)]
+        cdn_gb_before = sum(c.gigabytes for c in self.topology.of_kind("cdn"))  # type: ignore[attr-defined]
+        self.plane.tick(t, dt, plan, demand)
+        self.plane.replication(t, dt, plan)
+        cdn_gb = sum(c.gigabytes for c in self.topology.of_kind("cdn")) - cdn_gb_before  # type: ignore[attr-defined]
+        for comp in self.topology:
+            comp.alive_seconds += dt
+        self._watch(t)
+        cost = self.cost_per_hour()
+        price = self.catalog["cdn"].cost_per_gb if "cdn" in self.catalog else 0.0
+        cost += cdn_gb * price * 3600.0 / dt
+        self.metrics.sessions_lost = self.sticky.sessions_lost
+        self.metrics.end_tick(t, dt, users, cost, self.db_utilization(), self.max_lag(), self.queue_depth())
+
+    def _watch(self, t: float) -> None:
+        """Log when a component starts shedding load or runs flat out, and when it recovers."""
+        for comp in self.topology:
+            if not comp.queueing:
+                continue
+            st = comp.state
+            hot = comp.reachable() and (st.blocking > 0.01 or comp.utilization > 0.97)
+            calm = st.blocking < 0.001 and comp.utilization < 0.85
+            rec = self._saturation.setdefault(comp.id, [False, 0.0, 0.0])
+            if hot:
+                rec[1] += self.dt
+                rec[2] = 0.0
+                if not rec[0] and rec[1] >= SATURATED_AFTER_S:
+                    rec[0] = True
+                    shed = f", shedding {st.blocking:.0%} of its requests" if st.blocking > 0.01 else ""
+                    self.log("saturated", f"{comp.id} is saturated: {comp.utilization:.0%} busy{shed}",
+                             comp.id, WARNING)
+            else:
+                rec[1] = 0.0
+                if rec[0]:
+                    rec[2] = rec[2] + self.dt if calm else 0.0
+                    if rec[2] >= RECOVERED_AFTER_S:
+                        rec[0] = False
+                        self.log("recovered", f"{comp.id} is no longer saturated", comp.id)
+
+    # --- figures ------------------------------------------------------------------------
+    def cost_per_hour(self) -> float:
+        return sum(c.cost_per_hour for c in self.topology)
+
+    def db_utilization(self) -> float:
+        prims = [c for c in self.topology.db_nodes() if c.is_primary]
+        return max((c.utilization for c in prims), default=0.0)
+
+    def max_lag(self) -> float:
+        reps = [c for c in self.topology.db_nodes() if not c.is_primary]
+        return max((c.lag for c in reps), default=0.0)
+
+    def queue_depth(self) -> float:
+        return sum(q.depth for q in self.topology.of_kind("queue"))  # type: ignore[attr-defined]
+
+    # --- changes ------------------------------------------------------------------------
+    def log(self, kind: str, message: str, component: str | None = None, severity: str = "info") -> Event:
+        return self.events.add(self.now, kind, message, component, severity)
+
+    def create(self, kind: str, size: str, region: str, boot: bool, cid: str | None = None) -> Component:
+        now = self.now
+        comp = self.topology.create(kind, size, region, now, cid)
+        if boot:
+            spec = self.catalog[kind]
+            reason = {"replica": "copying data", "shard": "moving data (resharding)",
+                      "database": "restoring from backup"}.get(kind, "provisioning")
+            self._boot(comp, spec.boot_s, reason)
+        return comp
+
+    def _boot(self, comp: Component, seconds: float, reason: str) -> None:
+        now = self.now
+        comp.ready_at = self.snap(now + seconds)
+        comp.booting_reason = reason
+        self.topology.touch()
+        self.env.process(self._boot_done(comp, comp.ready_at))
+
+    def _boot_done(self, comp: Component, ready_at: float):
+        yield self.at(ready_at)
+        if comp.removed or comp.ready_at != ready_at:
+            return
+        comp.ready_at = None
+        was = comp.booting_reason
+        comp.booting_reason = ""
+        if isinstance(comp, (Cache, Cdn)):
+            comp.flush(self.now)
+        self.topology.touch()
+        if was.startswith("restarting"):
+            self.log("ready", f"{comp.id} is back, now {comp.size}", comp.id)
+        else:
+            self.log("ready", f"{comp.id} is up", comp.id)
+        if comp.kind == "shard" and self.reshard_target is not None:
+            self._reshard_check()
+
+    def remove(self, comp: Component) -> None:
+        if isinstance(comp, WebServer) and not self.topology.of_kind("session_store"):
+            self.sticky.log_out(comp.region, comp.pinned_users)
+        self.topology.remove(comp)
+
+    def resize(self, comp: Component, size: str) -> None:
+        comp.size_spec = comp.kind_spec.size(size)
+        self._boot(comp, comp.kind_spec.restart_s, f"restarting as {size}")
+
+    def crash(self, comp: Component, reason: str) -> None:
+        now = self.now
+        comp.crashed = True
+        comp.down_since = now
+        comp.down_reason = reason
+        if isinstance(comp, WebServer) and not self.topology.of_kind("session_store"):
+            self.sticky.log_out(comp.region, comp.pinned_users)
+            comp.pinned_users = 0.0
+        if isinstance(comp, Database) and comp.is_primary:
+            g = self.topology.group(comp.group)
+            w = comp.tick_writes / self.dt
+            for r in g.replicas if g else []:
+                r.lag_at_primary_crash = r.lag
+                r.write_rate_at_crash = w
+            if self.auto_failover.get(comp.group):
+                self.env.process(automatic_failover(self, comp))
+        self.topology.touch()
+
+    def recover(self, comp: Component) -> None:
+        comp.crashed = False
+        comp.down_since = None
+        comp.down_reason = ""
+        if isinstance(comp, (Cache, Cdn)):
+            comp.flush(self.now)
+        self.log("recover", f"{comp.id} is back" + (" (empty: it must warm up)" if isinstance(comp, Cache) else ""),
+                 comp.id)
+        if isinstance(comp, Database) and comp.demoted:
+            comp.demoted = False
+            comp.apply_backlog = 0.0
+            self._boot(comp, comp.kind_spec.restart_s, "resyncing as a replica")
+        self.topology.touch()
+
+    def promote(self, replica: Database, automatic: bool) -> None:
+        g = self.topology.group(replica.group)
+        old = g.primary if g else None
+        lost = 0.0
+        if old is not None and old.crashed and replica.lag_at_primary_crash is not None:
+            lost = replica.write_rate_at_crash * replica.lag_at_primary_crash
+        new_kind = old.kind if old is not None else ("database" if replica.group == 0 else "shard")
+        self._set_kind(replica, new_kind)
+        replica.role = "primary"
+        replica.promoting_until = self.snap(self.now + PROMOTE_S)
+        replica.apply_backlog = 0.0
+        replica.lag = 0.0
+        if old is not None:
+            self._set_kind(old, "replica")
+            old.role = "replica"
+            old.demoted = old.crashed  # rejoins as a replica when it comes back
+            old.lag = 0.0
+        for r in (g.replicas if g else []):
+            r.lag_at_primary_crash = None
+        if self.auto_failover.get(replica.group) is None:
+            self.auto_failover[replica.group] = False
+        self.metrics.lost_writes += lost
+        how = "automatic failover" if automatic else "promotion"
+        msg = f"{replica.id} is now the primary ({how}; writes resume in {PROMOTE_S:g}s)"
+        if lost >= 0.5:
+            msg += f"; {lost:,.0f} writes in the replication lag window were lost"
+        self.log("promote", msg, replica.id, CRITICAL if lost >= 0.5 else WARNING)
+        self.topology.touch()
+
+    def _set_kind(self, comp: Database, kind: str) -> None:
+        spec = self.catalog[kind]
+        comp.kind = kind
+        comp.kind_spec = spec
+        if comp.size in spec.size_names:
+            comp.size_spec = spec.size(comp.size)
+
+    def reshard(self, shards: int, size: str | None) -> CommandResult:
+        cur = self.topology.shard_count
+        if self.reshard_target is not None:
+            return refuse(f"resharding to {self.reshard_target} shards is still moving data")
+        if shards <= cur:
+            return refuse(f"the database has {cur} shard(s); resharding can only add shards")
+        if shards > 64:
+            return refuse("64 shards at most")
+        g0 = self.topology.group(0)
+        if g0 is None or g0.primary is None:
+            return refuse("sharding needs a database primary")
+        size = size or g0.primary.size
+        if size not in self.catalog["shard"].size_names:
+            return refuse(f"shards come in {', '.join(self.catalog['shard'].size_names)}")
+        ids = []
+        for gi in range(cur, shards):
+            comp = self.create("shard", size, g0.primary.region, boot=True)
+            assert isinstance(comp, Database)
+            comp.group = gi
+            ids.append(comp.id)
+        self.reshard_target = shards
+        moved = 1.0 - cur / shards
+        self.log("reshard", f"resharding {cur} -> {shards} shards: moving about {moved:.0%} of the keys "
+                            f"to {', '.join(ids)}", severity=WARNING)
+        return CommandResult(True, f"resharding to {shards} shards ({', '.join(ids)} moving data)", tuple(ids))
+
+    def _reshard_check(self) -> None:
+        target = self.reshard_target
+        assert target is not None
+        groups = {g.index: g for g in self.topology.groups()}
+        for gi in range(target):
+            g = groups.get(gi)
+            if g is None or g.primary is None or g.primary.booting(self.now):
+                return
+        self.topology.shard_count = target
+        self.reshard_target = None
+        self.topology.touch()
+        self.log("reshard", f"resharding done: keys are spread over {target} shards")
+
+    def resolve_target(self, target: str) -> Component | None:
+        topo = self.topology
+        comp = topo.get(target)
+        if comp is not None:
+            return comp
+        if target in self.catalog:
+            if target == "database":
+                g = topo.group(0)
+                if g and g.primary and not g.primary.crashed:
+                    return g.primary
+            live = [c for c in topo.of_kind(target) if c.serving(self.now)]
+            return min(live, key=lambda c: c.seq) if live else None
+        return None
+
+    # --- the step API ---------------------------------------------------------------------
+    def apply(self, cmd: Command) -> CommandResult:
+        if self.finished:
+            return refuse("the run is over")
+        return apply_command(self, cmd)
+
+    def apply_all(self, cmds: Iterable[Command]) -> list[CommandResult]:
+        return [self.apply(c) for c in cmds]
+
+    def snapshot(self) -> Snapshot:
+        now = self.now
+        views = tuple(self._view(c, now) for c in self.topology)
+        m = self.metrics
+        recent = tuple(m.recent)
+        return Snapshot(
+            t=now,
+            duration=self.duration,
+            finished=self.finished,
+            tick=self.dt,
+            users=self.traffic.users(now),
+            components=views,
+            last=recent[-1] if recent else None,
+            recent=recent,
+            totals=m.totals(),
+            window_p95_ms=m.window_p95_ms(),
+            cost_per_hour=recent[-1].cost_per_hour if recent else self.cost_per_hour(),
+            shard_count=self.topology.shard_count,
+            traces=tuple(m.traces),
+        )
+
+    def _view(self, c: Component, now: float) -> ComponentView:
+        health = c.health(now)
+        note = ""
+        if c.booting(now):
+            note = c.booting_reason
+        elif not c.reachable():
+            note = c.down_cause()
+        elif c.slow_factor > 1:
+            note = f"slowed {c.slow_factor:g}x"
+        extra: dict = {}
+        if isinstance(c, (Cache, Cdn)):
+            extra["hit_rate"] = c.hit_rate if health != "down" else 0.0
+            extra["ttl_s"] = c.ttl
+        if isinstance(c, Database):
+            extra["role"] = c.role
+            extra["group"] = c.group
+            if not c.is_primary:
+                extra["lag_s"] = c.lag
+                g = self.topology.group(c.group)
+                extra["follows"] = g.primary.id if g and g.primary else None
+            elif c.promoting_until is not None and now < c.promoting_until:
+                note = note or "being promoted"
+        if isinstance(c, MessageQueue):
+            extra["depth"] = c.depth
+        if isinstance(c, WebServer):
+            extra["share"] = c.share
+        dt = self.dt
+        st = c.state
+        return ComponentView(
+            id=c.id,
+            kind=c.kind,
+            size=c.size,
+            region=c.region,
+            health=health,
+            utilization=c.utilization,
+            queue=c.queue_length,
+            offered_rps=c.offered,
+            served_rps=c.tick_served / dt,
+            failed_rps=c.tick_failed / dt,
+            latency_ms=st.mean_response * 1000.0 if st.arrival_rate > 0 else 0.0,
+            cost_per_hour=c.cost_per_hour,
+            workers=c.workers,
+            capacity_rps=c.capacity_rps,
+            ready_at=c.ready_at,
+            note=note,
+            **extra,
+        )

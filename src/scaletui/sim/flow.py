@@ -1,0 +1,604 @@
+"""The flow engine's data plane: a tick of traffic moved as flows through the route plan.
+
+Each tick, the arrivals of each (region, request class) form a flow. A flow passes the
+tiers of its path in a fixed order (CDN edge, load balancer, web, session store, cache,
+database, message queue); at every tier it is spread over the tier's stations by
+their shares. Every station sums what all flows offer it and is evaluated as an
+M/M/c/K station, pointwise stationary at that rate: the shed fraction fails there,
+the rest moves on with the station's mean response time added. A cache splits a
+flow into hits (done) and misses (on to the database).
+
+Means are exact (sums of stage means: stations in series with Poisson input are
+independent in steady state). Quantiles come from a few requests sampled per tick
+through the same stages, each weighted by the requests it stands for.
+
+Cost per tick is independent of the load: it depends on the number of stations and
+flows, never on how many requests they carry.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from typing import TYPE_CHECKING, Callable
+
+from scaletui.sim.components import Component, Database, MessageQueue, WebServer
+from scaletui.sim.keyspace import HOT_KEY, partition_of
+from scaletui.sim.mmck import IDLE, StationState, sample_response, station_state
+from scaletui.sim.routing import DcRoute, RoutePlan, Tier
+from scaletui.sim.snapshot import Hop, Trace
+
+if TYPE_CHECKING:
+    from scaletui.sim.engine import Engine
+
+DYNAMIC = ("read", "write", "async")
+
+# A pick: (component or None, network delay, state or None, mu for waits, own service mean)
+Pick = tuple
+
+
+class Stage:
+    """The choices one tier offered to the requests that got through it."""
+
+    __slots__ = ("label", "cum", "picks")
+
+    def __init__(self, label: str, weights: list[float], picks: list[Pick]) -> None:
+        self.label = label
+        cum = []
+        acc = 0.0
+        for w in weights:
+            acc += w
+            cum.append(acc)
+        self.cum = cum
+        self.picks = picks
+
+    def choose(self, u: float) -> Pick:
+        total = self.cum[-1]
+        i = bisect.bisect_left(self.cum, u * total)
+        return self.picks[min(i, len(self.picks) - 1)]
+
+
+class Flow:
+    __slots__ = ("region", "cls", "route", "rate", "count", "mean", "stages", "hot")
+
+    def __init__(self, region: str, cls: str, route: DcRoute | None, rate: float, count: float,
+                 mean: float, stages: tuple[Stage, ...], hot: float) -> None:
+        self.region = region
+        self.cls = cls
+        self.route = route
+        self.rate = rate
+        self.count = count
+        self.mean = mean
+        self.stages = stages
+        self.hot = hot  # fraction of this flow asking for the hot key
+
+
+class FailurePoint:
+    __slots__ = ("flow", "comp", "reason", "count")
+
+    def __init__(self, flow: Flow, comp: Component | None, reason: str, count: float) -> None:
+        self.flow = flow
+        self.comp = comp
+        self.reason = reason
+        self.count = count
+
+
+# An option of a tier for one flow: (weight, component or None, delay, reason if None)
+TierOption = tuple[float, Component | None, float, str | None]
+
+
+class FlowPlane:
+    name = "flow"
+
+    def __init__(self, engine: "Engine") -> None:
+        self.e = engine
+        self.rng = engine.rng
+        self.completed: list[Flow] = []
+        self.failures: list[FailurePoint] = []
+        self._touched: dict[Component, float] = {}
+
+    # --- one tick -------------------------------------------------------------------
+    def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
+        e = self.e
+        self.completed = []
+        self.failures = []
+        self._touched = {}
+        self._service: dict[Component, float] = {}
+        for comp in e.topology:
+            comp.offered = 0.0
+            comp.tick_served = 0.0
+            comp.tick_failed = 0.0
+            if isinstance(comp, Database):
+                comp.tick_writes = 0.0
+        flows = self._edge(t, dt, plan, demand)
+        flows = self._sessions_lost(flows)
+        flows = self._stage(flows, "lb", lambda f: self._entry(f), t)
+        flows = self._stage(flows, "web", lambda f: self._web(f), t)
+        flows = self._stage(flows, "session", lambda f: self._session(f), t)
+        flows = self._cache_stage(flows, t)
+        flows = self._stage(flows, "db", lambda f: self._db(f, plan), t)
+        flows = self._stage(flows, "queue", lambda f: self._queue(f), t)
+        for f in flows:  # whatever is left has been answered
+            self._complete(f)
+        self._finish_stations(dt)
+        self._jobs(t, dt, plan)
+        self._sample(t)
+
+    # --- stages -----------------------------------------------------------------------
+    def _edge(self, t: float, dt: float, plan: RoutePlan, demand) -> list[Flow]:
+        e = self.e
+        flows: list[Flow] = []
+        cdn = plan.cdn
+        hit = 0.0
+        if cdn is not None:
+            static_rate = sum(r for _, c, r, _ in demand if c == "static")
+            hit = e.cdn_hits.hit_rate(cdn.size_spec.items, static_rate, cdn.ttl, t - cdn.started_at)
+            cdn.hit_rate = hit
+        hot = e.traffic.hot_share
+        for region, cls, rate, count in demand:
+            e.metrics.arrive(count)
+            route, rtt = plan.dc_for[region]
+            stages: tuple[Stage, ...] = ()
+            mean = rtt
+            if rtt > 0:
+                stages = (Stage("rtt", [1.0], [(None, rtt, None, 0.0, 0.0, "internet")]),)
+            if cls == "static" and cdn is not None:
+                d = cdn.edge_delay
+                edge = Stage("cdn", [1.0], [(cdn, d, None, 0.0, 0.0, "edge")])
+                cdn.offered += rate
+                cdn.tick_served += count
+                cdn.hits += count * hit
+                cdn.lookups += count
+                cdn.gigabytes += count * e.config.traffic.static_kb / 1e6
+                self._touched[cdn] = rate
+                if hit > 0:
+                    self._complete(Flow(region, cls, route, rate * hit, count * hit, d, (edge,), 0.0))
+                rate, count = rate * (1 - hit), count * (1 - hit)
+                mean = d + rtt
+                stages = (edge,) + stages
+                if count <= 0:
+                    continue
+            if route is None:
+                self._fail(Flow(region, cls, None, rate, count, mean, stages, 0.0), None,
+                           f"no data centre can serve users in {region}", count)
+                continue
+            flows.append(Flow(region, cls, route, rate, count, mean, stages,
+                              hot if cls in ("read", "write") else 0.0))
+        return flows
+
+    def _sessions_lost(self, flows: list[Flow]) -> list[Flow]:
+        """Users logged out by a web server crash fail their next dynamic request."""
+        sticky = self.e.sticky
+        out = []
+        for f in flows:
+            frac = sticky.relogin_fraction(f.route.region) if f.cls in DYNAMIC else 0.0
+            if frac > 0:
+                lost = f.count * frac
+                sticky.relogged(f.route.region, lost)
+                self._fail(f, None, "session lost: the user was logged out when a web server went down", lost)
+                f = Flow(f.region, f.cls, f.route, f.rate * (1 - frac), f.count - lost, f.mean, f.stages, f.hot)
+            out.append(f)
+        return out
+
+    def _entry(self, f: Flow) -> list[TierOption] | None:
+        r = f.route
+        tier = r.entry
+        if not r.has_lb:
+            return None  # the web stage takes it
+        return self._options(tier)
+
+    def _web(self, f: Flow) -> list[TierOption] | None:
+        r = f.route
+        return self._options(r.web if r.has_lb else r.entry)
+
+    def _session(self, f: Flow) -> list[TierOption] | None:
+        r = f.route
+        if f.cls not in DYNAMIC or r.sessions is None:
+            return None
+        return self._options(r.sessions)
+
+    def _queue(self, f: Flow) -> list[TierOption] | None:
+        r = f.route
+        if f.cls != "async" or r.queue is None:
+            return None
+        return self._options(r.queue)
+
+    def _db(self, f: Flow, plan: RoutePlan) -> list[TierOption] | None:
+        if f.cls not in ("read", "write"):
+            return None
+        tiers = f.route.reads if f.cls == "read" else f.route.writes
+        shares = plan.group_shares
+        hot = f.hot
+        out: list[TierOption] = []
+        for g, tier in enumerate(tiers):
+            share = (1 - hot) * shares[g] + (hot if g == plan.hot_group else 0.0)
+            if share <= 0:
+                continue
+            if not tier.options:
+                out.append((share, None, 0.0, tier.missing))
+                continue
+            for o in tier.options:
+                out.append((share * o.weight, o.comp, o.delay, None))
+        return out
+
+    @staticmethod
+    def _options(tier: Tier) -> list[TierOption]:
+        if not tier.options:
+            return [(1.0, None, 0.0, tier.missing)]
+        return [(o.weight, o.comp, o.delay, None) for o in tier.options]
+
+    def _service_mean(self, comp: Component, f: Flow) -> float:
+        if f.cls == "async" and isinstance(comp, WebServer) and f.route.queue is None:
+            return self.e.config.traffic.async_work_ms / 1000.0 * comp.slow_factor
+        return comp.service_time
+
+    def _stage(self, flows: list[Flow], label: str, tier_of: Callable[[Flow], list[TierOption] | None], t: float) -> list[Flow]:
+        passing: list[Flow] = []
+        work: list[tuple[Flow, list[TierOption]]] = []
+        offered: dict[Component, list[float]] = {}
+        for f in flows:
+            opts = tier_of(f)
+            if opts is None:
+                passing.append(f)
+                continue
+            work.append((f, opts))
+            for w, comp, _, _ in opts:
+                if comp is not None and w > 0:
+                    acc = offered.get(comp)
+                    if acc is None:
+                        acc = offered[comp] = [0.0, 0.0]
+                    lam = f.rate * w
+                    acc[0] += lam
+                    acc[1] += lam * self._service_mean(comp, f)
+        states: dict[Component, tuple[StationState, float]] = {}
+        for comp, (lam, work_s) in offered.items():
+            states[comp] = self._evaluate(comp, lam, work_s / lam if lam > 0 else comp.service_time)
+        for f, opts in work:
+            nxt = self._through(f, label, opts, states)
+            if nxt is not None:
+                passing.append(nxt)
+        return passing
+
+    def _evaluate(self, comp: Component, lam: float, service: float) -> tuple[StationState, float]:
+        """State of a station at rate lam with this mean service time; returns (state, mu)."""
+        comp.offered += lam
+        self._touched[comp] = comp.offered
+        if not comp.reachable():
+            comp.state = IDLE
+            return IDLE, 0.0
+        if abs(service - comp.service_time) < 1e-12:
+            st = comp.evaluate(lam)
+            mu = comp.mu
+        else:
+            mu = 1.0 / service
+            st = station_state(comp.workers, mu, comp.capacity, lam)
+        comp.state = st
+        return st, mu
+
+    def _through(self, f: Flow, label: str, opts: list[TierOption], states) -> Flow | None:
+        """Move flow f through one tier; returns what got through (None if nothing)."""
+        count = f.count
+        weights: list[float] = []
+        picks: list[Pick] = []
+        accepted = 0.0
+        mean_acc = 0.0
+        for w, comp, delay, missing in opts:
+            if w <= 0:
+                continue
+            if comp is None:
+                self._fail(f, None, missing or "nothing can serve it", count * w)
+                continue
+            state, mu = states[comp]
+            if isinstance(comp, MessageQueue) and comp.depth >= comp.items:
+                lost = count * w
+                comp.tick_failed += lost
+                self._fail(f, comp, f"{comp.id} is full ({comp.items:,} messages)", lost)
+                continue
+            if not comp.reachable():
+                lost = count * w
+                comp.tick_failed += lost
+                self._fail(f, comp, f"{comp.id} is down ({comp.down_cause()})", lost)
+                continue
+            a = 1.0 - state.blocking
+            if a < 1.0:
+                shed = count * w * (1.0 - a)
+                comp.tick_failed += shed
+                self._fail(f, comp, f"{comp.id} was overloaded and shed it (queue full)", shed)
+            if a <= 0:
+                continue
+            svc = self._service_mean(comp, f)
+            wa = w * a
+            comp.tick_served += count * wa
+            if f.cls == "write" and label == "db":
+                comp.tick_writes += count * wa  # type: ignore[attr-defined]
+            accepted += wa
+            mean_acc += wa * (delay + state.mean_wait + svc)
+            weights.append(wa)
+            picks.append((comp, delay, state, mu, svc, label))
+        if accepted <= 0:
+            return None
+        return Flow(f.region, f.cls, f.route, f.rate * accepted, count * accepted,
+                    f.mean + mean_acc / accepted, f.stages + (Stage(label, weights, picks),), f.hot)
+
+    def _cache_stage(self, flows: list[Flow], t: float) -> list[Flow]:
+        e = self.e
+        passing: list[Flow] = []
+        reads: list[Flow] = []
+        ring_rate: dict[int, float] = {}
+        for f in flows:
+            if f.cls == "read" and f.route.cache is not None:
+                reads.append(f)
+                key = id(f.route.cache.nodes[0])
+                ring_rate[key] = ring_rate.get(key, 0.0) + f.rate
+            else:
+                passing.append(f)
+        if not reads:
+            return passing
+        # Offered load per node, then hit rates per node.
+        hot_share = e.traffic.hot_share
+        offered: dict[Component, float] = {}
+        node_data: dict[int, list] = {}
+        for f in reads:
+            ring = f.route.cache
+            nodes = ring.nodes
+            n = len(nodes)
+            shares = e.keys.partition_shares(n)
+            hot_node = partition_of(HOT_KEY, n) if n > 1 else 0
+            data = node_data.get(id(ring))
+            if data is None:
+                data = node_data[id(ring)] = []
+                for i, node in enumerate(nodes):
+                    data.append(((1 - hot_share) * shares[i], hot_share if i == hot_node else 0.0))
+            for i, node in enumerate(nodes):
+                zw, hw = data[i]
+                offered[node] = offered.get(node, 0.0) + f.rate * (zw + hw)
+        states: dict[Component, tuple[StationState, float]] = {}
+        for node, lam in offered.items():
+            states[node] = self._evaluate(node, lam, node.service_time)
+        hit_of: dict[Component, tuple[float, float]] = {}
+        for f in reads:
+            ring = f.route.cache
+            total_rate = ring_rate[id(ring.nodes[0])]
+            n = len(ring.nodes)
+            for node in ring.nodes:
+                if node in hit_of:
+                    continue
+                if not node.reachable():
+                    hit_of[node] = (0.0, 0.0)
+                    node.hit_rate = 0.0
+                    continue
+                age = t - node.started_at
+                hz = e.hits.hit_rate(node.items * n, total_rate * (1 - hot_share), node.ttl, age)
+                hot_rate = total_rate * hot_share
+                if hot_rate > 0:
+                    stay = min(age, e.hits.warm_time(node.items * n, total_rate * (1 - hot_share) or 1.0, node.ttl))
+                    hh = -math.expm1(-hot_rate * stay)
+                    if node.ttl != math.inf:
+                        x = hot_rate * node.ttl
+                        hh *= x / (1 + x)
+                else:
+                    hh = 0.0
+                hit_of[node] = (hz, hh)
+        for f in reads:
+            ring = f.route.cache
+            data = node_data[id(ring)]
+            count = f.count
+            hit_w: list[float] = []
+            miss_w: list[float] = []
+            picks: list[Pick] = []
+            hit_tot = miss_tot = 0.0
+            hit_mean = miss_mean = 0.0
+            miss_hot = 0.0
+            for i, node in enumerate(ring.nodes):
+                zw, hw = data[i]
+                zw *= (1 - f.hot) / (1 - hot_share) if hot_share < 1 else 0.0
+                hw = hw * (f.hot / hot_share) if hot_share > 0 else 0.0
+                w = zw + hw
+                if w <= 0:
+                    continue
+                delay = ring.delay
+                hz, hh = hit_of[node]
+                if not node.reachable():
+                    # Connection refused: the client goes straight to the database.
+                    miss_w.append(w)
+                    hit_w.append(0.0)
+                    picks.append((node, delay, None, 0.0, 0.0, "cache down"))
+                    miss_tot += w
+                    miss_mean += w * delay
+                    miss_hot += hw
+                    continue
+                state, mu = states[node]
+                a = 1.0 - state.blocking
+                if a < 1.0:
+                    shed = count * w * (1 - a)
+                    node.tick_failed += shed
+                    self._fail(f, node, f"{node.id} was overloaded and shed it (queue full)", shed)
+                resp = delay + state.mean_wait + node.service_time
+                hits = zw * a * hz + hw * a * hh
+                misses = w * a - hits
+                node.tick_served += count * w * a
+                node.hits += count * hits
+                node.lookups += count * w * a
+                e.metrics.lookups(count * hits, count * w * a)
+                hit_w.append(hits)
+                miss_w.append(misses)
+                picks.append((node, delay, state, mu, node.service_time, "cache"))
+                hit_tot += hits
+                miss_tot += misses
+                hit_mean += hits * resp
+                miss_mean += misses * resp
+                miss_hot += hw * a * (1 - hh)
+            for node in ring.nodes:
+                if node.lookups > 0:
+                    node.hit_rate = node.hits / node.lookups
+            if hit_tot > 0:
+                self._complete(Flow(f.region, f.cls, f.route, f.rate * hit_tot, count * hit_tot,
+                                    f.mean + hit_mean / hit_tot,
+                                    f.stages + (Stage("cache hit", hit_w, picks),), 0.0))
+            if miss_tot > 0:
+                passing.append(Flow(f.region, f.cls, f.route, f.rate * miss_tot, count * miss_tot,
+                                    f.mean + miss_mean / miss_tot,
+                                    f.stages + (Stage("cache miss", miss_w, picks),),
+                                    miss_hot / miss_tot))
+        return passing
+
+    # --- bookkeeping ----------------------------------------------------------------
+    def _complete(self, f: Flow) -> None:
+        if f.count <= 0:
+            return
+        if f.cls == "async" and f.route is not None and f.route.queue is not None:
+            self._enqueue(f)
+        self.e.metrics.serve(f.count, f.mean)
+        self.completed.append(f)
+
+    def _enqueue(self, f: Flow) -> None:
+        # The answer ("202 accepted") is immediate; the job waits in the queue.
+        picks = f.stages[-1].picks if f.stages else []
+        total = f.stages[-1].cum[-1] if f.stages else 0.0
+        prev = 0.0
+        for cum, pick in zip(f.stages[-1].cum if f.stages else [], picks):
+            q = pick[0]
+            share = (cum - prev) / total if total > 0 else 0.0
+            prev = cum
+            if isinstance(q, MessageQueue):
+                q.depth += f.count * share
+        self.e.metrics.jobs_enqueued += f.count
+
+    def _fail(self, f: Flow, comp: Component | None, reason: str, count: float) -> None:
+        if count <= 0:
+            return
+        self.e.metrics.fail(count, reason)
+        self.failures.append(FailurePoint(f, comp, reason, count))
+
+    def _finish_stations(self, dt: float) -> None:
+        for comp in self.e.topology:
+            if comp not in self._touched:
+                comp.state = IDLE
+            if not comp.queueing:
+                comp.utilization = 0.0
+                comp.queue_length = 0.0
+            else:
+                st = comp.state
+                comp.utilization = st.utilization if comp.reachable() else 0.0
+                comp.queue_length = st.mean_queue if comp.reachable() else 0.0
+            comp.busy_seconds += comp.utilization * dt
+            comp.total_served += comp.tick_served
+            comp.total_failed += comp.tick_failed
+            if comp.utilization > comp.peak_utilization:
+                comp.peak_utilization = comp.utilization
+
+    def _jobs(self, t: float, dt: float, plan: RoutePlan) -> None:
+        """Workers drain the message queues; full queues refuse (counted at enqueue)."""
+        queues = [q for q in plan.queues if not q.removed]
+        capacity = 0.0
+        live = [w for w in plan.workers if w.serving(t)]
+        for w in live:
+            capacity += w.job_rate * dt
+        depth = sum(q.depth for q in queues if q.reachable())
+        done = min(depth, capacity)
+        if depth > 0 and done > 0:
+            for q in queues:
+                if q.reachable():
+                    q.depth -= done * (q.depth / depth)
+                    if q.depth < 1e-9:
+                        q.depth = 0.0
+        self.e.metrics.jobs_done += done
+        util = done / capacity if capacity > 0 else 0.0
+        for w in plan.workers:
+            w.utilization = util if w in live else 0.0
+            w.queue_length = 0.0
+            w.busy_seconds += w.utilization * dt
+            w.total_served += done / len(live) if w in live else 0.0
+            w.peak_utilization = max(w.peak_utilization, w.utilization)
+        for q in queues:
+            q.queue_length = q.depth
+
+    def replication(self, t: float, dt: float, plan: RoutePlan) -> None:
+        """Replica lag: network delay + apply time (M/M/1 at the write rate) + any backlog."""
+        replication_step(self.e, t, dt)
+
+    # --- latency samples and traces -------------------------------------------------
+    def _sample(self, t: float) -> None:
+        e = self.e
+        rng = self.rng
+        flows = self.completed
+        total = sum(f.count for f in flows)
+        if total > 0:
+            n_total = e.config.latency_samples
+            for f in flows:
+                n = max(1, int(round(n_total * f.count / total)))
+                w = f.count / n
+                for _ in range(n):
+                    e.metrics.shape(self._draw(f, None), w)
+        self._traces(t, total)
+
+    def _draw(self, f: Flow, hops: list[Hop] | None, upto: int | None = None) -> float:
+        rng = self.rng
+        total = 0.0
+        stages = f.stages if upto is None else f.stages[:upto]
+        for stage in stages:
+            comp, delay, state, mu, svc, label = stage.choose(rng.random())
+            x = delay
+            if state is not None:
+                x += sample_response(state, comp.workers, mu, comp.capacity, svc, rng)
+            total += x
+            if hops is not None:
+                hops.append(Hop(comp.id if comp is not None else "internet", x * 1000.0, label))
+        return total
+
+    def _traces(self, t: float, served_total: float) -> None:
+        e = self.e
+        k = e.config.trace_samples
+        if k <= 0:
+            return
+        rng = self.rng
+        fails = self.failures
+        failed_total = sum(p.count for p in fails)
+        grand = served_total + failed_total
+        if grand <= 0:
+            return
+        for _ in range(k):
+            u = rng.random() * grand
+            if u < failed_total:
+                acc = 0.0
+                for p in fails:
+                    acc += p.count
+                    if acc >= u:
+                        hops: list[Hop] = []
+                        ms = self._draw(p.flow, hops) * 1000.0
+                        hops.append(Hop(p.comp.id if p.comp else "-", 0.0, "failed"))
+                        e.metrics.trace(Trace(t, p.flow.region, p.flow.cls, False, ms, tuple(hops), p.reason))
+                        break
+            else:
+                u -= failed_total
+                acc = 0.0
+                for f in self.completed:
+                    acc += f.count
+                    if acc >= u:
+                        hops = []
+                        ms = self._draw(f, hops) * 1000.0
+                        e.metrics.trace(Trace(t, f.region, f.cls, True, ms, tuple(hops)))
+                        break
+
+
+def replication_step(e: "Engine", t: float, dt: float) -> None:
+    net = e.config.network
+    for g in e.topology.groups():
+        p = g.primary
+        w = p.tick_writes / dt if p is not None and p.reachable() else 0.0
+        for r in g.replicas:
+            a = r.apply_rate
+            base = net.hop_ms / 1000.0
+            if p is not None and r.region != p.region:
+                base += net.cross_region_ms / 1000.0
+            if r.booting(t):
+                # A new replica starts from a fresh copy: it has nothing to catch up.
+                r.apply_backlog = 0.0
+                r.lag = 0.0
+            elif r.serving(t):
+                r.apply_backlog = max(0.0, r.apply_backlog + (w - a) * dt)
+                rho = min(w / a, 0.99) if a > 0 else 0.99
+                r.lag = base + (1.0 / a) / (1.0 - rho) + r.apply_backlog / a if a > 0 else math.inf
+            else:
+                r.apply_backlog += w * dt
+                r.lag = base + r.apply_backlog / a if a > 0 else math.inf

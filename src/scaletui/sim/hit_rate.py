@@ -1,0 +1,98 @@
+"""Cache hit rates under Zipf keys: Che's approximation, with TTL and warm-up.
+
+An LRU cache of C items behaves as if each key stays for a characteristic time T
+after its last request, with T fixed by sum_i P(key i cached) = C (Che, Tran and
+Vecchio). A key requested at rate r is then cached with probability 1 - exp(-r T).
+With a TTL (expire after insertion) a key alone would be cached a fraction
+rTTL/(1+rTTL) of the time; the two are combined as a product. A cache that restarted
+`age` seconds ago cannot have kept anything longer than that, so T becomes min(T, age):
+this is the warm-up after a crash (and why a cold cache sends a herd to the database).
+By PASTA the probability that a key is cached is its hit probability.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from scaletui.sim.keyspace import KeySpace
+
+INFINITE = math.inf
+
+
+def _ttl_factor(x: float) -> float:
+    # x = rate * ttl
+    return x / (1.0 + x)
+
+
+class HitRateModel:
+    """Hit rates of caches over one key space."""
+
+    def __init__(self, keys: KeySpace) -> None:
+        self.keys = keys
+
+    def _occupancy_and_hits(self, rate: float, t: float, ttl: float) -> tuple[float, float]:
+        occ = 0.0
+        hits = 0.0
+        for n, p in zip(self.keys.bucket_counts, self.keys.bucket_p):
+            r = rate * p
+            stay = 1.0 if t == INFINITE else -math.expm1(-r * t)
+            if ttl != INFINITE:
+                stay *= _ttl_factor(r * ttl)
+            occ += n * stay
+            hits += n * p * stay
+        return occ, hits
+
+    @lru_cache(maxsize=4096)
+    def characteristic_time(self, capacity: float, rate: float, ttl: float) -> float:
+        """Che's T for a cache of `capacity` items fed `rate` requests/s (inf if all fit)."""
+        if capacity >= self.keys.count:
+            return INFINITE
+        if rate <= 0:
+            return INFINITE
+        occ_inf, _ = self._occupancy_and_hits(rate, INFINITE, ttl)
+        if occ_inf <= capacity:
+            return INFINITE
+        lo, hi = -40.0, 40.0  # bisection on log(rate * T)
+        for _ in range(60):
+            mid = (lo + hi) / 2.0
+            occ, _ = self._occupancy_and_hits(rate, math.exp(mid) / rate, ttl)
+            if occ < capacity:
+                lo = mid
+            else:
+                hi = mid
+        return math.exp((lo + hi) / 2.0) / rate
+
+    def warm_time(self, capacity: float, rate: float, ttl: float = INFINITE) -> float:
+        """Seconds after a restart at which the cache reaches its steady hit rate."""
+        rate_q = _quantize(rate) if ttl != INFINITE else 1.0
+        t = self.characteristic_time(float(capacity), rate_q, ttl)
+        if t == INFINITE:
+            # Everything fits: warm once even the rarest key has almost surely been seen.
+            return 50.0 / (rate * min(self.keys.bucket_p))
+        return t * rate_q / rate
+
+    def hit_rate(
+        self, capacity: float, rate: float, ttl: float = INFINITE, age: float = INFINITE
+    ) -> float:
+        """Hit probability of a request for a Zipf key.
+
+        `rate` is the request rate over the whole key space as this cache sees it, in
+        requests/s; `ttl` and `age` (time since the cache last started empty) in seconds.
+        """
+        if capacity <= 0 or rate <= 0:
+            return 0.0
+        if age < self.warm_time(capacity, rate, ttl):
+            return self._occupancy_and_hits(rate, age, ttl)[1]
+        # Without a TTL the steady state does not depend on the rate (T scales as 1/rate).
+        return self._steady(float(capacity), _quantize(rate) if ttl != INFINITE else 1.0, ttl)
+
+    @lru_cache(maxsize=4096)
+    def _steady(self, capacity: float, rate: float, ttl: float) -> float:
+        t = self.characteristic_time(capacity, rate, ttl)
+        return self._occupancy_and_hits(rate, t, ttl)[1]
+
+
+def _quantize(rate: float) -> float:
+    """Round a rate to 1% steps on a log scale so cached solutions can be reused."""
+    return math.exp(round(math.log(rate) * 100.0) / 100.0)

@@ -1,0 +1,220 @@
+"""What the run measured: totals, a series per reporting interval, recent ticks, traces.
+
+Both data planes report into this one collector, so reports do not depend on which
+model produced them. Counts are kept as floats (the flow engine moves fractions of
+requests); reports round them consistently so that requests = served + failed + in
+flight holds in integers too.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from scaletui.sim.histogram import LatencyHistogram
+from scaletui.sim.snapshot import LatencySummary, SeriesRow, TickRow, Totals, Trace
+
+RECENT_TICKS = 900
+RECENT_TRACES = 60
+
+
+def weighted_quantile(samples: list[tuple[float, float]], p: float) -> float:
+    if not samples:
+        return 0.0
+    ordered = sorted(samples)
+    total = sum(w for _, w in ordered)
+    if total <= 0:
+        return 0.0
+    target = p * total
+    acc = 0.0
+    for x, w in ordered:
+        acc += w
+        if acc >= target:
+            return x
+    return ordered[-1][0]
+
+
+class Metrics:
+    def __init__(self, report_every: float) -> None:
+        self.report_every = report_every
+        self.arrived = 0.0
+        self.served = 0.0
+        self.failed = 0.0
+        self.in_flight = 0.0  # the exact model's requests between arrival and answer
+        self.hist = LatencyHistogram()
+        self.cost = 0.0
+        self.lost_writes = 0.0
+        self.sessions_lost = 0.0
+        self.jobs_enqueued = 0.0
+        self.jobs_done = 0.0
+        self.jobs_lost = 0.0
+        self.failures: dict[str, float] = {}
+        self.series: list[SeriesRow] = []
+        self.recent: deque[TickRow] = deque(maxlen=RECENT_TICKS)
+        self.traces: deque[Trace] = deque(maxlen=RECENT_TRACES)
+        self.failed_traces: deque[Trace] = deque(maxlen=RECENT_TRACES)
+        self._new_tick()
+        self._new_window(0.0)
+
+    # --- recording ------------------------------------------------------------------
+    def _new_tick(self) -> None:
+        self.t_arrived = 0.0
+        self.t_served = 0.0
+        self.t_failed = 0.0
+        self.t_samples: list[tuple[float, float]] = []
+        self.t_hits = 0.0
+        self.t_lookups = 0.0
+
+    def _new_window(self, t: float) -> None:
+        self.w_start = t
+        self.w_hist = LatencyHistogram()
+        self.w_arrived = 0.0
+        self.w_served = 0.0
+        self.w_failed = 0.0
+        self.w_cost = 0.0
+        self.w_time = 0.0
+        self.w_users = 0.0
+        self.w_hits = 0.0
+        self.w_lookups = 0.0
+        self.w_db = 0.0
+        self.w_lag = 0.0
+        self.w_depth = 0.0
+
+    def arrive(self, n: float) -> None:
+        self.arrived += n
+        self.t_arrived += n
+
+    def serve(self, n: float, mean_latency: float) -> None:
+        """n requests answered, with this mean latency (exact)."""
+        self.served += n
+        self.t_served += n
+        self.hist.add_mean(mean_latency, n)
+        self.w_hist.add_mean(mean_latency, n)
+
+    def shape(self, latency: float, weight: float) -> None:
+        """A latency sample standing for `weight` answered requests (quantiles only)."""
+        self.hist.add_shape(latency, weight)
+        self.w_hist.add_shape(latency, weight)
+        self.t_samples.append((latency, weight))
+
+    def fail(self, n: float, cause: str) -> None:
+        if n <= 0:
+            return
+        self.failed += n
+        self.t_failed += n
+        self.failures[cause] = self.failures.get(cause, 0.0) + n
+
+    def lookups(self, hits: float, lookups: float) -> None:
+        self.t_hits += hits
+        self.t_lookups += lookups
+
+    def trace(self, trace: Trace) -> None:
+        self.traces.append(trace)
+        if not trace.ok:
+            self.failed_traces.append(trace)
+
+    # --- ticks and windows ------------------------------------------------------------
+    def end_tick(
+        self,
+        t: float,
+        dt: float,
+        users: float,
+        cost_per_hour: float,
+        db_utilization: float,
+        lag_s: float,
+        queue_depth: float,
+    ) -> TickRow:
+        self.cost += cost_per_hour * dt / 3600.0
+        done = self.t_served + self.t_failed
+        hit = self.t_hits / self.t_lookups if self.t_lookups > 0 else None
+        row = TickRow(
+            t=t,
+            users=users,
+            offered_rps=self.t_arrived / dt,
+            served_rps=self.t_served / dt,
+            failed_rps=self.t_failed / dt,
+            error_rate=self.t_failed / done if done > 0 else 0.0,
+            p95_ms=weighted_quantile(self.t_samples, 0.95) * 1000.0,
+            cost_per_hour=cost_per_hour,
+            hit_rate=hit,
+            db_utilization=db_utilization,
+            lag_s=lag_s,
+            queue_depth=queue_depth,
+        )
+        self.recent.append(row)
+        self.w_arrived += self.t_arrived
+        self.w_served += self.t_served
+        self.w_failed += self.t_failed
+        self.w_cost += cost_per_hour * dt
+        self.w_time += dt
+        self.w_users += users * dt
+        self.w_hits += self.t_hits
+        self.w_lookups += self.t_lookups
+        self.w_db += db_utilization * dt
+        self.w_lag = max(self.w_lag, lag_s)
+        self.w_depth = max(self.w_depth, queue_depth)
+        self._new_tick()
+        if t + dt >= self.w_start + self.report_every - 1e-9:
+            self.close_window()
+        return row
+
+    def close_window(self) -> None:
+        if self.w_time <= 0:
+            return
+        span = self.w_time
+        done = self.w_served + self.w_failed
+        self.series.append(
+            SeriesRow(
+                t=self.w_start,
+                rps=self.w_arrived / span,
+                served_rps=self.w_served / span,
+                p95_ms=self.w_hist.quantile(0.95) * 1000.0,
+                p99_ms=self.w_hist.quantile(0.99) * 1000.0,
+                mean_ms=self.w_hist.mean() * 1000.0 if self.w_hist.total else 0.0,
+                error_rate=self.w_failed / done if done > 0 else 0.0,
+                cost_per_hour=self.w_cost / span,
+                users=self.w_users / span,
+                hit_rate=self.w_hits / self.w_lookups if self.w_lookups > 0 else None,
+                db_utilization=self.w_db / span,
+                lag_s=self.w_lag,
+                queue_depth=self.w_depth,
+                requests=self.w_arrived,
+                failed=self.w_failed,
+            )
+        )
+        self._new_window(self.w_start + span)
+
+    # --- reading ----------------------------------------------------------------------
+    def window_p95_ms(self) -> float:
+        return self.w_hist.quantile(0.95) * 1000.0
+
+    def latency_summary(self) -> LatencySummary:
+        h = self.hist
+        return LatencySummary(
+            mean_ms=h.mean() * 1000.0 if h.total else 0.0,
+            p50_ms=h.quantile(0.50) * 1000.0,
+            p95_ms=h.quantile(0.95) * 1000.0,
+            p99_ms=h.quantile(0.99) * 1000.0,
+        )
+
+    def totals(self, queued: float = 0.0) -> Totals:
+        requests = int(round(self.arrived))
+        pending = int(round(self.in_flight + queued))
+        failed = int(round(self.failed))
+        served = max(0, requests - failed - pending)
+        finished = served + failed
+        causes = sorted(self.failures.items(), key=lambda kv: (-kv[1], kv[0]))
+        return Totals(
+            requests=requests,
+            served=served,
+            failed=failed,
+            in_flight=pending,
+            availability=100.0 * served / finished if finished else 100.0,
+            latency=self.latency_summary(),
+            cost=self.cost,
+            lost_writes=int(round(self.lost_writes)),
+            sessions_lost=int(round(self.sessions_lost)),
+            jobs_enqueued=int(round(self.jobs_enqueued)),
+            jobs_done=int(round(self.jobs_done)),
+            jobs_lost=int(round(self.jobs_lost)),
+            failures_by_cause=tuple((k, int(round(v))) for k, v in causes if round(v) > 0),
+        )

@@ -1,0 +1,270 @@
+"""Where requests go: the route plan, rebuilt whenever the topology or health changes.
+
+Both data planes follow the same plan, so the flow engine and the exact per-request
+model differ only in how stations behave, never in where a request is sent.
+
+Paths, per data centre:
+  static   CDN edge (if any) -> on a miss: [load balancer] -> web
+  read     [load balancer] -> web -> [session store] -> [cache node by key hash]
+           -> on a miss: the key's shard group: a replica (local first) or the primary
+  write    [load balancer] -> web -> [session store] -> the key's shard primary
+  async    [load balancer] -> web -> [session store] -> message queue (or done inline
+           on the web server when there is no queue)
+A data centre without a load balancer is reached at its first web server only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from scaletui.sim.components import (
+    Cache,
+    Cdn,
+    Component,
+    Database,
+    MessageQueue,
+    SessionStore,
+    WebServer,
+    Worker,
+)
+from scaletui.sim.components.load_balancer import HEALTH_CHECK_S
+from scaletui.sim.config import Network
+from scaletui.sim.keyspace import HOT_KEY, KeySpace, partition_of
+from scaletui.sim.topology import Topology
+
+
+@dataclass(slots=True)
+class Option:
+    """One station a tier may send a request to, with its share and network delay."""
+
+    comp: Component
+    weight: float
+    delay: float  # seconds of network to reach it and back
+
+
+@dataclass(slots=True)
+class Tier:
+    options: list[Option]
+    missing: str | None = None  # why nothing can serve, when options is empty
+
+    def __bool__(self) -> bool:
+        return bool(self.options)
+
+
+@dataclass
+class CacheRing:
+    """Cache nodes that share the key space by hash (crashed nodes stay: they miss)."""
+
+    nodes: list[Cache]
+    delay: float
+
+
+@dataclass
+class DcRoute:
+    region: str
+    entry: Tier  # load balancers, or the first web server when there is none
+    has_lb: bool
+    web: Tier
+    sessions: Tier | None  # None: no session store reachable, the web tier is stateful
+    cache: CacheRing | None
+    reads: list[Tier]  # per database group position
+    writes: list[Tier]
+    queue: Tier | None  # None: async work runs inline on the web server
+
+    @property
+    def stateful(self) -> bool:
+        return self.sessions is None
+
+
+@dataclass
+class RoutePlan:
+    version: int
+    valid_until: float
+    dc_for: dict[str, tuple[DcRoute | None, float]]  # user region -> (route, client rtt)
+    routes: dict[str, DcRoute]
+    cdn: Cdn | None
+    group_indices: list[int]
+    group_shares: tuple[float, ...]
+    hot_group: int  # position of the group holding the hot key
+    queues: list[MessageQueue] = field(default_factory=list)
+    workers: list[Worker] = field(default_factory=list)
+
+    def group_position_of_key(self, key: int) -> int:
+        return partition_of(key, len(self.group_indices)) if len(self.group_indices) > 1 else 0
+
+
+def _alive(comp: Component, now: float, detect: float) -> tuple[bool, float]:
+    """Whether routing still sends to it, and until when that view holds.
+
+    A crashed node keeps receiving (and failing) requests until it is detected.
+    """
+    if comp.booting(now):
+        return False, math.inf
+    since = comp.unreachable_since()
+    if since is None:
+        return True, math.inf
+    if now < since + detect:
+        return True, since + detect
+    return False, math.inf
+
+
+class Router:
+    def __init__(self, topology: Topology, network: Network, keys: KeySpace, user_regions: tuple[str, ...]) -> None:
+        self.topology = topology
+        self.network = network
+        self.keys = keys
+        self.user_regions = user_regions
+        self._plan: RoutePlan | None = None
+
+    def plan(self, now: float) -> RoutePlan:
+        p = self._plan
+        if p is None or p.version != self.topology.version or now >= p.valid_until:
+            p = self._plan = self._build(now)
+        return p
+
+    def invalidate(self) -> None:
+        self._plan = None
+
+    # --- building ---------------------------------------------------------------------
+    def _delay(self, src: str, comp: Component) -> float:
+        d = self.network.hop_ms / 1000.0
+        if comp.region != src:
+            d += self.network.cross_region_ms / 1000.0
+        return d
+
+    def _tier(self, src: str, comps: list[Component], now: float, missing: str) -> tuple[Tier, float]:
+        """Even split over the live members, local ones first; remote only if none local."""
+        valid = math.inf
+        live: list[Component] = []
+        for c in comps:
+            ok, until = _alive(c, now, HEALTH_CHECK_S)
+            valid = min(valid, until)
+            if ok:
+                live.append(c)
+        local = [c for c in live if c.region == src]
+        chosen = local or live
+        if not chosen:
+            return Tier([], missing), valid
+        w = 1.0 / len(chosen)
+        return Tier([Option(c, w, self._delay(src, c)) for c in chosen]), valid
+
+    def _build(self, now: float) -> RoutePlan:
+        topo = self.topology
+        valid = math.inf
+        routes: dict[str, DcRoute] = {}
+        groups = topo.groups()
+        group_indices = [g.index for g in groups if g.index < topo.shard_count] or [0]
+        shares = self.keys.partition_shares(len(group_indices))
+        hot_group = partition_of(HOT_KEY, len(group_indices)) if len(group_indices) > 1 else 0
+
+        for region in topo.regions():
+            dc = topo.datacenter(region)
+            if dc is None or dc.crashed or dc.booting(now):
+                continue
+            lbs = topo.in_region(region, "load_balancer")
+            webs = [c for c in topo.in_region(region, "web")]
+            has_lb = bool(lbs)
+            if has_lb:
+                entry, v = self._tier(region, lbs, now, "every load balancer is down")
+                valid = min(valid, v)
+                web, v = self._tier(region, webs, now, "no healthy web server")
+                valid = min(valid, v)
+                # Behind a load balancer only local web servers count.
+                web.options = [o for o in web.options if o.comp.region == region]
+                if not web.options:
+                    web.missing = web.missing or "no healthy web server"
+            else:
+                ready = [w for w in webs if not w.booting(now)]
+                if ready:
+                    first = min(ready, key=lambda c: c.seq)
+                    entry = Tier([Option(first, 1.0, self._delay(region, first))])
+                else:
+                    entry = Tier([], "no web server is ready")
+                web = Tier([])
+            stores = topo.of_kind("session_store")
+            sessions: Tier | None = None
+            if stores:
+                sessions, v = self._tier(region, stores, now, "every session store is down")
+                valid = min(valid, v)
+            cache = self._cache_ring(region, now)
+            reads: list[Tier] = []
+            writes: list[Tier] = []
+            by_index = {g.index: g for g in groups}
+            for gi in group_indices:
+                g = by_index.get(gi)
+                rt, wt, v = self._group_tiers(region, g, now)
+                valid = min(valid, v)
+                reads.append(rt)
+                writes.append(wt)
+            qs = topo.of_kind("queue")
+            queue: Tier | None = None
+            if qs:
+                queue, v = self._tier(region, qs, now, "every message queue is down")
+                valid = min(valid, v)
+            routes[region] = DcRoute(region, entry, has_lb, web, sessions, cache, reads, writes, queue)
+
+        dc_for: dict[str, tuple[DcRoute | None, float]] = {}
+        order = list(self.user_regions) + [r for r in routes if r not in self.user_regions]
+        viable = [r for r in order if r in routes and routes[r].entry]
+        for region in self.user_regions:
+            if region in viable:
+                dc_for[region] = (routes[region], 0.0)
+            elif viable:
+                dc_for[region] = (routes[viable[0]], self.network.cross_region_ms / 1000.0)
+            else:
+                dc_for[region] = (None, 0.0)
+
+        cdn = None
+        for c in topo.of_kind("cdn"):
+            if c.serving(now):
+                cdn = c  # type: ignore[assignment]
+                break
+        return RoutePlan(
+            version=topo.version,
+            valid_until=valid,
+            dc_for=dc_for,
+            routes=routes,
+            cdn=cdn,
+            group_indices=group_indices,
+            group_shares=shares,
+            hot_group=hot_group,
+            queues=[q for q in topo.of_kind("queue")],  # type: ignore[misc]
+            workers=[w for w in topo.of_kind("worker")],  # type: ignore[misc]
+        )
+
+    def _cache_ring(self, region: str, now: float) -> CacheRing | None:
+        nodes = [c for c in self.topology.of_kind("cache") if not c.booting(now)]
+        local = [c for c in nodes if c.region == region]
+        chosen = local or nodes
+        if not chosen:
+            return None
+        chosen.sort(key=lambda c: c.seq)
+        return CacheRing(chosen, self._delay(region, chosen[0]))  # type: ignore[arg-type]
+
+    def _group_tiers(self, region: str, g, now: float) -> tuple[Tier, Tier, float]:
+        valid = math.inf
+        if g is None:
+            missing = Tier([], "that shard has no database")
+            return missing, missing, valid
+        primary: Database | None = g.primary
+        # Writes: the primary, unless it is missing, booting or being replaced.
+        if primary is None:
+            wt = Tier([], "the database primary is gone")
+        elif primary.booting(now):
+            wt = Tier([], f"{primary.id} is {primary.booting_reason or 'booting'}")
+        elif primary.promoting_until is not None and now < primary.promoting_until:
+            wt = Tier([], f"{primary.id} is being promoted")
+            valid = min(valid, primary.promoting_until)
+        else:
+            wt = Tier([Option(primary, 1.0, self._delay(region, primary))])
+        # Reads: replicas, local first; the primary only when no replica can.
+        replicas = [r for r in g.replicas if not r.booting(now)]
+        if replicas:
+            rt, v = self._tier(region, replicas, now, "every replica is down")
+            valid = min(valid, v)
+            if rt:
+                return rt, wt, valid
+        if wt:
+            return Tier(list(wt.options)), wt, valid
+        return Tier([], "no database can serve reads"), wt, valid

@@ -1,0 +1,120 @@
+"""Scenario events (surges, crashes, slow-downs, hot keys, outages) as SimPy processes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Generator
+
+from scaletui.sim.config import ScenarioEvent
+from scaletui.sim.eventlog import CRITICAL, WARNING
+
+if TYPE_CHECKING:
+    from scaletui.sim.engine import Engine
+
+
+def _fmt_users(n: float) -> str:
+    return f"{n:,.0f}"
+
+
+def scenario_event(e: "Engine", ev: ScenarioEvent) -> Generator:
+    yield e.at(ev.at)
+    if ev.say and ev.kind != "say":
+        e.log("say", ev.say, severity=WARNING)
+    handler = {
+        "say": _say,
+        "traffic": _traffic,
+        "fail": _fail,
+        "slow": _slow,
+        "hot_key": _hot_key,
+        "outage": _outage,
+    }[ev.kind]
+    yield from handler(e, ev)
+
+
+def _say(e: "Engine", ev: ScenarioEvent) -> Generator:
+    e.log("say", ev.say or "", severity=WARNING)
+    return
+    yield
+
+
+def _traffic(e: "Engine", ev: ScenarioEvent) -> Generator:
+    change = ev.traffic
+    assert change is not None
+    tm = e.traffic
+    before_level = tm.target_level()
+    before_rpu, before_mix = tm.rps_per_user, tm.mix
+    if change.users is not None or change.users_factor is not None:
+        level = change.users if change.users is not None else before_level * (change.users_factor or 1.0)
+        tm.ramp_users(e.now, level, ev.over)
+        verb = "rises" if level >= tm.level(e.now) else "falls"
+        over = f" over {ev.over:g}s" if ev.over else ""
+        e.log("surge", f"traffic {verb} to {_fmt_users(level)} users{over}", severity=WARNING)
+    if change.rps_per_user is not None:
+        tm.rps_per_user = change.rps_per_user
+        e.log("surge", f"each user now sends {change.rps_per_user:g} requests/s", severity=WARNING)
+    if change.mix is not None:
+        tm.set_mix(change.mix)
+        m = tm.mix
+        e.log("surge", f"request mix now static {m.static:.0%}, read {m.read:.0%}, "
+                       f"write {m.write:.0%}, async {m.async_:.0%}", severity=WARNING)
+    if ev.duration is not None:
+        yield e.at(e.now + ev.duration)
+        if change.users is not None or change.users_factor is not None:
+            tm.ramp_users(e.now, before_level, ev.over)
+            e.log("surge", f"traffic returns to {_fmt_users(before_level)} users")
+        tm.rps_per_user = before_rpu
+        tm.mix = before_mix
+
+
+def _fail(e: "Engine", ev: ScenarioEvent) -> Generator:
+    comp = e.resolve_target(ev.target or "")
+    if comp is None:
+        e.log("fail", f"nothing to crash: no live {ev.target}")
+        return
+    how_long = f" for {ev.duration:g}s" if ev.duration is not None else " until replaced"
+    e.crash(comp, "crashed")
+    e.log("fail", f"{comp.id} crashed{how_long}", comp.id, CRITICAL)
+    if ev.duration is not None:
+        yield e.at(e.now + ev.duration)
+        if not comp.removed and comp.crashed:
+            e.recover(comp)
+    return
+    yield
+
+
+def _slow(e: "Engine", ev: ScenarioEvent) -> Generator:
+    comp = e.resolve_target(ev.target or "")
+    if comp is None:
+        e.log("slow", f"nothing to slow down: no live {ev.target}")
+        return
+    comp.slow_factor = ev.factor
+    e.topology.touch()
+    e.log("slow", f"{comp.id} slows down: requests take {ev.factor:g}x as long", comp.id, WARNING)
+    if ev.duration is not None:
+        yield e.at(e.now + ev.duration)
+        if not comp.removed:
+            comp.slow_factor = 1.0
+            e.topology.touch()
+            e.log("recover", f"{comp.id} is back to full speed", comp.id)
+
+
+def _hot_key(e: "Engine", ev: ScenarioEvent) -> Generator:
+    e.traffic.hot_share = ev.share
+    e.log("hot_key", f"one key now draws {ev.share:.0%} of reads and writes", severity=WARNING)
+    if ev.duration is not None:
+        yield e.at(e.now + ev.duration)
+        e.traffic.hot_share = 0.0
+        e.log("hot_key", "the hot key has cooled down")
+
+
+def _outage(e: "Engine", ev: ScenarioEvent) -> Generator:
+    region = ev.target or ""
+    dc = e.topology.datacenter(region)
+    if dc is None:
+        e.log("outage", f"no data centre in {region} to lose")
+        return
+    e.crash(dc, "region outage")
+    e.log("outage", f"region {region} is out: everything in {dc.id} is unreachable", dc.id, CRITICAL)
+    if ev.duration is not None:
+        yield e.at(e.now + ev.duration)
+        if not dc.removed and dc.crashed:
+            e.recover(dc)

@@ -1,0 +1,140 @@
+"""Immutable views of the simulation, for the UI, the game and reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentView:
+    id: str
+    kind: str
+    size: str
+    region: str
+    health: str  # booting, up, degraded, down
+    utilization: float
+    queue: float  # requests waiting (messages, for a message queue)
+    offered_rps: float
+    served_rps: float
+    failed_rps: float
+    latency_ms: float  # mean time in this component of the requests it admitted
+    cost_per_hour: float
+    workers: int
+    capacity_rps: float
+    ready_at: float | None = None
+    note: str = ""  # e.g. "restarting (upgrade to large)", "crashed", "primary of shard 2"
+    hit_rate: float | None = None  # caches and CDN
+    lag_s: float | None = None  # replicas
+    depth: float | None = None  # message queues
+    role: str | None = None  # database nodes: primary / replica
+    group: int | None = None  # database nodes: shard group
+    follows: str | None = None  # replicas: their primary
+    ttl_s: float | None = None  # caches and CDN
+    share: float | None = None  # web servers: share of their data centre's traffic
+
+
+@dataclass(frozen=True, slots=True)
+class TickRow:
+    """One tick's headline figures (the sparklines)."""
+
+    t: float
+    users: float
+    offered_rps: float
+    served_rps: float
+    failed_rps: float
+    error_rate: float
+    p95_ms: float
+    cost_per_hour: float
+    hit_rate: float | None
+    db_utilization: float
+    lag_s: float
+    queue_depth: float
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesRow:
+    """One reporting interval of the run."""
+
+    t: float
+    rps: float
+    served_rps: float
+    p95_ms: float
+    p99_ms: float
+    mean_ms: float
+    error_rate: float
+    cost_per_hour: float
+    users: float
+    hit_rate: float | None
+    db_utilization: float
+    lag_s: float
+    queue_depth: float
+    requests: float
+    failed: float
+
+
+@dataclass(frozen=True, slots=True)
+class LatencySummary:
+    mean_ms: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    requests: int
+    served: int
+    failed: int
+    in_flight: int
+    availability: float  # percent of finished requests that were served
+    latency: LatencySummary
+    cost: float
+    lost_writes: int
+    sessions_lost: int
+    jobs_enqueued: int
+    jobs_done: int
+    jobs_lost: int
+    failures_by_cause: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    component: str
+    ms: float
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """One request followed hop by hop: the answer to "why did my request fail"."""
+
+    t: float
+    region: str
+    request: str  # static, read, write, async
+    ok: bool
+    total_ms: float
+    hops: tuple[Hop, ...]
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    t: float
+    duration: float
+    finished: bool
+    tick: float
+    users: float
+    components: tuple[ComponentView, ...]
+    last: TickRow | None
+    recent: tuple[TickRow, ...]
+    totals: Totals
+    window_p95_ms: float  # p95 of the current reporting window so far
+    cost_per_hour: float
+    shard_count: int
+    traces: tuple[Trace, ...]
+
+    def component(self, cid: str) -> ComponentView | None:
+        for c in self.components:
+            if c.id == cid:
+                return c
+        return None

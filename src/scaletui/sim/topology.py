@@ -1,0 +1,127 @@
+"""The set of components the player has, with stable ids and the database's groups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from scaletui.sim.catalog import ID_PREFIX, Catalog
+from scaletui.sim.components import CLASSES, Component, Database, Datacenter
+
+DB_KINDS = ("database", "shard", "replica")
+PRIMARY_KINDS = ("database", "shard")
+
+
+@dataclass
+class DbGroup:
+    """One key range of the database: a primary and the replicas that follow it."""
+
+    index: int
+    primary: Database | None
+    replicas: list[Database] = field(default_factory=list)
+
+
+class Topology:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._components: dict[str, Component] = {}
+        self._next_number: dict[str, int] = {}
+        self._seq = 0
+        self.version = 0  # bumped on every change that can alter routing
+        self.shard_count = 1  # key ranges in use (changes when a reshard completes)
+
+    # --- ids and membership -----------------------------------------------------------
+    def new_id(self, kind: str, region: str | None = None) -> str:
+        if kind == "datacenter" and region:
+            return f"dc-{region}"
+        prefix = ID_PREFIX[kind]
+        n = self._next_number.get(prefix, 0) + 1
+        while f"{prefix}-{n}" in self._components:
+            n += 1
+        self._next_number[prefix] = n
+        return f"{prefix}-{n}"
+
+    def create(self, kind: str, size: str, region: str, now: float, cid: str | None = None) -> Component:
+        spec = self.catalog[kind]
+        cid = cid or self.new_id(kind, region)
+        if cid in self._components:
+            raise ValueError(f"a component named {cid} already exists")
+        cls = CLASSES[kind]
+        self._seq += 1
+        comp = cls(cid, spec, spec.size(size), region, now, self._seq)
+        self._components[cid] = comp
+        self._attach_dc(comp)
+        if kind == "datacenter":
+            for other in self._components.values():
+                if other.region == region:
+                    self._attach_dc(other)
+        self.version += 1
+        return comp
+
+    def _attach_dc(self, comp: Component) -> None:
+        if isinstance(comp, Datacenter):
+            comp.dc = comp
+            return
+        comp.dc = self.datacenter(comp.region)
+
+    def remove(self, comp: Component) -> None:
+        comp.removed = True
+        del self._components[comp.id]
+        self.version += 1
+
+    def touch(self) -> None:
+        self.version += 1
+
+    def __contains__(self, cid: object) -> bool:
+        return cid in self._components
+
+    def __getitem__(self, cid: str) -> Component:
+        return self._components[cid]
+
+    def get(self, cid: str) -> Component | None:
+        return self._components.get(cid)
+
+    def __iter__(self) -> Iterator[Component]:
+        return iter(self._components.values())
+
+    def __len__(self) -> int:
+        return len(self._components)
+
+    def ids(self) -> list[str]:
+        return list(self._components)
+
+    def of_kind(self, *kinds: str) -> list[Component]:
+        return [c for c in self._components.values() if c.kind in kinds]
+
+    def in_region(self, region: str, *kinds: str) -> list[Component]:
+        return [c for c in self._components.values() if c.region == region and c.kind in kinds]
+
+    def datacenter(self, region: str) -> Datacenter | None:
+        dc = self._components.get(f"dc-{region}")
+        return dc if isinstance(dc, Datacenter) else None
+
+    def regions(self) -> list[str]:
+        """Regions with a data centre, in creation order."""
+        return [c.region for c in self._components.values() if isinstance(c, Datacenter)]
+
+    # --- the database -----------------------------------------------------------------
+    def db_nodes(self) -> list[Database]:
+        return [c for c in self._components.values() if isinstance(c, Database)]
+
+    def groups(self) -> list[DbGroup]:
+        """Groups by index; a group may have lost its primary (crash, removal)."""
+        by_index: dict[int, DbGroup] = {}
+        for node in self.db_nodes():
+            g = by_index.setdefault(node.group, DbGroup(node.group, None))
+            if node.is_primary:
+                if g.primary is None or node.seq < g.primary.seq:
+                    g.primary = node
+            else:
+                g.replicas.append(node)
+        return [by_index[i] for i in sorted(by_index)]
+
+    def group(self, index: int) -> DbGroup | None:
+        for g in self.groups():
+            if g.index == index:
+                return g
+        return None

@@ -1,0 +1,77 @@
+"""The traffic model: how many users, how often they ask, for what, from where."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from scaletui.sim.config import REQUEST_CLASSES, Mix, Traffic
+
+DAY = 86400.0
+
+
+@dataclass
+class Ramp:
+    """A linear change of a level from `start` to `end` between t0 and t1."""
+
+    t0: float
+    t1: float
+    start: float
+    end: float
+
+    def value(self, t: float) -> float:
+        if t >= self.t1 or self.t1 <= self.t0:
+            return self.end
+        if t <= self.t0:
+            return self.start
+        return self.start + (self.end - self.start) * (t - self.t0) / (self.t1 - self.t0)
+
+
+class TrafficModel:
+    """Users over time: a base level changed by ramps (surges), times a daily cycle."""
+
+    def __init__(self, spec: Traffic) -> None:
+        self.spec = spec
+        self._users = Ramp(0.0, 0.0, spec.users, spec.users)
+        self.rps_per_user = spec.rps_per_user
+        self.mix = spec.mix.normalized()
+        self.hot_share = 0.0
+        total = sum(s for _, s in spec.regions) or 1.0
+        self.region_shares = tuple((r, s / total) for r, s in spec.regions)
+
+    def users(self, t: float) -> float:
+        base = self._users.value(t)
+        cycle = self.spec.daily_cycle
+        if cycle is None:
+            return base
+        clock = cycle.start_at + t
+        return max(0.0, base * (1.0 + cycle.amplitude * math.cos(2 * math.pi * (clock - cycle.peak_at) / DAY)))
+
+    def level(self, t: float) -> float:
+        """The scripted level (without the daily cycle) at t."""
+        return self._users.value(t)
+
+    def target_level(self) -> float:
+        return self._users.end
+
+    def ramp_users(self, t: float, to: float, over: float) -> None:
+        self._users = Ramp(t, t + max(0.0, over), self._users.value(t), max(0.0, to))
+
+    def set_mix(self, mix: Mix) -> None:
+        self.mix = mix.normalized()
+
+    def rates(self, t: float) -> list[tuple[str, str, float]]:
+        """Requests/s per (region, class) at t."""
+        total = self.users(t) * self.rps_per_user
+        out = []
+        for region, share in self.region_shares:
+            for cls in REQUEST_CLASSES:
+                s = self.mix.share(cls)
+                if s > 0 and share > 0:
+                    out.append((region, cls, total * share * s))
+        return out
+
+    def expected_requests(self, t0: float, t1: float, step: float = 1.0) -> float:
+        """Requests offered between t0 and t1 under the current script (no events ahead)."""
+        n = max(1, int(math.ceil((t1 - t0) / step)))
+        return sum(self.users(t0 + i * step) for i in range(n)) * self.rps_per_user * step
