@@ -77,7 +77,7 @@ class Engine:
         self._cursor = 0
         self._saturation: dict[str, list] = {}
         self._cdn_gb_tick = 0.0
-        self._build(config)
+        self.topology.build(config.topology, config.home_region)
         if model == "flow":
             self.plane = FlowPlane(self)
         elif model == "exact":
@@ -92,32 +92,6 @@ class Engine:
         self.env.process(self._ticker())
 
     # --- construction -------------------------------------------------------------------
-    def _build(self, config: SimConfig) -> None:
-        topo = self.topology
-        explicit_dcs = [s for s in config.topology if s.kind == "datacenter"]
-        regions: list[str] = []
-        for s in config.topology:
-            if s.region not in regions:
-                regions.append(s.region)
-        for s in explicit_dcs:
-            topo.create("datacenter", s.size, s.region, 0.0, s.id)
-        for region in regions:
-            if topo.datacenter(region) is None:
-                topo.create("datacenter", self.catalog["datacenter"].default_size, region, 0.0)
-        next_group = 1
-        for s in config.topology:
-            if s.kind == "datacenter":
-                continue
-            comp = topo.create(s.kind, s.size, s.region, 0.0, s.id)
-            if isinstance(comp, Database):
-                if s.kind == "shard":
-                    comp.group = next_group
-                    next_group += 1
-                elif s.kind == "replica" and s.of:
-                    leader = topo.get(s.of)
-                    comp.group = leader.group if isinstance(leader, Database) else 0
-        topo.shard_count = max(1, len({c.group for c in topo.db_nodes() if c.is_primary}))
-
     def known_regions(self) -> list[str]:
         out = list(self.config.traffic.region_names)
         for r in self.topology.regions():

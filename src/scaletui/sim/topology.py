@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from scaletui.sim.catalog import ID_PREFIX, Catalog
+from scaletui.sim.config import ComponentSpec
 from scaletui.sim.components import CLASSES, Component, Database, Datacenter
 
 DB_KINDS = ("database", "shard", "replica")
@@ -29,6 +30,34 @@ class Topology:
         self._seq = 0
         self.version = 0  # bumped on every change that can alter routing
         self.shard_count = 1  # key ranges in use (changes when a reshard completes)
+
+    def build(self, specs: tuple[ComponentSpec, ...], home_region: str) -> None:
+        """Create the starting topology (all up), with a data centre for every region used."""
+        regions: list[str] = []
+        for s in specs:
+            if s.region not in regions:
+                regions.append(s.region)
+        if not regions:
+            regions.append(home_region)
+        for s in specs:
+            if s.kind == "datacenter":
+                self.create("datacenter", s.size, s.region, 0.0, s.id)
+        for region in regions:
+            if self.datacenter(region) is None:
+                self.create("datacenter", self.catalog["datacenter"].default_size, region, 0.0)
+        next_group = 1
+        for s in specs:
+            if s.kind == "datacenter":
+                continue
+            comp = self.create(s.kind, s.size, s.region, 0.0, s.id)
+            if isinstance(comp, Database):
+                if s.kind == "shard":
+                    comp.group = next_group
+                    next_group += 1
+                elif s.kind == "replica" and s.of:
+                    leader = self.get(s.of)
+                    comp.group = leader.group if isinstance(leader, Database) else 0
+        self.shard_count = max(1, len({c.group for c in self.db_nodes() if c.is_primary}))
 
     # --- ids and membership -----------------------------------------------------------
     def new_id(self, kind: str, region: str | None = None) -> str:

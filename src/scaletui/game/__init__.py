@@ -1,0 +1,1 @@
+"""Rules on top of the engine: actions, SLOs and error budget, cost, scoring, postmortem."""

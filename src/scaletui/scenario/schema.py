@@ -1,0 +1,380 @@
+"""The public file formats: scenario files and plan files, as pydantic models.
+
+Every model forbids unknown keys. Durations accept 90s, 10m, 2h, 1d, 1h30m or a number
+of seconds. `scaletui schema` exports these models as JSON Schema for editors.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from scaletui.scenario.durations import parse_duration
+from scaletui.sim.catalog import KINDS
+
+DURATION_PATTERN = r"^\s*(\d+(\.\d+)?(ms|s|m|h|d)\s*)+$"
+
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": DURATION_PATTERN},
+            ],
+            "description": "seconds, or a duration such as 90s, 10m, 2h, 1d, 1h30m",
+        }
+    ),
+]
+
+Kind = Literal[
+    "load_balancer", "web", "session_store", "cache", "cdn", "database",
+    "replica", "shard", "queue", "worker", "datacenter",
+]
+assert set(Kind.__args__) == set(KINDS)  # type: ignore[attr-defined]
+
+Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+
+
+def _users_level(value: Any) -> Any:
+    """`users: 20000` (absolute) or `users: x10` (ten times the level before)."""
+    if isinstance(value, bool):
+        raise ValueError("users is a number (20000) or a factor (x10)")
+    if isinstance(value, (int, float)):
+        if value < 0 or math.isnan(value):
+            raise ValueError("users cannot be negative")
+        return {"users": float(value)}
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text.startswith("x") or text.endswith("x"):
+            num = text.strip("x").strip()
+            try:
+                f = float(num)
+            except ValueError:
+                raise ValueError(f"'{value}' is not a factor; write e.g. x10 or x0.5") from None
+            if f < 0 or math.isnan(f):
+                raise ValueError("a factor cannot be negative")
+            return {"factor": f}
+    raise ValueError(f"users is a number (20000) or a factor (x10), not {value!r}")
+
+
+class UsersLevel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    users: float | None = None
+    factor: float | None = None
+
+
+UsersValue = Annotated[
+    UsersLevel,
+    BeforeValidator(_users_level),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\s*x\s*\d+(\.\d+)?\s*$"}],
+            "description": "a number of users (20000) or a factor of the level before (x10)",
+        }
+    ),
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# --- scenario -------------------------------------------------------------------------
+
+
+class SloSpec(Strict):
+    availability: float = Field(99.9, gt=0, le=100, description="percent of requests that must succeed over the run")
+    latency_p95_ms: float | None = Field(None, gt=0, description="p95 latency target per window, ms")
+    latency_window: Duration = Field(60.0, description="length of a latency window")
+    latency_windows: float = Field(
+        95.0, gt=0, le=100, description="percent of windows whose p95 must be within the target"
+    )
+    lost_writes: int | None = Field(None, ge=0, description="most writes that may be lost")
+
+
+class MixSpec(Strict):
+    static: float = Field(0.0, ge=0)
+    read: float = Field(0.0, ge=0)
+    write: float = Field(0.0, ge=0)
+    async_: float = Field(0.0, ge=0, alias="async")
+
+    @model_validator(mode="after")
+    def _some(self) -> "MixSpec":
+        if self.static + self.read + self.write + self.async_ <= 0:
+            raise ValueError("the mix needs at least one share above 0")
+        return self
+
+
+class KeysSpec(Strict):
+    count: int = Field(100_000, ge=1, le=100_000_000, description="distinct keys (items users ask for)")
+    zipf: float = Field(0.9, ge=0, le=3, description="Zipf exponent of key popularity")
+
+
+class DailyCycleSpec(Strict):
+    amplitude: float = Field(0.3, ge=0, lt=1)
+    peak_at: Duration = Field(72000.0, description="time of day of the peak (e.g. 20h)")
+    start_at: Duration = Field(32400.0, description="time of day at which the scenario starts (e.g. 9h)")
+
+
+class TrafficSpec(Strict):
+    users: float = Field(1000.0, ge=0, description="concurrent users at the start")
+    rps_per_user: float = Field(0.05, gt=0, le=1000)
+    mix: MixSpec = Field(default_factory=lambda: MixSpec(static=0.3, read=0.6, write=0.1))
+    keys: KeysSpec = Field(default_factory=KeysSpec)
+    regions: dict[Name, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=lambda: {"us-east": 1.0}, description="region: share of users"
+    )
+    daily_cycle: DailyCycleSpec | None = None
+    static_kb: float = Field(100.0, ge=0)
+    static_keys: int = Field(10_000, ge=1, le=100_000_000)
+    async_work_ms: float = Field(200.0, gt=0)
+    session_minutes: float = Field(10.0, gt=0)
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, v: dict) -> dict:
+        if not v:
+            raise ValueError("at least one region is needed")
+        return v
+
+
+class NetworkSpec(Strict):
+    hop_ms: float = Field(0.5, ge=0)
+    cross_region_ms: float = Field(80.0, ge=0)
+
+
+class SizeSpecFile(Strict):
+    workers: int | None = Field(None, ge=0, le=1024)
+    service_ms: float | None = Field(None, ge=0)
+    cost_per_hour: float | None = Field(None, ge=0)
+    items: int | None = Field(None, ge=0)
+
+
+class KindSpecFile(BaseModel):
+    """Kind-level settings, and any other key is a size name with its figures."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    __pydantic_extra__: dict[str, SizeSpecFile] = Field(init=False)  # type: ignore[assignment]
+
+    title: str | None = None
+    boot_s: Duration | None = None
+    restart_s: Duration | None = None
+    timeout_ms: float | None = Field(None, gt=0)
+    cost_per_gb: float | None = Field(None, ge=0)
+
+
+class TopologyEntry(Strict):
+    kind: Kind
+    size: str | None = None
+    count: int = Field(1, ge=1, le=500)
+    region: Name | None = None
+    id: Name | None = None
+    of: str | None = Field(None, description="replicas: the primary they follow")
+
+    @model_validator(mode="after")
+    def _id_once(self) -> "TopologyEntry":
+        if self.id is not None and self.count != 1:
+            raise ValueError("an id names one component; drop count or id")
+        return self
+
+
+class HotKeySpec(Strict):
+    share: float = Field(gt=0, le=1, description="share of reads and writes that ask for one key")
+
+
+class TrafficChangeSpec(Strict):
+    users: UsersValue | None = None
+    rps_per_user: float | None = Field(None, gt=0)
+    mix: MixSpec | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> "TrafficChangeSpec":
+        if self.users is None and self.rps_per_user is None and self.mix is None:
+            raise ValueError("a traffic change needs users, rps_per_user or mix")
+        return self
+
+
+EVENT_ACTIONS = ("traffic", "fail", "slow", "hot_key", "outage")
+
+
+class EventSpec(Strict):
+    at: Duration
+    say: str | None = None
+    traffic: TrafficChangeSpec | None = None
+    over: Duration = Field(0.0, description="traffic: how long the ramp takes")
+    for_: Duration | None = Field(None, alias="for", description="how long it lasts (none: for good)")
+    fail: str | None = Field(None, description="component id, or a kind (the first live one)")
+    slow: str | None = Field(None, description="component id, or a kind")
+    factor: float = Field(3.0, gt=1, le=1000, description="slow: how many times longer requests take")
+    hot_key: HotKeySpec | None = None
+    outage: str | None = Field(None, description="region whose data centre goes out")
+
+    @model_validator(mode="after")
+    def _one_action(self) -> "EventSpec":
+        present = [a for a in EVENT_ACTIONS if getattr(self, a) is not None]
+        if len(present) > 1:
+            raise ValueError(f"one event does one thing; this one has {', '.join(present)}")
+        if not present and not self.say:
+            raise ValueError(f"an event needs one of {', '.join(EVENT_ACTIONS)}, or say")
+        if self.over and self.traffic is None:
+            raise ValueError("over belongs to traffic changes")
+        if "factor" in self.model_fields_set and self.slow is None:
+            raise ValueError("factor belongs to slow events")
+        return self
+
+    @property
+    def action(self) -> str:
+        for a in EVENT_ACTIONS:
+            if getattr(self, a) is not None:
+                return a
+        return "say"
+
+
+class ScenarioSpec(Strict):
+    name: Name
+    title: str | None = None
+    brief: str = ""
+    concept: str = ""
+    difficulty: int = Field(1, ge=1, le=5)
+    hints: list[str] = Field(default_factory=list)
+    par_cost: float | None = Field(None, ge=0, description="cost of a good solution, for the third star")
+    duration: Duration
+    seed: int = 1
+    tick: Literal[0.25, 0.5, 1, 1.0, 2, 2.0] = 1.0
+    report_every: Duration = 60.0
+    slo: SloSpec = Field(default_factory=SloSpec)
+    budget_per_hour: float | None = Field(None, gt=0)
+    budget_mode: Literal["refuse", "penalty"] = "refuse"
+    traffic: TrafficSpec = Field(default_factory=TrafficSpec)
+    network: NetworkSpec = Field(default_factory=NetworkSpec)
+    catalog: dict[Kind, KindSpecFile] = Field(default_factory=dict)
+    topology: list[TopologyEntry] = Field(default_factory=list)
+    events: list[EventSpec] = Field(default_factory=list)
+    allow: list[Kind] = Field(default_factory=lambda: list(KINDS))
+
+    @field_validator("duration")
+    @classmethod
+    def _positive(cls, v: float) -> float:
+        if v <= 0:
+            raise ValueError("the duration must be longer than 0s")
+        if v > 7 * 86400:
+            raise ValueError("a scenario lasts at most 7d")
+        return v
+
+    @field_validator("report_every")
+    @classmethod
+    def _report(cls, v: float) -> float:
+        if v < 1:
+            raise ValueError("report_every must be at least 1s")
+        return v
+
+
+# --- plans ----------------------------------------------------------------------------
+
+
+class AutoscaleSpec(Strict):
+    min: int = Field(1, ge=1, le=500)
+    max: int = Field(10, ge=1, le=500)
+    target: float = Field(0.6, ge=0.05, le=0.95, description="utilization to aim at (0-1)")
+    warmup: Duration = Field(120.0, description="time before the rule acts again")
+
+    @model_validator(mode="after")
+    def _range(self) -> "AutoscaleSpec":
+        if self.min > self.max:
+            raise ValueError("min cannot be more than max")
+        return self
+
+
+def _ttl(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() in ("none", "never", "off"):
+        return math.inf
+    return parse_duration(value)
+
+
+Ttl = Annotated[
+    float,
+    BeforeValidator(_ttl),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0},
+                {"type": "string", "pattern": DURATION_PATTERN},
+                {"enum": ["none"]},
+            ],
+            "description": "a duration, or none for no expiry",
+        }
+    ),
+]
+
+PLAN_VERBS = ("add", "remove", "upgrade", "promote", "configure")
+
+
+class ActionSpec(Strict):
+    at: Duration
+    add: Kind | None = None
+    remove: str | None = None
+    upgrade: str | None = None
+    promote: str | None = None
+    configure: str | None = Field(None, description="a component id, or a kind (all of that kind)")
+    size: str | None = None
+    count: int = Field(1, ge=1, le=100)
+    region: Name | None = None
+    of: str | None = None
+    ttl: Ttl | None = None
+    failover: Literal["auto", "manual"] | None = None
+    autoscale: AutoscaleSpec | Literal["off"] | None = None
+    shards: int | None = Field(None, ge=1, le=64)
+    invalidate: StrictBool = False
+
+    @model_validator(mode="after")
+    def _one_verb(self) -> "ActionSpec":
+        verbs = [v for v in PLAN_VERBS if getattr(self, v) is not None]
+        if len(verbs) != 1:
+            if not verbs:
+                raise ValueError(f"an action needs one of {', '.join(PLAN_VERBS)}")
+            raise ValueError(f"one action does one thing; this one has {', '.join(verbs)}")
+        verb = verbs[0]
+        extras = {
+            "size": ("add", "upgrade"),
+            "count": ("add",),
+            "region": ("add",),
+            "of": ("add",),
+            "ttl": ("configure",),
+            "failover": ("configure",),
+            "autoscale": ("configure",),
+            "shards": ("configure",),
+            "invalidate": ("configure",),
+        }
+        for key, verbs_ok in extras.items():
+            if key in self.model_fields_set and verb not in verbs_ok:
+                raise ValueError(f"{key} does not go with {verb}")
+        if verb == "upgrade" and self.size is None:
+            raise ValueError("upgrade needs a size")
+        if verb == "configure" and not (
+            {"ttl", "failover", "autoscale", "shards", "invalidate"} & self.model_fields_set
+        ):
+            raise ValueError("configure needs ttl, failover, autoscale, shards or invalidate")
+        return self
+
+    @property
+    def verb(self) -> str:
+        return next(v for v in PLAN_VERBS if getattr(self, v) is not None)
+
+
+class PlanSpec(Strict):
+    scenario: str | None = Field(None, description="the scenario this plan plays (name or path)")
+    seed: int | None = None
+    actions: list[ActionSpec] = Field(default_factory=list)
