@@ -8,20 +8,6 @@ import click
 
 from scaletui import __version__
 
-EXIT_WON = 0
-EXIT_LOST = 1
-EXIT_BAD_INPUT = 2
-
-
-class BadInput(click.ClickException):
-    """Bad files: printed as they are (file:line:col: message lines), exit code 2."""
-
-    exit_code = EXIT_BAD_INPUT
-
-    def show(self, file=None) -> None:  # type: ignore[override]
-        click.echo(self.message, err=True)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="scaletui")
 def main() -> None:
@@ -34,15 +20,39 @@ def main() -> None:
 
 @main.command()
 @click.argument("scenario")
-@click.option("--seed", type=int, default=None, help="Random seed (default: the scenario's).")
+@click.option("--plan", "plan_file", metavar="PLAN", help="A plan file of timed actions to play.")
+@click.option("--seed", type=int, default=None, help="Random seed (default: the plan's, else the scenario's).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the summary.")
+@click.option("--record", metavar="FILE", help="Write the actions applied as a plan that replays this run.")
 @click.option("--model", type=click.Choice(["flow", "exact"]), default="flow", show_default=True,
               help="flow: the fast engine; exact: every request simulated (slow; for checking).")
-def run(scenario: str, seed: int | None, as_json: bool, model: str) -> None:
-    """Run SCENARIO (a built-in name or a file) to its end and report."""
+def run(scenario: str, plan_file: str | None, seed: int | None, as_json: bool, record: str | None,
+        model: str) -> None:
+    """Run SCENARIO (a built-in name or a file) to its end and report.
+
+    Exits 0 when the game is won, 1 when it is lost, 2 on bad input.
+    """
     from scaletui.runner.headless import run_command
 
-    sys.exit(run_command(scenario, seed=seed, as_json=as_json, model=model))
+    sys.exit(run_command(scenario, seed=seed, as_json=as_json, model=model, plan_file=plan_file, record=record))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def scenarios(as_json: bool) -> None:
+    """List the built-in campaign with your best stars."""
+    from scaletui.runner.headless import scenarios_command
+
+    sys.exit(scenarios_command(as_json))
+
+
+@main.command()
+@click.argument("name")
+def solution(name: str) -> None:
+    """Print the reference plan of built-in scenario NAME."""
+    from scaletui.runner.headless import solution_command
+
+    sys.exit(solution_command(name))
 
 
 @main.command()

@@ -1,65 +1,131 @@
-"""What the headless commands do: run, validate, schema."""
+"""What the headless commands do: run, validate, schema, scenarios, solution."""
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
+from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from scaletui.runner.report import engine_report, to_json
-from scaletui.scenario.campaign import resolve
-from scaletui.scenario.errors import ScenarioError
-from scaletui.scenario.load import is_plan, load_plan, load_scenario
+from scaletui.game.plans import play_plan, record_plan
+from scaletui.game.progress import Progress as Store
+from scaletui.game.session import WON, Game
+from scaletui.runner.summary import render_summary
+from scaletui.scenario.campaign import builtin_names, builtin_path, resolve, solution_path
+from scaletui.scenario.errors import Problem, ScenarioError
+from scaletui.scenario.load import Plan, is_plan, load_plan, load_scenario
 from scaletui.scenario.schema import PlanSpec, ScenarioSpec
-from scaletui.sim.engine import Engine
 
+EXIT_WON = 0
+EXIT_LOST = 1
 EXIT_BAD_INPUT = 2
 
 
-def _stderr() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+def to_json(report: dict[str, Any]) -> str:
+    return json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False)
 
 
-def run_command(scenario: str, seed: int | None, as_json: bool, model: str = "flow") -> int:
+def _bad(exc: ScenarioError) -> int:
+    print(exc, file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def run_command(
+    scenario: str,
+    seed: int | None = None,
+    as_json: bool = False,
+    model: str = "flow",
+    plan_file: str | None = None,
+    record: str | None = None,
+    progress: bool | None = None,
+) -> int:
     try:
-        sc = load_scenario(resolve(scenario))
+        path = resolve(scenario)
+        sc = load_scenario(path)
+        plan = load_plan(plan_file) if plan_file else Plan("")
+        if plan.scenario is not None and plan.scenario not in (sc.name, scenario, str(path)):
+            raise ScenarioError([Problem(1, 1, f"this plan is for scenario '{plan.scenario}', not '{sc.name}'",
+                                         plan_file or "")])
     except ScenarioError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_BAD_INPUT
-    engine = Engine(sc.config, seed=seed, model=model)
-    engine.run()
+        return _bad(exc)
+    if seed is None:
+        seed = plan.seed
+    game = Game(sc, seed=seed, model=model)
+    show = sys.stdout.isatty() and not as_json if progress is None else progress
+    try:
+        if show:
+            _run_with_progress(game, plan)
+        else:
+            play_plan(game, plan)
+    except ScenarioError as exc:
+        return _bad(exc)
     if model == "exact":
-        engine.plane.drain()  # type: ignore[attr-defined]
-    report = engine_report(engine, sc.name)
+        game.engine.plane.drain()  # type: ignore[attr-defined]
+    result = game.result()
+    report = game.report()
+    if record:
+        try:
+            Path(record).write_text(record_plan(game), encoding="utf-8")
+        except OSError as exc:
+            print(f"{record}:1:1: cannot write the plan: {exc.strerror}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    if builtin_path(scenario) is not None and model == "flow" and result.outcome == WON:
+        store = Store()
+        store.record(sc.name, result.card.stars, result.card.score)
+        store.close()
     if as_json:
         sys.stdout.write(to_json(report) + "\n")
     else:
-        print_summary(report, sc.title)
-    return 0
+        console = Console(highlight=False)
+        console.print(render_summary(report, sc.title))
+        if record:
+            console.print(f"plan recorded to {record}")
+    return EXIT_WON if result.outcome == WON else EXIT_LOST
 
 
-def print_summary(report: dict, title: str) -> None:
-    console = Console(highlight=False)
-    t = report["totals"]
-    lat = t["latency_ms"]
-    table = Table(title=f"{title} (seed {report['seed']})", show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column(justify="right")
-    table.add_row("requests", f"{t['requests']:,}")
-    table.add_row("served", f"{t['served']:,}")
-    table.add_row("failed", f"{t['failed']:,}")
-    table.add_row("availability", f"{t['availability']:.3f}%")
-    table.add_row("latency mean / p50 / p95 / p99",
-                  f"{lat['mean']:.1f} / {lat['p50']:.1f} / {lat['p95']:.1f} / {lat['p99']:.1f} ms")
-    table.add_row("cost", f"{t['cost']:.2f}")
-    table.add_row("lost writes", f"{t['lost_writes']:,}")
-    console.print(table)
-    if report["failures"]:
-        console.print("[bold]why requests failed[/bold]")
-        for f in report["failures"][:6]:
-            console.print(f"  {f['count']:>10,}  {f['cause']}")
+def _run_with_progress(game: Game, plan: Plan) -> None:
+    """Same as play_plan, stepping in slices so a progress bar can move."""
+    console = Console(stderr=False)
+    duration = game.engine.duration
+    actions = list(plan.actions)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[clock]}"),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(game.scenario.title, total=duration, clock="", status="")
+        slice_s = max(game.engine.dt, duration / 200.0)
+        while not game.finished:
+            target = min(duration, game.now + slice_s)
+            if actions and actions[0].at <= target:
+                target = actions[0].at
+            game.step(target)
+            while actions and actions[0].at <= game.now and not game.finished:
+                a = actions.pop(0)
+                res = game.act(a.command)
+                if not res.ok:
+                    raise ScenarioError([a.problem(f"at {a.at:g}s: {res.message}")])
+            v = game.view()
+            bar.update(task, completed=game.now, clock=_clock(game.now),
+                       status=f"error budget {v.budget_left:.0%} left")
+            if game.now >= duration:
+                break
+    game.finish()
+
+
+def _clock(t: float) -> str:
+    h, rem = divmod(int(t), 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}"
 
 
 def validate_command(files: list[str]) -> int:
@@ -67,12 +133,11 @@ def validate_command(files: list[str]) -> int:
     for f in files:
         try:
             if is_plan(f):
-                load_plan(f)
-                kind = "plan"
+                plan = load_plan(f)
+                print(f"{f}: ok (plan, {len(plan.actions)} actions)")
             else:
-                load_scenario(f)
-                kind = "scenario"
-            print(f"{f}: ok ({kind})")
+                sc = load_scenario(f)
+                print(f"{f}: ok (scenario {sc.name})")
         except ScenarioError as exc:
             bad = True
             print(exc, file=sys.stderr)
@@ -84,8 +149,66 @@ def schema_command() -> str:
         {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "scaletui files",
+            "description": "Two formats: 'scenario' (a challenge) and 'plan' (timed player actions).",
             "scenario": ScenarioSpec.model_json_schema(by_alias=True),
             "plan": PlanSpec.model_json_schema(by_alias=True),
         },
         indent=2,
     )
+
+
+def campaign_rows() -> list[dict[str, Any]]:
+    store = Store()
+    rows = []
+    for name in builtin_names():
+        path = builtin_path(name)
+        try:
+            sc = load_scenario(path)  # type: ignore[arg-type]
+        except ScenarioError as exc:
+            rows.append({"name": name, "title": name, "concept": "", "difficulty": 0,
+                         "best_stars": None, "error": str(exc)})
+            continue
+        best = store.best(name)
+        rows.append({
+            "name": name,
+            "title": sc.title,
+            "concept": sc.spec.concept,
+            "difficulty": sc.spec.difficulty,
+            "duration_s": sc.spec.duration,
+            "par_cost": sc.spec.par_cost,
+            "best_stars": best[0] if best else None,
+            "best_score": best[1] if best else None,
+            "solution": solution_path(name) is not None,
+        })
+    store.close()
+    return rows
+
+
+def scenarios_command(as_json: bool) -> int:
+    rows = campaign_rows()
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return 0
+    table = Table(title="The scaletui campaign", title_justify="left")
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("name", style="bold cyan")
+    table.add_column("title")
+    table.add_column("concept")
+    table.add_column("difficulty")
+    table.add_column("best", justify="center")
+    for i, r in enumerate(rows, 1):
+        stars = r.get("best_stars")
+        best = Text("★" * stars + "☆" * (3 - stars), style="yellow") if stars else Text("-", style="dim")
+        table.add_row(str(i), r["name"], r["title"], r["concept"], "●" * r["difficulty"], best)
+    Console(highlight=False).print(table)
+    return 0
+
+
+def solution_command(name: str) -> int:
+    path = solution_path(name)
+    if path is None:
+        names = ", ".join(n for n in builtin_names() if solution_path(n) is not None)
+        print(f"{name}:1:1: no built-in scenario '{name}' with a reference plan (have: {names})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    sys.stdout.write(path.read_text(encoding="utf-8"))
+    return 0

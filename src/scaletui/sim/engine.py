@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Iterable
+from typing import Callable, Iterable
 
 import simpy
 from simpy.events import URGENT, Event as SimEvent
@@ -40,13 +40,17 @@ from scaletui.sim.metrics import Metrics
 from scaletui.sim.poisson import poisson
 from scaletui.sim.routing import Router
 from scaletui.sim.scripted import scenario_event
-from scaletui.sim.snapshot import ComponentView, Snapshot
+from scaletui.sim.snapshot import ComponentView, Snapshot, TickRow
 from scaletui.sim.sticky import StickySessions
 from scaletui.sim.topology import Topology
 from scaletui.sim.traffic import TrafficModel
 
 SATURATED_AFTER_S = 3.0
 RECOVERED_AFTER_S = 10.0
+
+
+class _Halted(Exception):
+    """Raised out of the SimPy run to stop at once (the game was lost)."""
 
 
 class Engine:
@@ -76,7 +80,9 @@ class Engine:
         self._tick_index = 0
         self._cursor = 0
         self._saturation: dict[str, list] = {}
-        self._cdn_gb_tick = 0.0
+        self.tick_hooks: list[Callable[["Engine", TickRow], None]] = []
+        self.end_time: float | None = None  # set when the run is halted early
+        self.halt_reason = ""
         self.topology.build(config.topology, config.home_region)
         if model == "flow":
             self.plane = FlowPlane(self)
@@ -120,6 +126,8 @@ class Engine:
                 return
             self._tick(t)
             self._tick_index += 1
+            if self.end_time is not None:
+                raise _Halted(self.halt_reason)
             yield self.env.timeout(self._tick_index * dt - self.env.now)
 
     @property
@@ -129,18 +137,29 @@ class Engine:
         Between steps SimPy stands half a tick before it; inside a process or a tick it
         stands on it.
         """
+        if self.end_time is not None:
+            return self.end_time
         return self.snap(self.env.now)
 
     @property
     def finished(self) -> bool:
-        return self.now >= self.duration - 1e-9
+        return self.end_time is not None or self.now >= self.duration - 1e-9
+
+    def halt(self, reason: str) -> None:
+        """Stop after the current tick (called from a tick hook)."""
+        if self.end_time is None:
+            self.end_time = self._tick_index * self.dt + self.dt
+            self.halt_reason = reason
 
     def step(self, until: float) -> list[Event]:
         """Compute every tick before `until` (clamped to the end); return the new events."""
         until = min(until, self.duration)
         target = math.floor(until / self.dt + 1e-9) * self.dt
-        if target > self.now:
-            self.env.run(until=target - self.dt / 2)
+        if target > self.now and self.end_time is None:
+            try:
+                self.env.run(until=target - self.dt / 2)
+            except _Halted:
+                pass
         return self.new_events()
 
     def run(self) -> None:
@@ -171,7 +190,9 @@ class Engine:
         price = self.catalog["cdn"].cost_per_gb if "cdn" in self.catalog else 0.0
         cost += cdn_gb * price * 3600.0 / dt
         self.metrics.sessions_lost = self.sticky.sessions_lost
-        self.metrics.end_tick(t, dt, users, cost, self.db_utilization(), self.max_lag(), self.queue_depth())
+        row = self.metrics.end_tick(t, dt, users, cost, self.db_utilization(), self.max_lag(), self.queue_depth())
+        for hook in self.tick_hooks:
+            hook(self, row)
 
     def _watch(self, t: float) -> None:
         """Log when a component starts shedding load or runs flat out, and when it recovers."""

@@ -54,6 +54,7 @@ class Metrics:
         self.failed_traces: deque[Trace] = deque(maxlen=RECENT_TRACES)
         self._new_tick()
         self._new_window(0.0)
+        self.last_samples: list[tuple[float, float]] = []
 
     # --- recording ------------------------------------------------------------------
     def _new_tick(self) -> None:
@@ -141,6 +142,7 @@ class Metrics:
             queue_depth=queue_depth,
         )
         self.recent.append(row)
+        self.last_samples = self.t_samples
         self.w_arrived += self.t_arrived
         self.w_served += self.t_served
         self.w_failed += self.t_failed

@@ -162,8 +162,9 @@ class Router:
             dc = topo.datacenter(region)
             if dc is None or dc.crashed or dc.booting(now):
                 continue
-            lbs = topo.in_region(region, "load_balancer")
-            webs = [c for c in topo.in_region(region, "web")]
+            # Components still booting are not in service: they count for nothing yet.
+            lbs = [c for c in topo.in_region(region, "load_balancer") if not c.booting(now)]
+            webs = topo.in_region(region, "web")
             has_lb = bool(lbs)
             if has_lb:
                 entry, v = self._tier(region, lbs, now, "every load balancer is down")
@@ -182,7 +183,7 @@ class Router:
                 else:
                     entry = Tier([], "no web server is ready")
                 web = Tier([])
-            stores = topo.of_kind("session_store")
+            stores = [c for c in topo.of_kind("session_store") if not c.booting(now)]
             sessions: Tier | None = None
             if stores:
                 sessions, v = self._tier(region, stores, now, "every session store is down")
@@ -197,7 +198,7 @@ class Router:
                 valid = min(valid, v)
                 reads.append(rt)
                 writes.append(wt)
-            qs = topo.of_kind("queue")
+            qs = [c for c in topo.of_kind("queue") if not c.booting(now)]
             queue: Tier | None = None
             if qs:
                 queue, v = self._tier(region, qs, now, "every message queue is down")

@@ -40,29 +40,23 @@ def _traffic(e: "Engine", ev: ScenarioEvent) -> Generator:
     change = ev.traffic
     assert change is not None
     tm = e.traffic
-    before_level = tm.target_level()
-    before_rpu, before_mix = tm.rps_per_user, tm.mix
+    saved = tm.apply_change(e.now, change, ev.over)
     if change.users is not None or change.users_factor is not None:
-        level = change.users if change.users is not None else before_level * (change.users_factor or 1.0)
-        tm.ramp_users(e.now, level, ev.over)
+        level = tm.target_level()
         verb = "rises" if level >= tm.level(e.now) else "falls"
         over = f" over {ev.over:g}s" if ev.over else ""
         e.log("surge", f"traffic {verb} to {_fmt_users(level)} users{over}", severity=WARNING)
     if change.rps_per_user is not None:
-        tm.rps_per_user = change.rps_per_user
         e.log("surge", f"each user now sends {change.rps_per_user:g} requests/s", severity=WARNING)
     if change.mix is not None:
-        tm.set_mix(change.mix)
         m = tm.mix
         e.log("surge", f"request mix now static {m.static:.0%}, read {m.read:.0%}, "
                        f"write {m.write:.0%}, async {m.async_:.0%}", severity=WARNING)
     if ev.duration is not None:
         yield e.at(e.now + ev.duration)
+        tm.revert(e.now, change, saved, ev.over)
         if change.users is not None or change.users_factor is not None:
-            tm.ramp_users(e.now, before_level, ev.over)
-            e.log("surge", f"traffic returns to {_fmt_users(before_level)} users")
-        tm.rps_per_user = before_rpu
-        tm.mix = before_mix
+            e.log("surge", f"traffic returns to {_fmt_users(saved[0])} users")
 
 
 def _fail(e: "Engine", ev: ScenarioEvent) -> Generator:

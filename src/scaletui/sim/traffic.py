@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scaletui.sim.config import REQUEST_CLASSES, Mix, Traffic
+from scaletui.sim.config import REQUEST_CLASSES, Mix, ScenarioEvent, Traffic, TrafficChange
 
 DAY = 86400.0
 
@@ -60,6 +60,25 @@ class TrafficModel:
     def set_mix(self, mix: Mix) -> None:
         self.mix = mix.normalized()
 
+    def apply_change(self, t: float, change: TrafficChange, over: float) -> tuple:
+        """Apply a scripted change; returns what is needed to undo it later."""
+        saved = (self.target_level(), self.rps_per_user, self.mix)
+        if change.users is not None or change.users_factor is not None:
+            level = change.users if change.users is not None else saved[0] * (change.users_factor or 1.0)
+            self.ramp_users(t, level, over)
+        if change.rps_per_user is not None:
+            self.rps_per_user = change.rps_per_user
+        if change.mix is not None:
+            self.set_mix(change.mix)
+        return saved
+
+    def revert(self, t: float, change: TrafficChange, saved: tuple, over: float) -> None:
+        level, rpu, mix = saved
+        if change.users is not None or change.users_factor is not None:
+            self.ramp_users(t, level, over)
+        self.rps_per_user = rpu
+        self.mix = mix
+
     def rates(self, t: float) -> list[tuple[str, str, float]]:
         """Requests/s per (region, class) at t."""
         total = self.users(t) * self.rps_per_user
@@ -75,3 +94,35 @@ class TrafficModel:
         """Requests offered between t0 and t1 under the current script (no events ahead)."""
         n = max(1, int(math.ceil((t1 - t0) / step)))
         return sum(self.users(t0 + i * step) for i in range(n)) * self.rps_per_user * step
+
+
+def forecast_requests(spec: Traffic, events: tuple[ScenarioEvent, ...], duration: float, step: float = 5.0) -> float:
+    """Requests the script will offer over the run (what an error budget is a share of).
+
+    Replays the scenario's traffic changes on a fresh model, without simulating anything.
+    """
+    model = TrafficModel(spec)
+    changes: list[tuple[float, int, ScenarioEvent, bool]] = []
+    for i, ev in enumerate(events):
+        if ev.kind == "traffic" and ev.traffic is not None:
+            changes.append((ev.at, i, ev, False))
+            if ev.duration is not None:
+                changes.append((ev.at + ev.duration, i, ev, True))
+    changes.sort(key=lambda c: (c[0], c[1], c[3]))
+    saved: dict[int, tuple] = {}
+    total = 0.0
+    t = 0.0
+    k = 0
+    while t < duration:
+        while k < len(changes) and changes[k][0] <= t:
+            _, i, ev, undo = changes[k]
+            assert ev.traffic is not None
+            if undo:
+                model.revert(changes[k][0], ev.traffic, saved[i], ev.over)
+            else:
+                saved[i] = model.apply_change(changes[k][0], ev.traffic, ev.over)
+            k += 1
+        span = min(step, duration - t)
+        total += model.users(t + span / 2) * model.rps_per_user * span
+        t += span
+    return total

@@ -1,8 +1,7 @@
-"""The run report as one JSON-ready dict, byte-for-byte stable for a scenario, plan and seed."""
+"""The engine's part of a run report, as JSON-ready data (stable for a scenario, plan and seed)."""
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -89,7 +88,3 @@ def engine_report(engine: Engine, scenario: str) -> dict[str, Any]:
         "components": components,
         "events": [ev.to_json() for ev in engine.events.events],
     }
-
-
-def to_json(report: dict[str, Any]) -> str:
-    return json.dumps(report, indent=2, sort_keys=False, ensure_ascii=False, allow_nan=False)

@@ -1,0 +1,134 @@
+"""The postmortem: a timeline of what went wrong, what the player did, and the recovery.
+
+An incident starts when the service visibly degrades (errors above what the
+availability objective allows, or p95 above the latency target, for a few seconds)
+and ends when it has been healthy for a while. For each incident the postmortem names
+the trigger (the scenario event just before it), the first symptom, the component
+that saturated or failed first, the player's actions during it, and the recovery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scaletui.sim.eventlog import Event
+from scaletui.sim.snapshot import TickRow
+
+TRIGGERS = ("surge", "fail", "slow", "hot_key", "outage")
+ONSET_S = 3.0
+RECOVERY_S = 30.0
+LOOKBACK_S = 900.0  # a trigger this long before a symptom may have caused it
+
+
+@dataclass
+class Incident:
+    start: float
+    symptom: str
+    end: float | None = None
+    recovery: str = ""
+    trigger: Event | None = None
+    first_component: Event | None = None
+    actions: list[Event] = field(default_factory=list)
+    peak_error_rate: float = 0.0
+    peak_p95_ms: float = 0.0
+
+    def to_json(self) -> dict:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "trigger": self.trigger.message if self.trigger else None,
+            "trigger_at": self.trigger.t if self.trigger else None,
+            "first_symptom": self.symptom,
+            "first_component": self.first_component.component if self.first_component else None,
+            "first_component_event": self.first_component.message if self.first_component else None,
+            "actions": [a.message for a in self.actions],
+            "recovery": self.recovery or None,
+            "peak_error_rate": round(self.peak_error_rate, 6),
+            "peak_p95_ms": round(self.peak_p95_ms, 3),
+        }
+
+
+class PostmortemRecorder:
+    def __init__(self, allowed_error_rate: float, p95_target_ms: float | None) -> None:
+        self.error_threshold = max(allowed_error_rate, 1e-4)
+        self.p95_target = p95_target_ms
+        self.incidents: list[Incident] = []
+        self._bad_for = 0.0
+        self._good_for = 0.0
+        self._open: Incident | None = None
+        self._pending_symptom = ""
+
+    def observe(self, row: TickRow, dt: float) -> None:
+        bad_errors = row.error_rate > self.error_threshold
+        bad_latency = self.p95_target is not None and row.p95_ms > self.p95_target and row.served_rps > 0
+        bad = bad_errors or bad_latency
+        inc = self._open
+        if bad:
+            self._good_for = 0.0
+            if inc is None:
+                if self._bad_for == 0.0:
+                    if bad_errors:
+                        self._pending_symptom = (f"error rate reached {row.error_rate:.2%} "
+                                                 f"(the objective allows {self.error_threshold:.2%})")
+                    else:
+                        self._pending_symptom = (f"p95 latency reached {row.p95_ms:,.0f} ms "
+                                                 f"(target {self.p95_target:g} ms)")
+                    self._onset = row.t
+                self._bad_for += dt
+                if self._bad_for >= ONSET_S:
+                    self._open = inc = Incident(self._onset, self._pending_symptom)
+                    self.incidents.append(inc)
+            if inc is not None:
+                inc.peak_error_rate = max(inc.peak_error_rate, row.error_rate)
+                inc.peak_p95_ms = max(inc.peak_p95_ms, row.p95_ms)
+        else:
+            self._bad_for = 0.0
+            if inc is not None:
+                self._good_for += dt
+                if self._good_for >= RECOVERY_S:
+                    inc.end = row.t - self._good_for + dt
+                    inc.recovery = (f"healthy again at t={inc.end:,.0f}s after {inc.end - inc.start:,.0f}s "
+                                    f"(peak error rate {inc.peak_error_rate:.2%}, peak p95 {inc.peak_p95_ms:,.0f} ms)")
+                    self._open = None
+                    self._good_for = 0.0
+
+    def build(self, events: list[Event], end: float, outcome: str, reason: str) -> dict:
+        triggers = [e for e in events if e.kind in TRIGGERS]
+        culprits = [e for e in events if e.kind in ("saturated", "fail", "outage")]
+        actions = [e for e in events if e.kind in ("action", "autoscale", "promote", "failover")]
+        prev_end = 0.0
+        for inc in self.incidents:
+            before = [e for e in triggers if prev_end - 1e-9 <= e.t <= inc.start + 1e-9
+                      and inc.start - e.t <= LOOKBACK_S]
+            inc.trigger = before[-1] if before else None
+            lo = inc.trigger.t if inc.trigger else inc.start - 60.0
+            hi = inc.start + 120.0
+            first = [e for e in culprits if lo - 1e-9 <= e.t <= hi]
+            inc.first_component = first[0] if first else None
+            stop = inc.end if inc.end is not None else end
+            inc.actions = [e for e in actions if (inc.trigger.t if inc.trigger else inc.start) <= e.t <= stop]
+            prev_end = inc.end if inc.end is not None else end
+        timeline: list[dict] = []
+
+        def add(t: float, kind: str, text: str) -> None:
+            timeline.append({"t": round(t, 3), "kind": kind, "message": text})
+
+        for e in triggers:
+            add(e.t, "trigger", e.message)
+        for inc in self.incidents:
+            add(inc.start, "symptom", inc.symptom)
+            if inc.first_component is not None:
+                fc = inc.first_component
+                add(fc.t, "first failure", fc.message)
+            if inc.end is not None:
+                add(inc.end, "recovery", inc.recovery)
+        for e in events:
+            if e.kind in ("action", "refused", "autoscale", "promote", "failover"):
+                add(e.t, "action" if e.kind != "refused" else "refused", e.message)
+            elif e.kind == "alert":
+                add(e.t, "alert", e.message)
+        add(end, "outcome", f"{outcome}: {reason}" if reason else outcome)
+        order = {"trigger": 0, "first failure": 1, "symptom": 2, "alert": 3, "action": 4, "refused": 4,
+                 "recovery": 5, "outcome": 6}
+        timeline.sort(key=lambda x: (x["t"], order.get(x["kind"], 9)))
+        return {"incidents": [i.to_json() for i in self.incidents], "timeline": timeline}

@@ -1,0 +1,285 @@
+"""A game: a scenario played on the engine under its rules, objectives and budget.
+
+The UI and headless runs drive the same object: `step(until)` advances time, `act(cmd)`
+applies a player action (refused with a reason when it breaks the rules), `view()`
+gives an immutable picture of the game, and `result()` the outcome at the end.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from scaletui.game.burn_rate import BurnRateAlerts
+from scaletui.game.objectives import ObjectiveResult, make_objectives
+from scaletui.game.postmortem import PostmortemRecorder
+from scaletui.game.rules import Rules
+from scaletui.game.scoring import ScoreCard, score_run
+from scaletui.scenario.load import Scenario
+from scaletui.sim.commands import Command, CommandResult, describe, refuse
+from scaletui.sim.engine import Engine
+from scaletui.sim.eventlog import CRITICAL, WARNING, Event
+from scaletui.sim.snapshot import Snapshot, TickRow
+from scaletui.sim.traffic import forecast_requests
+
+PLAYING = "playing"
+WON = "won"
+LOST = "lost"
+
+
+@dataclass(frozen=True)
+class ObjectiveView:
+    name: str
+    label: str
+    current: str
+    ok: bool
+
+
+@dataclass(frozen=True)
+class GameView:
+    """What the objectives panel shows."""
+
+    t: float
+    duration: float
+    outcome: str
+    budget_left: float  # share of the error budget not yet spent (0..1)
+    failures_allowed: float
+    failures: float
+    availability: float
+    p95_ms: float | None
+    p95_target_ms: float | None
+    latency_attainment: float | None
+    cost_per_hour: float
+    budget_per_hour: float | None
+    cost: float
+    lost_writes: int
+    alerts: tuple[str, ...]
+    objectives: tuple[ObjectiveView, ...]
+
+
+@dataclass(frozen=True)
+class GameResult:
+    outcome: str
+    reason: str
+    card: ScoreCard
+    objectives: tuple[ObjectiveResult, ...]
+    postmortem: dict
+    ended_at: float
+
+
+class Game:
+    def __init__(self, scenario: Scenario, seed: int | None = None, model: str = "flow") -> None:
+        self.scenario = scenario
+        spec = scenario.spec
+        cfg = scenario.config
+        self.engine = Engine(cfg, seed=seed, model=model)
+        self.rules = Rules.of(spec)
+        expected = forecast_requests(cfg.traffic, cfg.events, cfg.duration)
+        self.budget, self.latency, self.lost_writes = make_objectives(spec.slo, expected)
+        self.alerts = BurnRateAlerts(spec.slo.availability)
+        self.postmortem = PostmortemRecorder(1.0 - spec.slo.availability / 100.0, spec.slo.latency_p95_ms)
+        self.applied: list[tuple[float, Command]] = []
+        self.peak_cost_per_hour = 0.0
+        self.overspend = 0.0
+        self.lost_reason = ""
+        self._latency_warned = False
+        self._result: GameResult | None = None
+        if spec.budget_per_hour is not None and spec.budget_mode == "refuse":
+            self.engine.autoscaler.budget_per_hour = spec.budget_per_hour
+        self.engine.tick_hooks.append(self._on_tick)
+        self._total_windows = (
+            max(1, int(math.ceil(cfg.duration / spec.slo.latency_window))) if self.latency else 0
+        )
+
+    # --- time and actions -----------------------------------------------------------------
+    @property
+    def seed(self) -> int:
+        return self.engine.seed
+
+    @property
+    def now(self) -> float:
+        return self.engine.now
+
+    @property
+    def finished(self) -> bool:
+        return self.engine.finished
+
+    @property
+    def outcome(self) -> str:
+        if self.lost_reason:
+            return LOST
+        if not self.engine.finished:
+            return PLAYING
+        return self.result().outcome
+
+    def step(self, until: float) -> list[Event]:
+        return self.engine.step(until)
+
+    def finish(self) -> GameResult:
+        self.engine.run()
+        return self.result()
+
+    def act(self, cmd: Command) -> CommandResult:
+        e = self.engine
+        if e.finished:
+            return refuse("the game is over")
+        reason = self.rules.check(e, cmd)
+        if reason is not None:
+            res = refuse(reason)
+        else:
+            res = e.apply(cmd)
+        if res.ok:
+            self.applied.append((e.now, cmd))
+            e.log("action", f"{describe(cmd)}: {res.message}")
+        else:
+            e.log("refused", f"{describe(cmd)} refused: {res.message}", severity=WARNING)
+        return res
+
+    # --- every tick --------------------------------------------------------------------------
+    def _on_tick(self, e: Engine, row: TickRow) -> None:
+        m = e.metrics
+        dt = e.dt
+        self.budget.update(m.arrived - m.in_flight, m.failed)
+        cap = self.scenario.spec.budget_per_hour
+        self.peak_cost_per_hour = max(self.peak_cost_per_hour, row.cost_per_hour)
+        if cap is not None and row.cost_per_hour > cap:
+            self.overspend += (row.cost_per_hour - cap) * dt / 3600.0
+        if self.lost_writes is not None:
+            self.lost_writes.lost = int(round(m.lost_writes))
+        if self.latency is not None:
+            self.latency.add(row.t, dt, m.last_samples)
+            if not self._latency_warned and not self.latency.still_possible(self._total_windows):
+                self._latency_warned = True
+                e.log("alert", f"the latency objective can no longer be met: p95 was over "
+                               f"{self.latency.p95_ms:g} ms in too many windows", severity=CRITICAL)
+        done = row.served_rps * dt + row.failed_rps * dt
+        for rule, started, burn in self.alerts.update(row.t, done, row.failed_rps * dt):
+            if started:
+                left = self.budget.allowed - self.budget.failed
+                eta = left / row.failed_rps if row.failed_rps > 0 else math.inf
+                when = f"; at this rate it is gone in {_fmt_s(eta)}" if math.isfinite(eta) else ""
+                e.log("alert", f"{rule.name}: errors burn the error budget {burn:.0f}x faster than it lasts "
+                               f"({self.budget.remaining:.0%} left{when})",
+                      severity=CRITICAL if rule.severity == "critical" else WARNING)
+            else:
+                e.log("alert", f"{rule.name} resolved ({self.budget.remaining:.0%} of the error budget left)")
+        self.postmortem.observe(row, dt)
+        if self.budget.exhausted and not self.lost_reason:
+            self.lost_reason = (f"the error budget is spent: {self.budget.failed:,.0f} requests failed, "
+                                f"{self.budget.allowed:,.0f} were allowed")
+            e.log("outcome", f"game over: {self.lost_reason}", severity=CRITICAL)
+            e.halt(self.lost_reason)
+
+    # --- reading ---------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        return self.engine.snapshot()
+
+    def view(self) -> GameView:
+        e = self.engine
+        spec = self.scenario.spec
+        recent = e.metrics.recent
+        last = recent[-1] if recent else None
+        objectives = [
+            ObjectiveView(
+                "availability",
+                f"availability >= {self.budget.availability:g}%",
+                f"{self.budget.achieved():.3f}%",
+                not self.budget.exhausted,
+            )
+        ]
+        p95 = None
+        attain = None
+        if self.latency is not None:
+            p95 = self.latency.current_p95_ms()
+            attain = self.latency.attainment()
+            objectives.append(ObjectiveView(
+                "latency_p95",
+                f"p95 <= {self.latency.p95_ms:g} ms",
+                f"{p95:,.0f} ms now, {attain:.0f}% of windows ok",
+                self.latency.still_possible(self._total_windows),
+            ))
+        if self.lost_writes is not None:
+            objectives.append(ObjectiveView(
+                "lost_writes", f"lost writes <= {self.lost_writes.allowed:,}",
+                f"{self.lost_writes.lost:,}", self.lost_writes.lost <= self.lost_writes.allowed,
+            ))
+        firing = tuple(name for name, on in self.alerts.firing.items() if on)
+        return GameView(
+            t=e.now,
+            duration=e.duration,
+            outcome=self.outcome,
+            budget_left=self.budget.remaining,
+            failures_allowed=self.budget.allowed,
+            failures=self.budget.failed,
+            availability=self.budget.achieved(),
+            p95_ms=p95,
+            p95_target_ms=self.latency.p95_ms if self.latency else None,
+            latency_attainment=attain,
+            cost_per_hour=last.cost_per_hour if last else e.cost_per_hour(),
+            budget_per_hour=spec.budget_per_hour,
+            cost=e.metrics.cost,
+            lost_writes=int(round(e.metrics.lost_writes)),
+            alerts=firing,
+            objectives=tuple(objectives),
+        )
+
+    def result(self) -> GameResult:
+        """The outcome; final once the engine has finished."""
+        if self._result is not None:
+            return self._result
+        e = self.engine
+        if self.latency is not None and e.finished:
+            self.latency.close()
+        objectives = [self.budget.result()]
+        if self.latency is not None:
+            objectives.append(self.latency.result())
+        if self.lost_writes is not None:
+            self.lost_writes.lost = int(round(e.metrics.lost_writes))
+            objectives.append(self.lost_writes.result())
+        failed = [o for o in objectives if not o.met]
+        if self.lost_reason:
+            outcome, reason = LOST, self.lost_reason
+        elif failed:
+            outcome = LOST
+            reason = "objective missed: " + "; ".join(f"{o.name} ({o.achieved})" for o in failed)
+        else:
+            outcome, reason = WON, "every objective met"
+        spec = self.scenario.spec
+        card = score_run(
+            won=outcome == WON,
+            budget_left=self.budget.remaining,
+            latency_share=self.latency.attainment() / 100.0 if self.latency else None,
+            cost=e.metrics.cost,
+            par_cost=spec.par_cost,
+            budget_per_hour=spec.budget_per_hour,
+            hours=e.duration / 3600.0,
+            peak_cost_per_hour=self.peak_cost_per_hour,
+            overspend=self.overspend,
+            penalise=spec.budget_mode == "penalty",
+            lasted=e.now / e.duration if e.duration else 1.0,
+        )
+        if outcome == WON and e.finished and not any(ev.kind == "outcome" for ev in e.events.events):
+            e.events.add(e.now, "outcome", f"you won: {card.stars} star{'s' if card.stars != 1 else ''}, "
+                                           f"score {card.score}")
+        elif outcome == LOST and e.finished and not self.lost_reason:
+            e.events.add(e.now, "outcome", f"game over: {reason}", severity=CRITICAL)
+        pm = self.postmortem.build(e.events.events, e.now, outcome, reason)
+        result = GameResult(outcome, reason, card, tuple(objectives), pm, e.now)
+        if e.finished:
+            self._result = result
+        return result
+
+    def report(self) -> dict[str, Any]:
+        """The JSON report: the engine's, plus outcome, stars, score, slo and postmortem."""
+        from scaletui.game.report import game_report
+
+        return game_report(self)
+
+
+def _fmt_s(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f}s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f}m"
+    return f"{seconds / 3600:.1f}h"

@@ -1,0 +1,82 @@
+"""The readable end-of-run summary (rich renderables) built from the JSON report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+
+def _stars(n: int) -> Text:
+    return Text("★" * n + "☆" * (3 - n), style="bold yellow")
+
+
+def _clock(t: float) -> str:
+    h, rem = divmod(int(round(t)), 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}"
+
+
+def render_summary(report: dict[str, Any], title: str, timeline_rows: int = 24) -> Group:
+    won = report.get("outcome") == "won"
+    head = Text()
+    head.append("WON " if won else "LOST ", style="bold green" if won else "bold red")
+    if "stars" in report:
+        head.append_text(_stars(report["stars"]))
+        head.append(f"   score {report['score']}", style="bold")
+    if report.get("reason"):
+        head.append(f"\n{report['reason']}", style="italic")
+
+    slo = Table(title="Objectives", title_justify="left", expand=False)
+    slo.add_column("objective", style="bold")
+    slo.add_column("target / achieved")
+    slo.add_column("met", justify="center")
+    for o in report.get("slo", []):
+        slo.add_row(o["objective"], o["text"], Text("✔", style="green") if o["met"] else Text("✘", style="red"))
+
+    t = report["totals"]
+    lat = t["latency_ms"]
+    totals = Table(title="Totals", title_justify="left", show_header=False, expand=False)
+    totals.add_column(style="bold")
+    totals.add_column(justify="right")
+    totals.add_row("requests", f"{t['requests']:,}")
+    totals.add_row("served / failed", f"{t['served']:,} / {t['failed']:,}")
+    totals.add_row("availability", f"{t['availability']:.3f}%")
+    totals.add_row("latency mean / p50 / p95 / p99",
+                   f"{lat['mean']:.1f} / {lat['p50']:.1f} / {lat['p95']:.1f} / {lat['p99']:.1f} ms")
+    budget = report.get("budget") or {}
+    cost = f"{t['cost']:.2f}"
+    if budget.get("par_cost") is not None:
+        cost += f" (par {budget['par_cost']:g})"
+    totals.add_row("cost", cost)
+    if budget.get("per_hour") is not None:
+        totals.add_row("peak cost per hour", f"{budget['peak_cost_per_hour']:.1f} (budget {budget['per_hour']:g})")
+    totals.add_row("lost writes", f"{t['lost_writes']:,}")
+
+    parts: list[Any] = [Panel(head, title=title, expand=False), slo, totals]
+    if report.get("failures"):
+        why = Table(title="Why requests failed", title_justify="left", show_header=False, expand=False)
+        why.add_column(justify="right")
+        why.add_column()
+        for f in report["failures"][:6]:
+            why.add_row(f"{f['count']:,}", f["cause"])
+        parts.append(why)
+    pm = report.get("postmortem")
+    if pm and pm.get("timeline"):
+        tl = Table(title="Postmortem", title_justify="left", expand=False)
+        tl.add_column("time", justify="right", style="dim")
+        tl.add_column("what", style="bold")
+        tl.add_column("")
+        rows = pm["timeline"]
+        shown = rows if len(rows) <= timeline_rows else rows[: timeline_rows - 1] + [rows[-1]]
+        style = {"trigger": "yellow", "symptom": "red", "first failure": "red", "alert": "magenta",
+                 "action": "cyan", "refused": "dim", "recovery": "green", "outcome": "bold"}
+        for item in shown:
+            tl.add_row(_clock(item["t"]), Text(item["kind"], style=style.get(item["kind"], "")), item["message"])
+        if len(rows) > timeline_rows:
+            tl.caption = f"{len(rows) - timeline_rows + 1} more entries in the JSON report"
+        parts.append(tl)
+    return Group(*parts)
