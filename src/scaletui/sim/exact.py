@@ -212,7 +212,7 @@ class ExactPlane:
             self.cdn_store[key] = self.env.now
             cdn.hit_rate = cdn.hits / cdn.lookups
         if route is None:
-            self.fail(req, f"no data centre can serve users in {region}")
+            self.fail(req, plan.unreachable.get(region, f"no data centre can serve users in {region}"))
             return
         if cls in DYNAMIC:
             frac = e.sticky.relogin_fraction(route.region)

@@ -160,7 +160,7 @@ class FlowPlane:
                     continue
             if route is None:
                 self._fail(Flow(region, cls, None, rate, count, mean, stages, 0.0), None,
-                           f"no data centre can serve users in {region}", count)
+                           plan.unreachable.get(region, f"no data centre can serve users in {region}"), count)
                 continue
             flows.append(Flow(region, cls, route, rate, count, mean, stages,
                               hot if cls in ("read", "write") else 0.0))

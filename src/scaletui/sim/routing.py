@@ -87,6 +87,7 @@ class RoutePlan:
     group_indices: list[int]
     group_shares: tuple[float, ...]
     hot_group: int  # position of the group holding the hot key
+    unreachable: dict[str, str] = field(default_factory=dict)  # user region -> why no DC serves it
     queues: list[MessageQueue] = field(default_factory=list)
     workers: list[Worker] = field(default_factory=list)
 
@@ -180,8 +181,11 @@ class Router:
                 if ready:
                     first = min(ready, key=lambda c: c.seq)
                     entry = Tier([Option(first, 1.0, self._delay(region, first))])
+                elif webs:
+                    w = min(webs, key=lambda c: c.seq)
+                    entry = Tier([], f"{w.id} is {w.booting_reason or 'booting'} and there is no other web server")
                 else:
-                    entry = Tier([], "no web server is ready")
+                    entry = Tier([], f"there is no web server in {region}")
                 web = Tier([])
             stores = [c for c in topo.of_kind("session_store") if not c.booting(now)]
             sessions: Tier | None = None
@@ -206,6 +210,7 @@ class Router:
             routes[region] = DcRoute(region, entry, has_lb, web, sessions, cache, reads, writes, queue)
 
         dc_for: dict[str, tuple[DcRoute | None, float]] = {}
+        why_not: dict[str, str] = {}
         order = list(self.user_regions) + [r for r in routes if r not in self.user_regions]
         viable = [r for r in order if r in routes and routes[r].entry]
         for region in self.user_regions:
@@ -215,6 +220,7 @@ class Router:
                 dc_for[region] = (routes[viable[0]], self.network.cross_region_ms / 1000.0)
             else:
                 dc_for[region] = (None, 0.0)
+                why_not[region] = self._why_unreachable(region, routes, now)
 
         cdn = None
         for c in topo.of_kind("cdn"):
@@ -230,9 +236,23 @@ class Router:
             group_indices=group_indices,
             group_shares=shares,
             hot_group=hot_group,
+            unreachable=why_not,
             queues=[q for q in topo.of_kind("queue")],  # type: ignore[misc]
             workers=[w for w in topo.of_kind("worker")],  # type: ignore[misc]
         )
+
+    def _why_unreachable(self, region: str, routes: dict[str, DcRoute], now: float) -> str:
+        """Why users of a region get no answer at all (said as precisely as possible)."""
+        own = routes.get(region)
+        if own is not None and own.entry.missing:
+            return own.entry.missing
+        dc = self.topology.datacenter(region)
+        if dc is not None and dc.crashed:
+            return f"region {region} is out and no other data centre can serve its users"
+        if dc is not None and dc.booting(now):
+            return f"{dc.id} is still being built and no other data centre can serve"
+        reasons = [r.entry.missing for r in routes.values() if r.entry.missing]
+        return reasons[0] if reasons else f"no data centre can serve users in {region}"
 
     def _cache_ring(self, region: str, now: float) -> CacheRing | None:
         nodes = [c for c in self.topology.of_kind("cache") if not c.booting(now)]

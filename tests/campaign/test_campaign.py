@@ -1,0 +1,66 @@
+"""Every built-in scenario is proven losable and winnable, for two seeds.
+
+- with no actions it is lost;
+- its shipped reference plan wins it;
+- a plan that leaves out the scenario's key concept loses it
+  (tests/campaign/plans/<name>.without-concept.plan.yaml).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scaletui.game.plans import play_plan
+from scaletui.game.session import LOST, WON, Game
+from scaletui.scenario.campaign import builtin_names, builtin_path, campaign_dir, solution_path
+from scaletui.scenario.load import Plan, load_plan, load_scenario
+
+PLANS = Path(__file__).parent / "plans"
+NAMES = builtin_names()
+EXPECTED = [ln.strip() for ln in (campaign_dir() / "campaign.txt").read_text().splitlines()
+            if ln.strip() and not ln.startswith("#")]
+
+
+def _play(name: str, plan: Plan, seed_offset: int):
+    sc = load_scenario(builtin_path(name))
+    game = Game(sc, seed=sc.spec.seed + seed_offset)
+    result = play_plan(game, plan)
+    return result
+
+
+def test_the_campaign_is_complete() -> None:
+    assert NAMES[: len(EXPECTED)] == EXPECTED
+    assert len(EXPECTED) >= 12
+    for name in EXPECTED:
+        sc = load_scenario(builtin_path(name))
+        assert sc.spec.brief.strip(), name
+        assert sc.spec.concept, name
+        assert len(sc.spec.hints) >= 2, name
+        if name != "sandbox":
+            assert sc.spec.par_cost is not None, name
+        assert solution_path(name) is not None, name
+        assert (PLANS / f"{name}.without-concept.plan.yaml").is_file(), name
+
+
+@pytest.mark.parametrize("seed_offset", [0, 1])
+@pytest.mark.parametrize("name", EXPECTED)
+def test_no_actions_loses(name: str, seed_offset: int) -> None:
+    result = _play(name, Plan(""), seed_offset)
+    assert result.outcome == LOST, result.reason
+
+
+@pytest.mark.parametrize("seed_offset", [0, 1])
+@pytest.mark.parametrize("name", EXPECTED)
+def test_reference_plan_wins(name: str, seed_offset: int) -> None:
+    result = _play(name, load_plan(solution_path(name)), seed_offset)
+    assert result.outcome == WON, result.reason
+    assert result.card.stars >= 1
+
+
+@pytest.mark.parametrize("seed_offset", [0, 1])
+@pytest.mark.parametrize("name", EXPECTED)
+def test_leaving_out_the_key_concept_loses(name: str, seed_offset: int) -> None:
+    result = _play(name, load_plan(PLANS / f"{name}.without-concept.plan.yaml"), seed_offset)
+    assert result.outcome == LOST, result.reason
