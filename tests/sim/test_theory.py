@@ -118,13 +118,15 @@ def _poisson_tail(k: int, x: float) -> float:
     if x <= 0:
         return 0.0
     term = math.exp(-x + k * math.log(x) - math.lgamma(k + 1))
+    if term == 0.0 and k > x:
+        return 0.0
     total = 0.0
     j = k
     while True:
         total += term
         j += 1
         term *= x / j
-        if j > x and term < 1e-18 * total:
+        if j > x and term <= 1e-18 * total:
             return total
 
 

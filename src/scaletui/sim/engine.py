@@ -293,8 +293,11 @@ class Engine:
             g = self.topology.group(comp.group)
             w = comp.tick_writes / self.dt
             for r in g.replicas if g else []:
+                # Acknowledged by the primary, not yet on the replica: the apply backlog plus
+                # what the network and the apply stream hold (write rate x the steady lag).
+                steady = max(0.0, r.lag - r.apply_backlog / r.apply_rate)
                 r.lag_at_primary_crash = r.lag
-                r.write_rate_at_crash = w
+                r.unreplicated_at_crash = r.apply_backlog + w * steady
             if self.auto_failover.get(comp.group):
                 self.env.process(automatic_failover(self, comp))
         self.topology.touch()
@@ -318,7 +321,7 @@ class Engine:
         old = g.primary if g else None
         lost = 0.0
         if old is not None and old.crashed and replica.lag_at_primary_crash is not None:
-            lost = replica.write_rate_at_crash * replica.lag_at_primary_crash
+            lost = replica.unreplicated_at_crash
         new_kind = old.kind if old is not None else ("database" if replica.group == 0 else "shard")
         self._set_kind(replica, new_kind)
         replica.role = "primary"

@@ -1,0 +1,127 @@
+"""Error budget, latency windows, burn-rate alerts, stars and score."""
+
+from __future__ import annotations
+
+import pytest
+
+from scaletui.game.scoring import score_run
+from scaletui.game.session import LOST, WON
+from scaletui.sim.commands import Add
+
+
+def test_error_budget_ends_the_game_the_moment_it_is_spent(make_game) -> None:
+    # A crash of the only database with no replica: every dynamic request fails.
+    game = make_game("events:\n  - {at: 5m, fail: database-1}\n")
+    allowed = game.budget.allowed
+    result = game.finish()
+    assert result.outcome == LOST
+    assert "error budget is spent" in result.reason
+    m = game.engine.metrics
+    assert m.failed > allowed
+    # The tick before the end had not spent it: the game stopped at the first tick over.
+    before = m.failed - game.engine.metrics.recent[-1].failed_rps * game.engine.dt
+    assert before <= allowed
+    assert game.engine.now < game.engine.duration
+    assert result.ended_at == game.engine.now
+    # Nothing happens after the end.
+    assert game.act(Add("web")).ok is False
+    n = len(game.engine.events.events)
+    game.step(game.engine.duration)
+    assert len(game.engine.events.events) == n
+
+
+def test_burn_rate_alerts_come_before_the_budget_is_gone(make_game) -> None:
+    game = make_game("events:\n  - {at: 5m, fail: database-1}\n")
+    game.finish()
+    events = game.engine.events.events
+    alerts = [e for e in events if e.kind == "alert" and "burn" in e.message]
+    over = [e for e in events if e.kind == "outcome"]
+    assert alerts and over
+    assert alerts[0].t < over[0].t
+    assert "fast burn" in alerts[0].message or "slow burn" in alerts[0].message
+
+
+def test_quiet_run_is_won_with_stars(make_game) -> None:
+    game = make_game()
+    result = game.finish()
+    assert result.outcome == WON
+    assert result.card.stars >= 2  # within the cap of 30/h
+    assert [o.name for o in result.objectives] == ["availability"]
+    assert all(o.met for o in result.objectives)
+
+
+def test_latency_objective_is_per_window(make_game) -> None:
+    # Too tight a target for any window: lost at the end, not at once.
+    game = make_game("slo: {availability: 99.0, latency_p95_ms: 1, latency_window: 2m}\n".replace(
+        "slo", "slo", 1), base=__import__("tests.game.conftest", fromlist=["BASE"]).BASE.replace(
+        "slo: {availability: 99.0}\n", ""))
+    result = game.finish()
+    assert result.outcome == LOST
+    lat = [o for o in result.objectives if o.name == "latency_p95"][0]
+    assert not lat.met and lat.achieved_value == 0.0
+    assert game.latency.windows == 10  # 20 minutes in windows of 2
+    assert result.ended_at == game.engine.duration
+
+
+def test_lost_writes_objective(make_game) -> None:
+    extra = """\
+        slo: {availability: 50, lost_writes: 0}
+        events:
+          - {at: 1m, slow: replica-1, factor: 10}
+          - {at: 2m, fail: database-1}
+        """
+    base = __import__("tests.game.conftest", fromlist=["BASE"]).BASE.replace("slo: {availability: 99.0}\n", "")
+    base = base.replace("mix: {static: 0.3, read: 0.6, write: 0.1}", "mix: {read: 0.2, write: 0.8}")
+    base = base.replace("  - {kind: database, size: medium}\n",
+                        "  - {kind: database, size: medium}\n  - {kind: replica, size: medium}\n")
+    game = make_game(extra, base=base)
+    game.step(3 * 60)
+    from scaletui.sim.commands import Promote
+
+    assert game.act(Promote("replica-1")).ok
+    result = game.finish()
+    lw = [o for o in result.objectives if o.name == "lost_writes"][0]
+    # 80 writes/s against a replica that applies 40/s for a minute: ~2,400 behind.
+    assert 1500 < lw.achieved_value < 4000 and not lw.met
+    assert result.outcome == LOST
+
+
+def test_stars_follow_the_definitions() -> None:
+    common = dict(budget_left=0.5, latency_share=1.0, hours=1.0, overspend=0.0, penalise=False, lasted=1.0)
+    assert score_run(won=False, cost=5, par_cost=6, budget_per_hour=10, peak_cost_per_hour=5, **common).stars == 0
+    assert score_run(won=True, cost=5, par_cost=4, budget_per_hour=10, peak_cost_per_hour=12, **common).stars == 1
+    assert score_run(won=True, cost=5, par_cost=4, budget_per_hour=10, peak_cost_per_hour=9, **common).stars == 2
+    assert score_run(won=True, cost=5, par_cost=6, budget_per_hour=10, peak_cost_per_hour=9, **common).stars == 3
+    assert score_run(won=True, cost=5, par_cost=None, budget_per_hour=None, peak_cost_per_hour=9, **common).stars == 2
+
+
+def test_score_rewards_availability_latency_and_low_cost() -> None:
+    def score(**kw):
+        base = dict(won=True, budget_left=0.5, latency_share=0.9, cost=8.0, par_cost=6.0, budget_per_hour=10.0,
+                    hours=1.0, peak_cost_per_hour=8.0, overspend=0.0, penalise=False, lasted=1.0)
+        base.update(kw)
+        return score_run(**base).score
+
+    s = score()
+    assert score(budget_left=0.9) > s
+    assert score(latency_share=1.0) > s
+    assert score(cost=6.0) > s
+    assert score(won=False, lasted=0.5) < s
+    # gradual: a little less budget left costs a little score
+    assert 0 < score(budget_left=0.5) - score(budget_left=0.45) <= 30
+    assert score_run(won=True, budget_left=1, latency_share=1, cost=1, par_cost=1, budget_per_hour=1, hours=1,
+                     peak_cost_per_hour=1, overspend=0, penalise=False, lasted=1).score == 1000
+
+
+@pytest.mark.parametrize("users", [4000, 4400, 4800])
+def test_degradation_is_gradual(make_game, users) -> None:
+    """A little too little capacity costs a little availability, not everything at once."""
+    base = __import__("tests.game.conftest", fromlist=["BASE"]).BASE.replace("users: 2000", f"users: {users}")
+    base = base.replace("slo: {availability: 99.0}", "slo: {availability: 1.0}")
+    game = make_game(base=base)
+    game.finish()
+    t = game.engine.metrics.totals()
+    # two medium web servers serve 800 rps; users * 0.05 offered
+    offered = users * 0.05
+    expected_loss = max(0.0, 1 - 800 / offered)
+    assert abs((100 - t.availability) / 100 - expected_loss) < 0.03
