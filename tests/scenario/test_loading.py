@@ -267,3 +267,9 @@ def test_misspelt_kind_gets_a_suggestion(tmp_path: Path) -> None:
     p = write(tmp_path, "name: x\nduration: 1h\ntopology: [{kind: databse}]\n")
     (msg,) = problems(p)
     assert msg.startswith(f"{p}:3:19: kind: 'databse' is not valid; did you mean 'database'? (it should be")
+
+
+def test_colon_in_unquoted_text_is_explained(tmp_path: Path) -> None:
+    p = write(tmp_path, "name: x\nduration: 1h\nhints:\n  - Watch out: it is a trap\n")
+    (msg,) = problems(p)
+    assert msg.startswith(f"{p}:4:5: expected text, but YAML read a mapping here")

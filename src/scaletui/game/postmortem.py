@@ -28,6 +28,7 @@ class Incident:
     recovery: str = ""
     trigger: Event | None = None
     first_component: Event | None = None
+    first_saturated: Event | None = None
     actions: list[Event] = field(default_factory=list)
     peak_error_rate: float = 0.0
     peak_p95_ms: float = 0.0
@@ -41,6 +42,7 @@ class Incident:
             "first_symptom": self.symptom,
             "first_component": self.first_component.component if self.first_component else None,
             "first_component_event": self.first_component.message if self.first_component else None,
+            "first_saturated": self.first_saturated.component if self.first_saturated else None,
             "actions": [a.message for a in self.actions],
             "recovery": self.recovery or None,
             "peak_error_rate": round(self.peak_error_rate, 6),
@@ -74,9 +76,15 @@ class PostmortemRecorder:
                         self._pending_symptom = (f"p95 latency reached {row.p95_ms:,.0f} ms "
                                                  f"(target {self.p95_target:g} ms)")
                     self._onset = row.t
+                    self._onset_err = 0.0
+                    self._onset_p95 = 0.0
+                self._onset_err = max(self._onset_err, row.error_rate)
+                self._onset_p95 = max(self._onset_p95, row.p95_ms)
                 self._bad_for += dt
                 if self._bad_for >= ONSET_S:
                     self._open = inc = Incident(self._onset, self._pending_symptom)
+                    inc.peak_error_rate = self._onset_err
+                    inc.peak_p95_ms = self._onset_p95
                     self.incidents.append(inc)
             if inc is not None:
                 inc.peak_error_rate = max(inc.peak_error_rate, row.error_rate)
@@ -105,6 +113,8 @@ class PostmortemRecorder:
             hi = inc.start + 120.0
             first = [e for e in culprits if lo - 1e-9 <= e.t <= hi]
             inc.first_component = first[0] if first else None
+            sat = [e for e in culprits if e.kind == "saturated" and lo - 1e-9 <= e.t <= hi]
+            inc.first_saturated = sat[0] if sat else None
             stop = inc.end if inc.end is not None else end
             inc.actions = [e for e in actions if (inc.trigger.t if inc.trigger else inc.start) <= e.t <= stop]
             prev_end = inc.end if inc.end is not None else end
@@ -120,6 +130,9 @@ class PostmortemRecorder:
             if inc.first_component is not None:
                 fc = inc.first_component
                 add(fc.t, "first failure", fc.message)
+            fs = inc.first_saturated
+            if fs is not None and fs is not inc.first_component:
+                add(fs.t, "first saturated", fs.message)
             if inc.end is not None:
                 add(inc.end, "recovery", inc.recovery)
         for e in events:
@@ -128,7 +141,7 @@ class PostmortemRecorder:
             elif e.kind == "alert":
                 add(e.t, "alert", e.message)
         add(end, "outcome", f"{outcome}: {reason}" if reason else outcome)
-        order = {"trigger": 0, "first failure": 1, "symptom": 2, "alert": 3, "action": 4, "refused": 4,
+        order = {"trigger": 0, "first failure": 1, "first saturated": 1, "symptom": 2, "alert": 3, "action": 4, "refused": 4,
                  "recovery": 5, "outcome": 6}
         timeline.sort(key=lambda x: (x["t"], order.get(x["kind"], 9)))
         return {"incidents": [i.to_json() for i in self.incidents], "timeline": timeline}

@@ -158,7 +158,7 @@ class Game:
             if started:
                 left = self.budget.allowed - self.budget.failed
                 eta = left / row.failed_rps if row.failed_rps > 0 else math.inf
-                when = f"; at this rate it is gone in {_fmt_s(eta)}" if math.isfinite(eta) else ""
+                when = f"; at this rate it is gone in {_fmt_s(eta)}" if math.isfinite(eta) and eta > 0 else ""
                 e.log("alert", f"{rule.name}: errors burn the error budget {burn:.0f}x faster than it lasts "
                                f"({self.budget.remaining:.0%} left{when})",
                       severity=CRITICAL if rule.severity == "critical" else WARNING)

@@ -253,6 +253,9 @@ def _problem(model: type[BaseModel], err: dict, located: Located) -> Problem:
     where = name if isinstance(loc[-1] if loc else None, str) else ""
     if kind in ("bool_type", "bool_parsing") and isinstance(value, str) and value in YAML11_BOOLEANS:
         msg = f"'{value}' is a boolean only in YAML 1.1; write true or false"
+    elif kind == "string_type" and isinstance(value, dict):
+        msg = ("expected text, but YAML read a mapping here (a ': ' inside unquoted text starts one); "
+               "put the text in quotes")
     elif kind == "literal_error":
         msg = msg.replace("Input should be", "should be")
         expected = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
@@ -430,7 +433,7 @@ def to_sim_config(spec: ScenarioSpec) -> SimConfig:
         tick=float(spec.tick),
         report_every=spec.report_every,
         traffic=traffic,
-        network=Network(spec.network.hop_ms, spec.network.cross_region_ms),
+        network=Network(spec.network.hop_ms, spec.network.cross_region_ms, spec.network.replication_ms),
         catalog=catalog,
         topology=comps,
         events=tuple(events),

@@ -152,8 +152,9 @@ class TrafficSpec(Strict):
 
 
 class NetworkSpec(Strict):
-    hop_ms: float = Field(0.5, ge=0)
-    cross_region_ms: float = Field(80.0, ge=0)
+    hop_ms: float = Field(0.5, ge=0, description="network time of one call inside a data centre, ms")
+    cross_region_ms: float = Field(80.0, ge=0, description="extra time of a call between regions, ms")
+    replication_ms: float = Field(100.0, ge=0, description="delay before a replica receives a committed write, ms")
 
 
 class SizeSpecFile(Strict):

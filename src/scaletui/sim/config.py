@@ -63,6 +63,10 @@ class Traffic:
 class Network:
     hop_ms: float = 0.5
     cross_region_ms: float = 80.0
+    # Asynchronous replication ships committed writes in batches: the delay before a
+    # replica has a write, even when it keeps up. This is the window of writes a
+    # promotion after a crash loses.
+    replication_ms: float = 100.0
 
 
 @dataclass(frozen=True)

@@ -286,9 +286,6 @@ class Engine:
         comp.crashed = True
         comp.down_since = now
         comp.down_reason = reason
-        if isinstance(comp, WebServer) and not self.topology.of_kind("session_store"):
-            self.sticky.log_out(comp.region, comp.pinned_users)
-            comp.pinned_users = 0.0
         if isinstance(comp, Database) and comp.is_primary:
             g = self.topology.group(comp.group)
             w = comp.tick_writes / self.dt
@@ -306,10 +303,14 @@ class Engine:
         comp.crashed = False
         comp.down_since = None
         comp.down_reason = ""
+        if isinstance(comp, WebServer) and comp.pinned_users > 0 and not self.topology.of_kind("session_store"):
+            # Its sessions died with the process: whoever is still pinned to it is logged out.
+            self.sticky.log_out(comp.region, comp.pinned_users)
+            comp.pinned_users = 0.0
         if isinstance(comp, (Cache, Cdn)):
             comp.flush(self.now)
-        self.log("recover", f"{comp.id} is back" + (" (empty: it must warm up)" if isinstance(comp, Cache) else ""),
-                 comp.id)
+        cold = " (empty: it must warm up)" if isinstance(comp, (Cache, Cdn)) else ""
+        self.log("recover", f"{comp.id} is back{cold}", comp.id)
         if isinstance(comp, Database) and comp.demoted:
             comp.demoted = False
             comp.apply_backlog = 0.0

@@ -333,7 +333,7 @@ class ExactPlane:
             for r in group.replicas:
                 if not r.serving(self.env.now):
                     continue
-                base = net.hop_ms / 1000.0 + (net.cross_region_ms / 1000.0 if r.region != group.primary.region else 0.0)
+                base = (net.hop_ms + net.replication_ms) / 1000.0 + (net.cross_region_ms / 1000.0 if r.region != group.primary.region else 0.0)
                 self._apply(r, self.env.now, base)
         self.done(req)
 

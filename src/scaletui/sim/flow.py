@@ -22,7 +22,7 @@ import bisect
 import math
 from typing import TYPE_CHECKING, Callable
 
-from scaletui.sim.components import Component, Database, MessageQueue, WebServer
+from scaletui.sim.components import Cache, Component, Database, MessageQueue, WebServer
 from scaletui.sim.keyspace import HOT_KEY, partition_of
 from scaletui.sim.mmck import IDLE, StationState, sample_response, station_state
 from scaletui.sim.routing import DcRoute, RoutePlan, Tier
@@ -110,6 +110,9 @@ class FlowPlane:
             comp.tick_failed = 0.0
             if isinstance(comp, Database):
                 comp.tick_writes = 0.0
+            elif isinstance(comp, Cache):
+                comp.tick_hits = 0.0
+                comp.tick_lookups = 0.0
         flows = self._edge(t, dt, plan, demand)
         flows = self._sessions_lost(flows)
         flows = self._stage(flows, "lb", lambda f: self._entry(f), t)
@@ -270,8 +273,10 @@ class FlowPlane:
             st = comp.evaluate(lam)
             mu = comp.mu
         else:
+            # Mixed work (async jobs done inline): slower service, and a shorter queue so
+            # that nobody waits past the timeout.
             mu = 1.0 / service
-            st = station_state(comp.workers, mu, comp.capacity, lam)
+            st = station_state(comp.workers, mu, comp.capacity_for(service), lam)
         comp.state = st
         return st, mu
 
@@ -399,7 +404,10 @@ class FlowPlane:
                 delay = ring.delay
                 hz, hh = hit_of[node]
                 if not node.reachable():
-                    # Connection refused: the client goes straight to the database.
+                    # Connection refused: the client goes straight to the database. For the
+                    # service it is a miss, so it counts in the hit rate.
+                    e.metrics.lookups(0.0, count * w)
+                    node.tick_lookups += count * w
                     miss_w.append(w)
                     hit_w.append(0.0)
                     picks.append((node, delay, None, 0.0, 0.0, "cache down"))
@@ -419,6 +427,8 @@ class FlowPlane:
                 node.tick_served += count * w * a
                 node.hits += count * hits
                 node.lookups += count * w * a
+                node.tick_hits += count * hits
+                node.tick_lookups += count * w * a
                 e.metrics.lookups(count * hits, count * w * a)
                 hit_w.append(hits)
                 miss_w.append(misses)
@@ -429,8 +439,8 @@ class FlowPlane:
                 miss_mean += misses * resp
                 miss_hot += hw * a * (1 - hh)
             for node in ring.nodes:
-                if node.lookups > 0:
-                    node.hit_rate = node.hits / node.lookups
+                if node.tick_lookups > 0:
+                    node.hit_rate = node.tick_hits / node.tick_lookups
             if hit_tot > 0:
                 self._complete(Flow(f.region, f.cls, f.route, f.rate * hit_tot, count * hit_tot,
                                     f.mean + hit_mean / hit_tot,
@@ -540,7 +550,7 @@ class FlowPlane:
             comp, delay, state, mu, svc, label = stage.choose(rng.random())
             x = delay
             if state is not None:
-                x += sample_response(state, comp.workers, mu, comp.capacity, svc, rng)
+                x += sample_response(state, comp.workers, mu, comp.capacity_for(1.0 / mu), svc, rng)
             total += x
             if hops is not None:
                 hops.append(Hop(comp.id if comp is not None else "internet", x * 1000.0, label))
@@ -588,7 +598,7 @@ def replication_step(e: "Engine", t: float, dt: float) -> None:
         w = p.tick_writes / dt if p is not None and p.reachable() else 0.0
         for r in g.replicas:
             a = r.apply_rate
-            base = net.hop_ms / 1000.0
+            base = (net.hop_ms + net.replication_ms) / 1000.0
             if p is not None and r.region != p.region:
                 base += net.cross_region_ms / 1000.0
             if r.booting(t):

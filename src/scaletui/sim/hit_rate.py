@@ -83,9 +83,15 @@ class HitRateModel:
         if capacity <= 0 or rate <= 0:
             return 0.0
         if age < self.warm_time(capacity, rate, ttl):
-            return self._occupancy_and_hits(rate, age, ttl)[1]
+            # Warming: the curve is smooth in log(age) and log(rate); 1% steps of each let
+            # a whole warm-up reuse a few hundred evaluations instead of one per tick.
+            return self._warming(_quantize(rate), _quantize(max(age, 1e-3)), ttl)
         # Without a TTL the steady state does not depend on the rate (T scales as 1/rate).
         return self._steady(float(capacity), _quantize(rate) if ttl != INFINITE else 1.0, ttl)
+
+    @lru_cache(maxsize=8192)
+    def _warming(self, rate: float, age: float, ttl: float) -> float:
+        return self._occupancy_and_hits(rate, age, ttl)[1]
 
     @lru_cache(maxsize=4096)
     def _steady(self, capacity: float, rate: float, ttl: float) -> float:

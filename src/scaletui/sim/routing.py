@@ -95,6 +95,14 @@ class RoutePlan:
         return partition_of(key, len(self.group_indices)) if len(self.group_indices) > 1 else 0
 
 
+def capacity_weight(comp: Component) -> float:
+    """A member's share of its tier: its nominal capacity (slow-downs are not seen)."""
+    spec = comp.size_spec
+    if spec.workers <= 0 or spec.service_ms <= 0:
+        return 1.0
+    return spec.workers / spec.service_ms
+
+
 def _alive(comp: Component, now: float, detect: float) -> tuple[bool, float]:
     """Whether routing still sends to it, and until when that view holds.
 
@@ -135,7 +143,8 @@ class Router:
         return d
 
     def _tier(self, src: str, comps: list[Component], now: float, missing: str) -> tuple[Tier, float]:
-        """Even split over the live members, local ones first; remote only if none local."""
+        """Split over the live members in proportion to their capacity (as least-connections
+        balancing ends up doing), local ones first; remote only if none is local."""
         valid = math.inf
         live: list[Component] = []
         for c in comps:
@@ -147,8 +156,9 @@ class Router:
         chosen = local or live
         if not chosen:
             return Tier([], missing), valid
-        w = 1.0 / len(chosen)
-        return Tier([Option(c, w, self._delay(src, c)) for c in chosen]), valid
+        caps = [capacity_weight(c) for c in chosen]
+        total = sum(caps)
+        return Tier([Option(c, w / total, self._delay(src, c)) for c, w in zip(chosen, caps)]), valid
 
     def _build(self, now: float) -> RoutePlan:
         topo = self.topology
@@ -279,7 +289,8 @@ class Router:
             valid = min(valid, primary.promoting_until)
         else:
             wt = Tier([Option(primary, 1.0, self._delay(region, primary))])
-        # Reads: replicas, local first; the primary only when no replica can.
+        # Reads: replicas, local first; the primary only when no replica can (a primary
+        # that is being promoted still answers reads: it was a replica a moment ago).
         replicas = [r for r in g.replicas if not r.booting(now)]
         if replicas:
             rt, v = self._tier(region, replicas, now, "every replica is down")
@@ -288,4 +299,9 @@ class Router:
                 return rt, wt, valid
         if wt:
             return Tier(list(wt.options)), wt, valid
-        return Tier([], "no database can serve reads"), wt, valid
+        if primary is not None and not primary.booting(now) and primary.reachable():
+            return Tier([Option(primary, 1.0, self._delay(region, primary))]), wt, valid
+        why = wt.missing or "the primary is down"
+        if primary is not None and primary.crashed:
+            why = f"{primary.id} is down ({primary.down_cause()})"
+        return Tier([], f"no database can serve reads: {why} and no replica is up"), wt, valid

@@ -55,8 +55,14 @@ def _traffic(e: "Engine", ev: ScenarioEvent) -> Generator:
     if ev.duration is not None:
         yield e.at(e.now + ev.duration)
         tm.revert(e.now, change, saved, ev.over)
+        back = []
         if change.users is not None or change.users_factor is not None:
-            e.log("surge", f"traffic returns to {_fmt_users(saved[0])} users")
+            back.append(f"{_fmt_users(saved[0])} users")
+        if change.rps_per_user is not None:
+            back.append(f"{saved[1]:g} requests/s per user")
+        if change.mix is not None:
+            back.append("the usual request mix")
+        e.log("surge", "traffic returns to " + ", ".join(back))
 
 
 def _fail(e: "Engine", ev: ScenarioEvent) -> Generator:

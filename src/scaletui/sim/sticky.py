@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from scaletui.sim.components import WebServer
-from scaletui.sim.routing import RoutePlan
+from scaletui.sim.routing import RoutePlan, capacity_weight
 from scaletui.sim.topology import Topology
 
 
@@ -52,19 +52,21 @@ class StickySessions:
             if not members:
                 continue
             if not stateful:
-                for o in tier.options:
-                    o.weight = 1.0 / len(tier.options)
+                for o in tier.options:  # the router already split by capacity
                     o.comp.share = o.weight  # type: ignore[union-attr]
                     o.comp.pinned_users = 0.0  # type: ignore[union-attr]
                 continue
+            # New users can only log in on a server that answers.
+            cap = {web: capacity_weight(web) if web.reachable() else 0.0 for web in members}
+            total_cap = sum(cap.values()) or 1.0
             want = users_at.get(region, 0.0)
             for web in members:
                 web.pinned_users *= keep
             pinned = sum(w.pinned_users for w in members)
             fresh = want - pinned
             if fresh > 0:
-                for web in members:
-                    web.pinned_users += fresh / len(members)
+                for web in members:  # new sessions go where there is capacity
+                    web.pinned_users += fresh * cap[web] / total_cap
             elif pinned > 0:
                 scale = want / pinned
                 for web in members:

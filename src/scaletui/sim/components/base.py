@@ -57,6 +57,8 @@ class Component:
         self._memo_rate = -1.0
         self._memo_state: StationState = IDLE
         self._memo_key: tuple = ()
+        self._capacity_key: tuple = ()
+        self._capacity = 0
 
     # --- capacity -----------------------------------------------------------------
     @property
@@ -79,12 +81,23 @@ class Component:
 
     @property
     def capacity(self) -> int:
-        """K of M/M/c/K: workers plus the requests that may wait within the timeout."""
+        """K of M/M/c/K: workers plus the requests that can wait within the timeout.
+
+        The queue holds what the workers finish within `timeout_ms` at the current
+        speed, so a slowed-down node sheds sooner instead of making requests wait past
+        the timeout.
+        """
+        key = (self.size_spec, self.kind_spec.timeout_ms, self.slow_factor)
+        if key != self._capacity_key:
+            self._capacity_key = key
+            self._capacity = self.capacity_for(self.service_time)
+        return self._capacity
+
+    def capacity_for(self, service_time: float) -> int:
         c = self.workers
-        base = self.size_spec.service_ms / 1000.0
-        if base <= 0:
+        if service_time <= 0:
             return c
-        return c + max(1, int(round(c * (self.kind_spec.timeout_ms / 1000.0) / base)))
+        return c + max(1, int(round(c * (self.kind_spec.timeout_ms / 1000.0) / service_time)))
 
     @property
     def capacity_rps(self) -> float:

@@ -17,8 +17,10 @@ class Cache(Component):
         self.ttl = math.inf
         self.started_at = self.created_at
         self.hit_rate = 0.0  # last tick
-        self.hits = 0.0
+        self.hits = 0.0  # whole run
         self.lookups = 0.0
+        self.tick_hits = 0.0
+        self.tick_lookups = 0.0
 
     @property
     def items(self) -> int:
