@@ -56,6 +56,22 @@ def solution(name: str) -> None:
 
 
 @main.command()
+@click.argument("scenario", required=False)
+@click.option("--sandbox", is_flag=True, help="Go straight to the sandbox.")
+@click.option("--seed", type=int, default=None, help="Random seed (default: the scenario's).")
+@click.option("--theme", default=None, help="A Textual theme (e.g. nord, gruvbox, textual-light).")
+def play(scenario: str | None, sandbox: bool, seed: int | None, theme: str | None) -> None:
+    """Play: the campaign, or SCENARIO (a built-in name or a file) directly."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        click.echo("scaletui play needs a terminal (stdin and stdout must be a TTY); without one, use "
+                   "scaletui run SCENARIO [--plan PLAN] [--json]", err=True)
+        sys.exit(2)
+    from scaletui.tui.launch import launch  # textual is imported only with a terminal to draw on
+
+    sys.exit(launch(scenario, sandbox=sandbox, seed=seed, theme=theme))
+
+
+@main.command()
 @click.argument("files", nargs=-1, required=True)
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario and plan files; print file:line:col problems."""

@@ -1,0 +1,135 @@
+"""The scaletui app: campaign -> brief -> game -> end, over one Game at a time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from scaletui.game.plans import record_plan
+from scaletui.game.progress import Progress
+from scaletui.game.session import WON, Game
+from scaletui.scenario.campaign import builtin_names, builtin_path, resolve
+from scaletui.scenario.errors import ScenarioError
+from scaletui.scenario.load import Scenario, load_scenario
+from scaletui.tui.commands import GameCommands
+from scaletui.tui.screens.brief import BriefScreen
+from scaletui.tui.screens.campaign import CampaignScreen
+from scaletui.tui.screens.end import EndScreen
+from scaletui.tui.screens.game import GameScreen
+
+
+class ScaleTuiApp(App):
+    CSS_PATH = "styles.tcss"
+    TITLE = "scaletui"
+    COMMANDS = App.COMMANDS | {GameCommands}
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, show=False)]
+
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        seed: int | None = None,
+        theme: str | None = None,
+        progress: Progress | None = None,
+        start_paused: bool = True,
+        plan_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.first_scenario = scenario
+        self.seed = seed
+        self.requested_theme = theme
+        self.progress = progress or Progress()
+        self.start_paused = start_paused
+        self.plan_dir = plan_dir or Path.cwd()
+        self.game: Game | None = None
+
+    def on_mount(self) -> None:
+        if self.requested_theme:
+            self.theme = self.requested_theme
+        if self.progress.problem:
+            self.notify(self.progress.problem, severity="warning", timeout=8)
+        if self.first_scenario is not None:
+            self.push_screen(BriefScreen(self.first_scenario))
+        else:
+            self.push_screen(CampaignScreen())
+
+    # --- navigation -------------------------------------------------------------------
+    def open_brief(self, name_or_path: str) -> None:
+        try:
+            sc = load_scenario(resolve(name_or_path))
+        except ScenarioError as exc:
+            self.notify(str(exc), title="cannot load", severity="error", timeout=10)
+            return
+        self.push_screen(BriefScreen(sc))
+
+    def start_game(self, scenario: Scenario, seed: int | None = None) -> GameScreen:
+        self.game = Game(scenario, seed=self.seed if seed is None else seed)
+        screen = GameScreen(self.game, paused=self.start_paused)
+        self.switch_screen(screen)
+        return screen
+
+    def show_end(self, game: Game) -> None:
+        res = game.result()
+        new_best = False
+        if res.outcome == WON and builtin_path(game.scenario.name) is not None:
+            new_best = self.progress.record(game.scenario.name, res.card.stars, res.card.score)
+        self.push_screen(EndScreen(game, new_best))
+
+    def retry(self, game: Game) -> None:
+        self.pop_screen()  # the end screen
+        self.start_game(game.scenario, seed=game.seed)
+
+    def next_level(self, game: Game) -> None:
+        names = builtin_names()
+        nxt = None
+        if game.scenario.name in names:
+            i = names.index(game.scenario.name)
+            if i + 1 < len(names):
+                nxt = names[i + 1]
+        if nxt is None:
+            self.notify("that was the last level: try the sandbox", timeout=5)
+            return
+        self.pop_screen()
+        sc = load_scenario(builtin_path(nxt))  # type: ignore[arg-type]
+        self.switch_screen(BriefScreen(sc))
+
+    def save_plan(self, game: Game) -> Path | None:
+        path = self.plan_dir / f"{game.scenario.name}.seed{game.seed}.plan.yaml"
+        try:
+            path.write_text(record_plan(game), encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"cannot write {path}: {exc.strerror}", severity="error")
+            return None
+        return path
+
+    def leave_game(self) -> None:
+        self.back_to_campaign()
+
+    def back_to_campaign(self) -> None:
+        # Unwind everything above the base screen, then show the campaign.
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(CampaignScreen())
+
+
+def make_app(
+    scenario: str | None = None,
+    sandbox: bool = False,
+    seed: int | None = None,
+    theme: str | None = None,
+    start_paused: bool = True,
+    progress: Progress | None = None,
+    plan_dir: Path | None = None,
+) -> ScaleTuiApp:
+    """The one factory shared by the command line and the tests.
+
+    Raises ScenarioError for a scenario that cannot be loaded (the CLI prints it).
+    """
+    sc = None
+    if sandbox:
+        scenario = "sandbox"
+    if scenario is not None:
+        sc = load_scenario(resolve(scenario))
+    return ScaleTuiApp(sc, seed=seed, theme=theme, progress=progress, start_paused=start_paused,
+                       plan_dir=plan_dir)

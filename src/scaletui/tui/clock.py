@@ -1,0 +1,57 @@
+"""How fast simulated time runs, and how much of it to compute per frame.
+
+The engine is stepped from a timer in the app's own loop: each frame advances the
+target time by speed x wall time elapsed, then steps the engine towards it within a
+time budget, so that key presses are answered promptly even at full speed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+SPEEDS = (1, 2, 5, 10, 30, 60, 120, 300, 600)
+FRAME_S = 1 / 15  # timer interval
+WORK_BUDGET_S = 0.035  # longest a frame may spend stepping the engine
+MAX_LAG_S = 0.25  # a frame never catches up more than this much wall time
+
+
+@dataclass
+class GameClock:
+    speed_index: int = 3  # 10x
+    paused: bool = False
+    target: float = 0.0  # simulated time the engine should reach
+    last_wall: float = field(default_factory=time.perf_counter)
+
+    @property
+    def speed(self) -> int:
+        return SPEEDS[self.speed_index]
+
+    def label(self) -> str:
+        return f"PAUSED {self.speed}x" if self.paused else f"▶ {self.speed}x"
+
+    def faster(self) -> None:
+        self.speed_index = min(len(SPEEDS) - 1, self.speed_index + 1)
+
+    def slower(self) -> None:
+        self.speed_index = max(0, self.speed_index - 1)
+
+    def toggle(self, now: float) -> None:
+        self.paused = not self.paused
+        self.sync(now)
+
+    def sync(self, sim_now: float) -> None:
+        """Forget wall time that passed while nothing should advance."""
+        self.target = sim_now
+        self.last_wall = time.perf_counter()
+
+    def tick(self, sim_now: float) -> float:
+        """The simulated time to reach this frame."""
+        wall = time.perf_counter()
+        elapsed = min(MAX_LAG_S, wall - self.last_wall)
+        self.last_wall = wall
+        if self.paused:
+            return sim_now
+        # Never run further ahead of the engine than it can catch up in one frame.
+        self.target = min(max(self.target, sim_now) + self.speed * elapsed, sim_now + self.speed * MAX_LAG_S)
+        return self.target

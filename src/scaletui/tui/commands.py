@@ -1,0 +1,69 @@
+"""The command palette: every game action by name (add, upgrade, remove, promote, ...)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Callable
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from scaletui.sim.catalog import KINDS
+from scaletui.sim.commands import Add, Configure, Promote, Remove, Upgrade
+
+
+class GameCommands(Provider):
+    """Commands for the game on screen, built from its current state."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        from scaletui.tui.screens.game import GameScreen
+
+        screen = self.screen
+        if not isinstance(screen, GameScreen):
+            return []
+        game = screen.game
+        cat = game.engine.catalog
+        out: list[tuple[str, str, Callable[[], object]]] = [
+            ("Pause / resume", "toggle the clock", screen.action_toggle_pause),
+            ("Faster", "speed up the clock", screen.action_faster),
+            ("Slower", "slow down the clock", screen.action_slower),
+            ("Hint", "reveal one more hint", screen.action_hint),
+            ("Why did requests fail?", "recent failed requests, hop by hop", screen.action_why),
+            ("Help", "keys and concepts", screen.action_help),
+        ]
+        act: Callable = screen.act
+        for kind in KINDS:
+            if kind not in game.rules.allow or kind not in cat:
+                continue
+            spec = cat[kind]
+            for size in spec.sizes:
+                out.append((f"Add {spec.title.lower()} {size.name}",
+                            f"{size.workers} workers, {size.cost_per_hour:g}/h, boots in {spec.boot_s:g}s",
+                            partial(act, Add(kind, size.name))))
+        snap = game.snapshot()
+        for c in snap.components:
+            spec = cat[c.kind]
+            for size in spec.sizes:
+                if size.name != c.size:
+                    out.append((f"Upgrade {c.id} to {size.name}", f"{size.cost_per_hour:g}/h; restarts",
+                                partial(act, Upgrade(c.id, size.name))))
+            if not (c.kind in ("database", "shard") and c.role == "primary"):
+                out.append((f"Remove {c.id}", f"{c.kind} {c.size}", partial(act, Remove(c.id))))
+            if c.kind == "replica":
+                out.append((f"Promote {c.id}", "make it the primary", partial(act, Promote(c.id))))
+            if c.kind in ("database", "shard"):
+                out.append((f"Automatic failover on for {c.id}", "promote a replica when it dies",
+                            partial(act, Configure(c.id, failover="auto"))))
+            if c.kind in ("cache", "cdn"):
+                out.append((f"Invalidate {c.id}", "empty it", partial(act, Configure(c.id, invalidate=True))))
+        return out
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

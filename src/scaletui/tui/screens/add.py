@@ -1,0 +1,131 @@
+"""Add components: pick a kind, then a size; + and - change the count, r the region."""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from scaletui.game.session import Game
+from scaletui.sim.catalog import KINDS
+from scaletui.sim.commands import Add
+from scaletui.tui.render import si
+
+WHAT = {
+    "load_balancer": "spreads requests over web servers",
+    "web": "runs the application",
+    "session_store": "shared sessions: a stateless web tier",
+    "cache": "serves hot reads from memory",
+    "cdn": "serves static content from the edge",
+    "database": "a new primary (restores from backup)",
+    "replica": "a read copy of the database",
+    "shard": "one more key range (reshards)",
+    "queue": "holds async work for workers",
+    "worker": "does async jobs from the queue",
+    "datacenter": "a site in another region",
+}
+
+
+class AddScreen(ModalScreen[Add | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("plus,equals_sign", "count(1)", "More", key_display="+"),
+        Binding("minus", "count(-1)", "Fewer", key_display="-"),
+        Binding("r", "region", "Region"),
+    ]
+
+    def __init__(self, game: Game) -> None:
+        super().__init__()
+        self.game = game
+        self.kind: str | None = None
+        self.count = 1
+        regions = game.engine.known_regions()
+        self.regions = regions
+        self.region_index = 0
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("Add what?", id="dialog-title")
+            yield OptionList(*self._kind_options(), id="choices")
+            yield Static(id="status")
+            yield Static("enter choose · + / - count · r region · esc cancel", classes="help-line")
+
+    def on_mount(self) -> None:
+        self._status()
+
+    def _kind_options(self) -> list[Option]:
+        allow = self.game.rules.allow
+        cat = self.game.engine.catalog
+        opts = []
+        for kind in KINDS:
+            if kind not in allow or kind not in cat:
+                continue
+            spec = cat[kind]
+            t = Text(f"{spec.title:<17}", style="bold")
+            t.append(WHAT.get(kind, ""), style="dim")
+            t.append(f"  (boots {spec.boot_s:g}s)", style="dim")
+            opts.append(Option(t, id=kind))
+        if not opts:
+            opts.append(Option("this scenario allows no new components", id="-", disabled=True))
+        return opts
+
+    def _size_options(self, kind: str) -> list[Option]:
+        spec = self.game.engine.catalog[kind]
+        opts = []
+        for s in spec.sizes:
+            cap = "no queueing" if math.isinf(s.capacity_rps) else f"{si(s.capacity_rps)} rps"
+            t = Text(f"{s.name:<9}", style="bold")
+            t.append(f"{s.workers:>4} workers  {cap:>10}  {s.cost_per_hour:>5.1f}/h")
+            if s.items:
+                t.append(f"  {si(s.items)} items", style="dim")
+            opts.append(Option(t, id=s.name))
+        return opts
+
+    def _status(self) -> None:
+        region = self.regions[self.region_index] if self.regions else "-"
+        extra = ""
+        if self.kind:
+            extra = f"   kind: {self.kind}"
+        self.query_one("#status", Static).update(f"count: {self.count}   region: {region}{extra}")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        choice = event.option.id
+        if choice is None or choice == "-":
+            return
+        if self.kind is None:
+            self.kind = choice
+            spec = self.game.engine.catalog[choice]
+            if len(spec.sizes) == 1 or choice == "shard":
+                self._done(spec.sizes[0].name if len(spec.sizes) == 1 else None)
+                return
+            self.query_one("#dialog-title", Label).update(f"Add {spec.title.lower()}: which size?")
+            ol = self.query_one(OptionList)
+            ol.clear_options()
+            ol.add_options(self._size_options(choice))
+            ol.highlighted = list(spec.size_names).index(spec.default_size)
+            self._status()
+        else:
+            self._done(choice)
+
+    def _done(self, size: str | None) -> None:
+        region = self.regions[self.region_index] if self.regions else None
+        home = self.game.scenario.config.home_region
+        self.dismiss(Add(self.kind or "", size, self.count, None if region == home else region))
+
+    def action_count(self, delta: int) -> None:
+        self.count = max(1, min(50, self.count + delta))
+        self._status()
+
+    def action_region(self) -> None:
+        if self.regions:
+            self.region_index = (self.region_index + 1) % len(self.regions)
+        self._status()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

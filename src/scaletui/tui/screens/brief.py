@@ -1,0 +1,74 @@
+"""The brief: the situation, the objectives, the budget and what may be built."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from scaletui.game.rules import Rules
+from scaletui.scenario.load import Scenario
+from scaletui.tui.render import clock
+
+if TYPE_CHECKING:
+    from scaletui.tui.app import ScaleTuiApp
+
+
+class BriefScreen(Screen):
+    BINDINGS = [
+        Binding("enter,space", "start", "Start"),
+        Binding("escape,q", "back", "Back"),
+    ]
+
+    def __init__(self, scenario: Scenario) -> None:
+        super().__init__()
+        self.scenario = scenario
+
+    def compose(self) -> ComposeResult:
+        sc = self.scenario
+        spec = sc.spec
+        yield Static(f" scaletui · {sc.title}", id="title")
+        facts = Table.grid(padding=(0, 2))
+        facts.add_column(style="bold")
+        facts.add_column()
+        facts.add_row("concept", spec.concept or "-")
+        facts.add_row("difficulty", Text("●" * spec.difficulty, style="cyan"))
+        facts.add_row("duration", clock(spec.duration))
+        slo = spec.slo
+        goals = [f"availability ≥ {slo.availability:g}% (the error budget)"]
+        if slo.latency_p95_ms:
+            goals.append(f"p95 ≤ {slo.latency_p95_ms:g} ms in {slo.latency_windows:g}% of "
+                         f"{slo.latency_window:g}s windows")
+        if slo.lost_writes is not None:
+            goals.append(f"at most {slo.lost_writes:,} lost writes")
+        facts.add_row("objectives", "\n".join(goals))
+        budget = f"{spec.budget_per_hour:g}/h ({spec.budget_mode})" if spec.budget_per_hour else "none"
+        if spec.par_cost is not None:
+            budget += f", par {spec.par_cost:g} for the third star"
+        facts.add_row("budget", budget)
+        kinds = sorted(Rules.of(spec).allow)
+        facts.add_row("you may build", ", ".join(k.replace("_", " ") for k in kinds) or "nothing new (upgrades only)")
+        start = {}
+        for c in sc.config.topology:
+            key = f"{c.kind.replace('_', ' ')} {c.size}"
+            start[key] = start.get(key, 0) + 1
+        facts.add_row("you start with", ", ".join(f"{n} x {k}" if n > 1 else k for k, n in start.items()) or "-")
+        with VerticalScroll(id="brief"):
+            yield Static(Text(spec.brief.strip(), style="italic"), id="brief-text")
+            yield Static(facts, id="facts")
+            yield Static("enter start (the clock starts paused: space to run) · esc back", classes="help-line")
+        yield Footer()
+
+    def action_start(self) -> None:
+        app: ScaleTuiApp = self.app  # type: ignore[assignment]
+        app.start_game(self.scenario)
+
+    def action_back(self) -> None:
+        app: ScaleTuiApp = self.app  # type: ignore[assignment]
+        app.back_to_campaign()

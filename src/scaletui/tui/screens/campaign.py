@@ -1,0 +1,83 @@
+"""The campaign: every scenario with its concept, difficulty and best stars."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from scaletui.scenario.campaign import builtin_names, builtin_path
+from scaletui.scenario.errors import ScenarioError
+from scaletui.scenario.load import load_scenario
+
+if TYPE_CHECKING:
+    from scaletui.tui.app import ScaleTuiApp
+
+
+class CampaignScreen(Screen):
+    BINDINGS = [
+        Binding("enter", "open", "Play"),
+        Binding("s", "sandbox", "Sandbox"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(" scaletui · from one server to millions of users", id="title")
+        yield Static(
+            "Keep a web service alive through surges and failures. Each level teaches one idea of the "
+            "scaling playbook. Pick one and press enter.",
+            id="intro",
+        )
+        yield DataTable(id="levels", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_rows()
+        self.query_one(DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_rows()
+
+    def refresh_rows(self) -> None:
+        app: ScaleTuiApp = self.app  # type: ignore[assignment]
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        table.add_columns("#", "scenario", "concept", "level", "best")
+        for i, name in enumerate(builtin_names(), 1):
+            try:
+                sc = load_scenario(builtin_path(name))  # type: ignore[arg-type]
+            except ScenarioError:
+                table.add_row(str(i), Text(name, style="red"), "(invalid file)", "", "", key=name)
+                continue
+            best = app.progress.best(name)
+            stars = Text("★" * best[0] + "☆" * (3 - best[0]), style="bold yellow") if best else Text("·", style="dim")
+            table.add_row(str(i), Text(sc.title, style="bold"), sc.spec.concept,
+                          Text("●" * sc.spec.difficulty, style="cyan"), stars, key=name)
+        if cursor is not None and 0 <= cursor < table.row_count:
+            table.move_cursor(row=cursor)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open(event.row_key.value)
+
+    def action_open(self, name: str | None = None) -> None:
+        table = self.query_one(DataTable)
+        if name is None:
+            if table.row_count == 0:
+                return
+            name = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        app: ScaleTuiApp = self.app  # type: ignore[assignment]
+        app.open_brief(name)
+
+    def action_sandbox(self) -> None:
+        self.action_open("sandbox")
+
+    def action_help(self) -> None:
+        from scaletui.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())

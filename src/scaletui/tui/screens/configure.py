@@ -1,0 +1,103 @@
+"""Configure a component: cache/CDN TTL and invalidation, failover, shards, autoscaling."""
+
+from __future__ import annotations
+
+import math
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from scaletui.game.session import Game
+from scaletui.scenario.durations import parse_duration
+from scaletui.sim.commands import AutoscaleRule, Configure
+from scaletui.sim.snapshot import ComponentView
+
+
+class ConfigureScreen(ModalScreen[Configure | None]):
+    """A list of settings for the component's kind; some ask for a value."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, comp: ComponentView, game: Game) -> None:
+        super().__init__()
+        self.comp = comp
+        self.game = game
+        self.pending: str | None = None
+
+    def _options(self) -> list[Option]:
+        c = self.comp
+        opts: list[Option] = []
+        if c.kind in ("cache", "cdn"):
+            ttl = "none" if c.ttl_s is None or math.isinf(c.ttl_s) else f"{c.ttl_s:g}s"
+            opts.append(Option(f"TTL (now {ttl}): shorter = fresher data, fewer hits", id="ttl"))
+            opts.append(Option("Invalidate: empty it now (it warms up again)", id="invalidate"))
+        if c.kind in ("database", "shard", "replica"):
+            auto = self.game.engine.auto_failover.get(c.group or 0, False)
+            opts.append(Option(f"Automatic failover: turn {'off' if auto else 'on'}", id="failover"))
+            if "shard" in self.game.rules.allow:
+                opts.append(Option(f"Shards (now {self.game.engine.topology.shard_count}): reshard to more",
+                                   id="shards"))
+        if c.kind == "web":
+            on = self.game.engine.autoscaler.rule is not None
+            opts.append(Option("Autoscaling: set a rule (min max target warmup)", id="autoscale"))
+            if on:
+                opts.append(Option("Autoscaling: turn off", id="autoscale-off"))
+        if not opts:
+            opts.append(Option(f"{c.kind.replace('_', ' ')} has nothing to configure", id="-", disabled=True))
+        return opts
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(f"Configure {self.comp.id}", id="dialog-title")
+            yield OptionList(*self._options(), id="choices")
+            yield Input(id="value", placeholder="value")
+            yield Static("enter choose · esc cancel", id="value-help", classes="help-line")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).display = False
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        c = self.comp
+        choice = event.option.id
+        target = c.id
+        if choice == "invalidate":
+            self.dismiss(Configure(target, invalidate=True))
+        elif choice == "failover":
+            auto = self.game.engine.auto_failover.get(c.group or 0, False)
+            self.dismiss(Configure(target, failover="manual" if auto else "auto"))
+        elif choice == "autoscale-off":
+            self.dismiss(Configure("web", autoscale_off=True))
+        elif choice in ("ttl", "shards", "autoscale"):
+            self.pending = choice
+            box = self.query_one(Input)
+            box.display = True
+            box.value = {"ttl": "5m", "shards": str(self.game.engine.topology.shard_count * 2),
+                         "autoscale": "2 10 0.6 2m"}[choice]
+            self.query_one("#value-help", Static).update({
+                "ttl": "a duration (90s, 5m) or none · enter apply",
+                "shards": "how many shards in all · enter apply",
+                "autoscale": "min max target-utilization warm-up, e.g. 2 10 0.6 2m · enter apply",
+            }[choice])
+            box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        try:
+            if self.pending == "ttl":
+                ttl = math.inf if text.lower() in ("none", "off", "never") else parse_duration(text)
+                self.dismiss(Configure(self.comp.id, ttl=ttl))
+            elif self.pending == "shards":
+                self.dismiss(Configure(self.comp.id, shards=int(text)))
+            elif self.pending == "autoscale":
+                lo, hi, target, warm = text.split()
+                rule = AutoscaleRule(int(lo), int(hi), float(target), parse_duration(warm))
+                self.dismiss(Configure("web", autoscale=rule))
+        except ValueError as exc:
+            self.notify(f"not understood: {exc}", severity="error")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,296 @@
+"""The game screen: topology, metrics, objectives, the selected component and the log."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from scaletui.game.session import Game
+from scaletui.sim.commands import Add, Command, Configure, Promote, Remove, Upgrade
+from scaletui.tui.clock import FRAME_S, WORK_BUDGET_S, GameClock
+from scaletui.tui.render import clock
+from scaletui.tui.widgets.component_panel import ComponentPanel
+from scaletui.tui.widgets.event_log import EventLog
+from scaletui.tui.widgets.metrics_panel import MetricsPanel
+from scaletui.tui.widgets.objectives_panel import ObjectivesPanel
+from scaletui.tui.widgets.topology_panel import TopologyPanel, ordered_ids
+
+if TYPE_CHECKING:
+    from scaletui.tui.app import ScaleTuiApp
+
+
+class GameScreen(Screen):
+    """Plays one Game. The Game holds all state; widgets only draw its snapshots."""
+
+    BINDINGS = [
+        Binding("space", "toggle_pause", "Pause"),
+        Binding("plus,equals_sign,right_square_bracket", "faster", "Speed", key_display="+/-"),
+        Binding("minus,left_square_bracket", "slower", "Slower", show=False),
+        Binding("a", "add", "Add"),
+        Binding("u", "upgrade", "Upgrade"),
+        Binding("x,delete", "remove", "Remove", key_display="x"),
+        Binding("p", "promote", "Promote", show=False),
+        Binding("c", "configure", "Conf"),
+        Binding("h", "hint", "Hint"),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("down,j,tab", "select(1)", "Next", show=False),
+        Binding("up,k,shift+tab", "select(-1)", "Prev", show=False),
+        Binding("w", "why", "Why failed", show=False),
+        Binding("escape", "leave", "Leave", show=False),
+    ]
+
+    class Stepped(Message):
+        """The engine advanced; widgets have been refreshed."""
+
+        def __init__(self, t: float) -> None:
+            self.t = t
+            super().__init__()
+
+    class Finished(Message):
+        """The game ended (won, lost, or out of time)."""
+
+    def __init__(self, game: Game, paused: bool = False) -> None:
+        super().__init__()
+        self.game = game
+        self.clock = GameClock(paused=paused)
+        self.selected: str | None = None
+        self.hints_shown = 0
+        self._drawn_t = -1.0
+        self._ended = False
+        self.frames = 0  # screen updates, for benchmarks
+        self.step_seconds = 0.0
+
+    @property
+    def tapp(self) -> "ScaleTuiApp":
+        return self.app  # type: ignore[return-value]
+
+    # --- layout ---------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        title = self.game.scenario.title
+        yield Static(f" scaletui · {title}", id="title")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                with VerticalScroll(id="topology-box"):
+                    yield TopologyPanel(id="topology")
+                yield MetricsPanel(id="metrics")
+            with Vertical(id="right"):
+                yield ObjectivesPanel(id="objectives")
+                yield ComponentPanel(id="component")
+        yield EventLog(id="log", wrap=True, markup=False, max_lines=500)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#topology-box").border_title = "Topology"
+        self.query_one("#metrics").border_title = "Metrics (last 10 min)"
+        self.query_one("#objectives").border_title = "Objectives"
+        self.query_one("#component").border_title = "Selected"
+        self.query_one("#log").border_title = "Log"
+        self.clock.sync(self.game.now)
+        self.redraw(force=True)
+        self.set_interval(FRAME_S, self.frame, name="frame")
+
+    def on_resize(self) -> None:
+        compact = self.size.height < 28
+        self.query_one(MetricsPanel).compact = compact
+        self.set_class(compact, "compact")
+        self.set_class(self.size.width < 90, "narrow")
+
+    # --- time -------------------------------------------------------------------------------
+    def frame(self) -> None:
+        game = self.game
+        if self._ended:
+            return
+        if game.finished:
+            self._end()
+            return
+        target = self.clock.tick(game.now)
+        if target > game.now:
+            start = time.perf_counter()
+            chunk = max(game.engine.dt, self.clock.speed * FRAME_S / 4)
+            while game.now < target and not game.finished:
+                game.step(min(target, game.now + chunk))
+                if time.perf_counter() - start > WORK_BUDGET_S:
+                    break
+            self.step_seconds += time.perf_counter() - start
+        self.redraw()
+        if game.finished:
+            self._end()
+
+    def redraw(self, force: bool = False) -> None:
+        game = self.game
+        if not force and game.now == self._drawn_t:
+            self.query_one(ObjectivesPanel).speed = self.clock.label()
+            return
+        self._drawn_t = game.now
+        self.frames += 1
+        snap = game.snapshot()
+        ids = ordered_ids(snap)
+        if self.selected not in ids:
+            self.selected = next((i for i in ids if not i.startswith("dc-")), ids[0] if ids else None)
+        topo = self.query_one(TopologyPanel)
+        topo.selected = self.selected
+        topo.snapshot = snap
+        self.query_one(MetricsPanel).snapshot = snap
+        obj = self.query_one(ObjectivesPanel)
+        obj.speed = self.clock.label()
+        obj.view = game.view()
+        self._show_selected(snap)
+        self.query_one(EventLog).add_events(game.engine.new_events())
+        self.post_message(self.Stepped(game.now))
+
+    def _show_selected(self, snap=None) -> None:
+        snap = snap or self.game.snapshot()
+        panel = self.query_one(ComponentPanel)
+        comp = snap.component(self.selected) if self.selected else None
+        panel.sizes = self.game.engine.catalog[comp.kind].size_names if comp else ()
+        panel.component = comp
+
+    def _end(self) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        self.redraw(force=True)
+        self.post_message(self.Finished())
+
+    @on(Finished)
+    def _finished(self) -> None:
+        self.tapp.show_end(self.game)
+
+    # --- actions ----------------------------------------------------------------------------
+    def act(self, cmd: Command) -> bool:
+        """Apply a player command now; tell the player what happened."""
+        res = self.game.act(cmd)
+        if res.ok:
+            self.notify(res.message, title="done", timeout=3)
+        else:
+            self.notify(res.message, title="refused", severity="warning", timeout=5)
+        self.redraw(force=True)
+        return res.ok
+
+    def action_toggle_pause(self) -> None:
+        self.clock.toggle(self.game.now)
+        self.redraw(force=True)
+
+    def action_faster(self) -> None:
+        self.clock.faster()
+        self.redraw(force=True)
+
+    def action_slower(self) -> None:
+        self.clock.slower()
+        self.redraw(force=True)
+
+    def action_select(self, delta: int) -> None:
+        ids = ordered_ids(self.game.snapshot())
+        if not ids:
+            return
+        i = ids.index(self.selected) if self.selected in ids else 0
+        self.select_component(ids[(i + delta) % len(ids)])
+
+    def select_component(self, cid: str) -> None:
+        self.selected = cid
+        self.query_one(TopologyPanel).selected = cid
+        self._show_selected()
+
+    def action_select_component(self, cid: str) -> None:
+        self.select_component(cid)
+
+    def _selected_view(self):
+        return self.game.snapshot().component(self.selected) if self.selected else None
+
+    def action_add(self) -> None:
+        from scaletui.tui.screens.add import AddScreen
+
+        def done(cmd: Add | None) -> None:
+            if cmd is not None:
+                self.act(cmd)
+
+        self.app.push_screen(AddScreen(self.game), done)
+
+    def action_upgrade(self) -> None:
+        from scaletui.tui.screens.resize import ResizeScreen
+
+        comp = self._selected_view()
+        if comp is None:
+            return
+        spec = self.game.engine.catalog[comp.kind]
+        if len(spec.sizes) < 2:
+            self.notify(f"{comp.id} comes in one size only", severity="warning")
+            return
+
+        def done(size: str | None) -> None:
+            if size:
+                self.act(Upgrade(comp.id, size))
+
+        self.app.push_screen(ResizeScreen(comp, spec), done)
+
+    def action_remove(self) -> None:
+        from scaletui.tui.screens.confirm import ConfirmScreen
+
+        comp = self._selected_view()
+        if comp is None:
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.act(Remove(comp.id))
+
+        self.app.push_screen(ConfirmScreen(f"Remove {comp.id}? It stops serving at once."), done)
+
+    def action_promote(self) -> None:
+        comp = self._selected_view()
+        if comp is None:
+            return
+        self.act(Promote(comp.id))
+
+    def action_configure(self) -> None:
+        from scaletui.tui.screens.configure import ConfigureScreen
+
+        comp = self._selected_view()
+        if comp is None:
+            return
+
+        def done(cmd: Configure | None) -> None:
+            if cmd is not None:
+                self.act(cmd)
+
+        self.app.push_screen(ConfigureScreen(comp, self.game), done)
+
+    def action_hint(self) -> None:
+        from scaletui.tui.screens.hints import HintsScreen
+
+        hints = self.game.scenario.spec.hints
+        if not hints:
+            self.notify("this scenario has no hints", severity="information")
+            return
+        self.hints_shown = min(len(hints), self.hints_shown + 1)
+        self.app.push_screen(HintsScreen(hints, self.hints_shown))
+
+    def action_help(self) -> None:
+        from scaletui.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    def action_why(self) -> None:
+        from scaletui.tui.screens.why import WhyScreen
+
+        self.app.push_screen(WhyScreen(self.game.snapshot()))
+
+    def action_leave(self) -> None:
+        from scaletui.tui.screens.confirm import ConfirmScreen
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.tapp.leave_game()
+
+        self.app.push_screen(ConfirmScreen("Leave this game? It will be lost."), done)
+
+    def title_line(self) -> str:
+        return f"{self.game.scenario.title} {clock(self.game.now)}"

@@ -1,0 +1,68 @@
+"""Keys and concepts."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+KEYS = [
+    ("space", "pause / resume"),
+    ("+ / -", "faster / slower (1x to 600x)"),
+    ("↑ ↓ (or j k, tab)", "select a component (or click it)"),
+    ("a", "add components (pick kind, then size; + - count, r region)"),
+    ("u", "upgrade / resize the selected component (it restarts)"),
+    ("x", "remove the selected component"),
+    ("p", "promote the selected replica to primary"),
+    ("c", "configure: TTL, invalidate, failover, shards, autoscaling"),
+    ("w", "why did requests fail: recent failed requests, hop by hop"),
+    ("h", "a hint (one more each time)"),
+    ("ctrl+p", "command palette: every action by name"),
+    ("esc", "leave the game"),
+    ("ctrl+q", "quit"),
+]
+
+CONCEPTS = [
+    ("Vertical scaling", "Upgrade a node: more capacity, more cost, a restart, and a ceiling."),
+    ("Load balancer", "Add one and several web servers: load spreads; one crash removes only its share."),
+    ("Stateless web tier", "A session store lets any server serve any user; without it sessions stick and "
+                           "a crash logs users out."),
+    ("Replication", "Replicas take reads; writes go to the primary; lag grows with writes."),
+    ("Failover", "A dead primary stops writes until a replica is promoted (by you, or automatically)."),
+    ("Cache", "Hot reads from memory; hit rate follows popularity and size; a crash sends a herd to the "
+              "database."),
+    ("CDN", "Static content from the edge, paid per GB; an outage falls back to your web servers."),
+    ("Message queue", "Async work leaves the request path; the queue absorbs surges; workers drain it."),
+    ("Data centres", "Users go to the nearest healthy one; far ones pay the cross-region time."),
+    ("Sharding", "Keys spread over primaries; a hot key still lands on one shard."),
+    ("Error budget", "The failures the availability objective allows; spent = game over. Burn-rate alerts "
+                     "warn first."),
+]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q,f1", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        keys = Table.grid(padding=(0, 2))
+        keys.add_column(style="bold cyan", no_wrap=True)
+        keys.add_column()
+        for k, v in KEYS:
+            keys.add_row(k, v)
+        concepts = Table.grid(padding=(0, 2))
+        concepts.add_column(style="bold yellow", no_wrap=True)
+        concepts.add_column()
+        for k, v in CONCEPTS:
+            concepts.add_row(k, v)
+        with VerticalScroll(id="dialog", classes="wide"):
+            yield Label("Keys", id="dialog-title")
+            yield Static(keys)
+            yield Label("Concepts", classes="section")
+            yield Static(concepts)
+            yield Static("esc close", classes="help-line")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,52 @@
+"""Upgrade (or downsize) a component: pick its new size. It restarts."""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from scaletui.sim.catalog import KindSpec
+from scaletui.sim.snapshot import ComponentView
+from scaletui.tui.render import si
+
+
+class ResizeScreen(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, comp: ComponentView, spec: KindSpec) -> None:
+        super().__init__()
+        self.comp = comp
+        self.spec = spec
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(f"Resize {self.comp.id} (now {self.comp.size})", id="dialog-title")
+            opts = []
+            for s in self.spec.sizes:
+                cap = "-" if math.isinf(s.capacity_rps) else f"{si(s.capacity_rps)} rps"
+                t = Text(f"{s.name:<9}", style="bold" if s.name != self.comp.size else "dim")
+                t.append(f"{s.workers:>4} workers  {cap:>10}  {s.cost_per_hour:>5.1f}/h")
+                if s.name == self.comp.size:
+                    t.append("  (now)", style="dim")
+                opts.append(Option(t, id=s.name, disabled=s.name == self.comp.size))
+            yield OptionList(*opts, id="choices")
+            yield Static(f"It restarts: down for {self.spec.restart_s:g}s. The largest size is the ceiling.",
+                         classes="help-line")
+
+    def on_mount(self) -> None:
+        names = list(self.spec.size_names)
+        i = names.index(self.comp.size)
+        self.query_one(OptionList).highlighted = min(len(names) - 1, i + 1) if i + 1 < len(names) else max(0, i - 1)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,53 @@
+"""Why did my request fail: recent failed requests, traced hop by hop."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from scaletui.sim.snapshot import Snapshot
+from scaletui.tui.render import clock
+
+
+class WhyScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,w,q", "close", "Close")]
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+
+    def compose(self) -> ComposeResult:
+        snap = self.snapshot
+        body = Text()
+        failed = [t for t in snap.traces if not t.ok][-8:]
+        ok = [t for t in snap.traces if t.ok][-3:]
+        if not failed:
+            body.append("No failed request among the recent traces.\n\n", style="green")
+        for tr in failed + ok:
+            body.append(f"{clock(tr.t)} ", style="dim")
+            body.append(f"{tr.request} from {tr.region}: ", style="bold")
+            body.append("FAILED" if not tr.ok else f"ok in {tr.total_ms:.0f} ms",
+                        style="bold red" if not tr.ok else "green")
+            body.append("\n")
+            for hop in tr.hops:
+                if hop.note == "failed":
+                    continue
+                body.append(f"    → {hop.component:<14} {hop.ms:8.1f} ms  {hop.note}\n", style="dim")
+            if not tr.ok:
+                body.append(f"    ✖ {tr.reason}\n", style="red")
+            body.append("\n")
+        causes = Text("\nAll failures so far, by cause:\n", style="bold")
+        for cause, n in snap.totals.failures_by_cause[:8]:
+            causes.append(f"  {n:>10,}  {cause}\n", style="")
+        with VerticalScroll(id="dialog", classes="wide"):
+            yield Label("Why did requests fail?", id="dialog-title")
+            yield Static(body)
+            yield Static(causes)
+            yield Static("esc close", classes="help-line")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,68 @@
+"""The selected component: its figures and the actions that apply to it."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Group
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from scaletui.sim.snapshot import ComponentView
+from scaletui.tui.render import HEALTH_STYLE, ms, si
+
+
+def actions_for(c: ComponentView, sizes: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(key, description) of the actions that apply to this component."""
+    out: list[tuple[str, str]] = []
+    if len(sizes) > 1 and c.health != "booting":
+        out.append(("u", "upgrade"))
+    if c.kind == "replica" and c.health in ("up", "degraded"):
+        out.append(("p", "promote"))
+    if c.kind in ("cache", "cdn", "database", "shard", "replica", "web"):
+        out.append(("c", "configure"))
+    if not (c.kind in ("database", "shard") and c.role == "primary"):
+        out.append(("x", "remove"))
+    return out
+
+
+class ComponentPanel(Static):
+    component: reactive[ComponentView | None] = reactive(None, always_update=True)
+    sizes: reactive[tuple[str, ...]] = reactive(())
+
+    def render(self) -> Group | Text:
+        c = self.component
+        if c is None:
+            return Text("select a component (↑/↓ or click)", style="dim")
+        lines = []
+        head = Text(c.id, style="bold")
+        head.append(f"  {c.kind.replace('_', ' ')} {c.size}", style="dim")
+        lines.append(head)
+        state = Text(c.health, style=HEALTH_STYLE.get(c.health, ""))
+        if c.note:
+            state.append(f" ({c.note})", style="dim")
+        lines.append(state)
+        acts = Text()
+        for key, what in actions_for(c, self.sizes):
+            acts.append(f"{key}", style="reverse bold")
+            acts.append(f" {what}  ")
+        if acts.plain:
+            lines.append(acts)
+        if c.kind not in ("datacenter", "cdn"):
+            lines.append(Text(f"load {100 * c.utilization:.0f}%  queue {si(c.queue)}"))
+            cap = "∞" if math.isinf(c.capacity_rps) else si(c.capacity_rps)
+            lines.append(Text(f"{si(c.served_rps)}/{cap} rps  {ms(c.latency_ms)}"))
+            if c.failed_rps > 0:
+                lines.append(Text(f"failing {si(c.failed_rps)} rps", style="bold red"))
+        if c.hit_rate is not None:
+            ttl = "" if c.ttl_s is None or math.isinf(c.ttl_s) else f"  ttl {c.ttl_s:g}s"
+            lines.append(Text(f"hit rate {100 * c.hit_rate:.1f}%{ttl}"))
+        if c.lag_s is not None:
+            lines.append(Text(f"follows {c.follows}  lag {c.lag_s:.2f}s"))
+        if c.depth is not None:
+            lines.append(Text(f"depth {si(c.depth)} messages"))
+        if c.share is not None and c.kind == "web":
+            lines.append(Text(f"share {100 * c.share:.0f}% of its DC"))
+        lines.append(Text(f"{c.cost_per_hour:.1f}/h", style="yellow"))
+        return Group(*lines)

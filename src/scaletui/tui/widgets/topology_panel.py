@@ -1,0 +1,134 @@
+"""The topology panel: each data centre's tiers as rows of components.
+
+A component shows its id, a load bar and its utilization, coloured by health
+(booting components count down to ready). The selected one is highlighted; clicking
+one selects it.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from scaletui.sim.snapshot import ComponentView, Snapshot
+from scaletui.tui.render import HEALTH_ICON, bar, load_style, si
+
+TIERS = (
+    ("EDGE", ("cdn",)),
+    ("LB", ("load_balancer",)),
+    ("WEB", ("web",)),
+    ("SESS", ("session_store",)),
+    ("CACHE", ("cache",)),
+    ("DB", ("database", "shard", "replica")),
+    ("ASYNC", ("queue", "worker")),
+)
+LABEL_W = 6
+
+
+def ordered_ids(snapshot: Snapshot | None) -> list[str]:
+    """Components in the order the panel draws them (selection moves along it)."""
+    if snapshot is None:
+        return []
+    out: list[str] = []
+    for region in _regions(snapshot):
+        if snapshot.component(f"dc-{region}") is not None:
+            out.append(f"dc-{region}")
+        for _, kinds in TIERS:
+            out.extend(c.id for c in _tier(snapshot, region, kinds))
+    return out
+
+
+def _regions(snapshot: Snapshot) -> list[str]:
+    seen: list[str] = []
+    for c in snapshot.components:
+        if c.kind == "datacenter" and c.region not in seen:
+            seen.append(c.region)
+    for c in snapshot.components:
+        if c.region not in seen:
+            seen.append(c.region)
+    return seen
+
+
+def _tier(snapshot: Snapshot, region: str, kinds: tuple[str, ...]) -> list[ComponentView]:
+    comps = [c for c in snapshot.components if c.region == region and c.kind in kinds]
+    if "database" in kinds:
+        # primaries first (by shard), then replicas by the primary they follow
+        comps.sort(key=lambda c: (c.role != "primary", c.group or 0, c.id))
+    return comps
+
+
+def chip(c: ComponentView, now: float, selected: bool) -> Text:
+    shedding = c.failed_rps > 0.001 * max(1.0, c.offered_rps)
+    style = load_style(c.utilization, c.health, shedding)
+    t = Text()
+    t.append(HEALTH_ICON.get(c.health, "?"), style=style)
+    name = c.id
+    if c.kind in ("database", "shard") and c.role == "primary":
+        name += "*"
+    t.append(name, style=("reverse " if selected else "") + "bold")
+    if c.health == "booting":
+        left = max(0.0, (c.ready_at or now) - now)
+        t.append(f" ⟳{left:.0f}s", style="cyan")
+    elif c.health == "down":
+        t.append(" down", style="bold red")
+    elif c.kind == "cdn":
+        t.append(f" hit {100 * (c.hit_rate or 0):.0f}%", style=style)
+    elif c.kind == "datacenter":
+        t.append(" up", style="green")
+    else:
+        t.append(" " + bar(c.utilization, 4, "▮", "▯"), style=style)
+        t.append(f"{100 * c.utilization:3.0f}%", style=style)
+        if c.kind == "cache" and c.hit_rate is not None:
+            t.append(f" h{100 * c.hit_rate:.0f}", style="dim")
+        if c.lag_s is not None and c.lag_s >= 1.0:
+            t.append(f" lag{c.lag_s:.0f}s", style="yellow")
+        if c.depth is not None and c.depth >= 1:
+            t.append(f" q{si(c.depth)}", style="yellow")
+    t.stylize(f"@click=screen.select_component('{c.id}')")
+    return t
+
+
+class TopologyPanel(Static):
+    """Draws a Snapshot's topology; `selected` is the highlighted component id."""
+
+    snapshot: reactive[Snapshot | None] = reactive(None, always_update=True)
+    selected: reactive[str | None] = reactive(None)
+
+    def render(self) -> Group | Text:
+        snap = self.snapshot
+        if snap is None:
+            return Text("starting...", style="dim")
+        width = max(20, self.size.width - 1)
+        lines: list[Text] = []
+        for region in _regions(snap):
+            dc = snap.component(f"dc-{region}")
+            head = Text(f"▌{region}", style="bold")
+            if dc is not None:
+                if dc.health == "down":
+                    head.append("  OUT", style="bold red")
+                elif dc.health == "booting":
+                    head.append(f"  building ⟳{max(0.0, (dc.ready_at or snap.t) - snap.t):.0f}s", style="cyan")
+                if dc.id == self.selected:
+                    head.stylize("reverse")
+                head.stylize(f"@click=screen.select_component('{dc.id}')")
+            lines.append(head)
+            for label, kinds in TIERS:
+                comps = _tier(snap, region, kinds)
+                if not comps:
+                    continue
+                row = Text(f" {label:<{LABEL_W - 1}}", style="dim")
+                col = LABEL_W
+                for c in comps:
+                    ch = chip(c, snap.t, c.id == self.selected)
+                    need = len(ch.plain) + 1
+                    if col + need > width and col > LABEL_W:
+                        lines.append(row)
+                        row = Text(" " * LABEL_W)
+                        col = LABEL_W
+                    row.append_text(ch)
+                    row.append(" ")
+                    col += need
+                lines.append(row)
+        return Group(*lines)

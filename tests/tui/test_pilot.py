@@ -1,0 +1,201 @@
+"""The game played through the keyboard, as a person plays it (headless Textual pilot)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scaletui.game.session import WON
+from scaletui.runner.headless import run_command
+from scaletui.scenario.campaign import builtin_path
+from scaletui.tui.screens.add import AddScreen
+from scaletui.tui.screens.campaign import CampaignScreen
+from scaletui.tui.screens.end import EndScreen
+from scaletui.tui.screens.game import GameScreen
+from tests.tui.conftest import wait_for
+
+
+async def _add(pilot, kind_steps: int, size_steps: int, count: int = 1) -> None:
+    """a, move down to the kind, enter, move to the size, +count, enter."""
+    await pilot.press("a")
+    await pilot.pause()
+    for _ in range(kind_steps):
+        await pilot.press("down")
+    await pilot.press("enter")
+    await pilot.pause()
+    for _ in range(abs(size_steps)):
+        await pilot.press("down" if size_steps > 0 else "up")
+    for _ in range(count - 1):
+        await pilot.press("plus")
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_campaign_lists_levels_and_opens_a_brief(app_factory) -> None:
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CampaignScreen)
+        table = app.screen.query_one("DataTable")
+        assert table.row_count >= 8
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "BriefScreen"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen)
+        assert app.screen.game.scenario.name == "one-server"
+
+
+async def test_scale_out_won_with_keys_only(app_factory) -> None:
+    """Add a load balancer and web servers by keys, run the clock, win."""
+    app = app_factory("scale-out")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")  # brief -> game (paused)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, GameScreen) and screen.clock.paused
+        # kinds offered in scale-out: load balancer, web (in catalog order)
+        await _add(pilot, kind_steps=0, size_steps=-1)  # load balancer, small
+        await _add(pilot, kind_steps=1, size_steps=1, count=4)  # web, large x4
+        ids = [c.id for c in screen.game.snapshot().components]
+        assert "lb-1" in ids and {"web-2", "web-3", "web-4", "web-5"} <= set(ids)
+        await pilot.press("space")  # run
+        for _ in range(8):
+            await pilot.press("plus")  # up to full speed
+        await wait_for(pilot, lambda: isinstance(app.screen, EndScreen), timeout=120)
+        assert screen.game.result().outcome == WON
+        assert screen.frames > 10
+
+
+async def test_error_rate_falls_when_servers_are_added(app_factory, tmp_path: Path) -> None:
+    level = tmp_path / "overloaded.yaml"
+    level.write_text(
+        "name: overloaded\nduration: 20m\nslo: {availability: 50}\n"
+        "traffic: {users: 20000, rps_per_user: 0.05}\n"
+        "topology: [{kind: web, size: large}, {kind: database, size: large}]\n"
+        "allow: [load_balancer, web, session_store]\n"
+    )
+    app = app_factory(str(level))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("space")
+        await wait_for(pilot, lambda: screen.game.now >= 30)
+        await pilot.press("space")  # pause to act
+        before = screen.game.snapshot().last.error_rate
+        assert before > 0.1  # 1000 rps on one 800 rps server
+        await _add(pilot, kind_steps=0, size_steps=-1)  # load balancer small
+        await _add(pilot, kind_steps=1, size_steps=1, count=2)  # 2 more web large
+        await _add(pilot, kind_steps=2, size_steps=-1)  # session store small (else sticky sessions keep web-1 hot)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: screen.game.now >= 130)
+        after = screen.game.snapshot().last.error_rate
+        assert after < 0.001 < before
+
+
+async def test_refused_action_shows_its_reason_and_changes_nothing(app_factory) -> None:
+    app = app_factory("one-server")
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        before = [(c.id, c.size, c.health) for c in screen.game.snapshot().components]
+        screen.select_component("database-1")
+        await pilot.press("x")  # remove the primary?
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        notes = list(app._notifications)
+        assert any("refused" in (n.title or "") and "primary" in n.message for n in notes)
+        assert [(c.id, c.size, c.health) for c in screen.game.snapshot().components] == before
+        # adding is not allowed at all here: the dialog says so
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, AddScreen)
+        option = app.screen.query_one("OptionList").get_option_at_index(0)
+        assert option.disabled and "allows no new components" in str(option.prompt)
+        await pilot.press("escape")
+        assert [(c.id, c.size, c.health) for c in screen.game.snapshot().components] == before
+        assert screen.game.applied == []
+
+
+async def test_pause_stops_the_clock(app_factory) -> None:
+    app = app_factory("one-server")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.clock.paused
+        t0 = screen.game.now
+        await pilot.pause(0.4)
+        assert screen.game.now == t0
+        await pilot.press("space")
+        await wait_for(pilot, lambda: screen.game.now > t0 + 2)
+        await pilot.press("space")
+        t1 = screen.game.now
+        await pilot.pause(0.5)
+        assert screen.game.now == t1
+
+
+async def test_saved_plan_replays_headless_to_the_same_result(app_factory, tmp_path: Path, capsys) -> None:
+    app = app_factory("one-server")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("u")  # web-1 is selected: upgrade
+        await pilot.pause()
+        await pilot.press("down", "down", "enter")  # small -> (medium highlighted) -> xlarge
+        await pilot.pause()
+        await pilot.press("j")  # select database-1
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # medium highlighted -> large
+        await pilot.pause()
+        assert [str(c) for _, c in screen.game.applied] == [
+            "Upgrade(target='web-1', size='xlarge')", "Upgrade(target='database-1', size='large')"]
+        await pilot.press("space")
+        for _ in range(8):
+            await pilot.press("plus")
+        await wait_for(pilot, lambda: isinstance(app.screen, EndScreen), timeout=120)
+        await pilot.press("s")
+        await pilot.pause()
+        game = screen.game
+        played = json.dumps(game.report(), indent=2, ensure_ascii=False) + "\n"
+    plan = tmp_path / f"one-server.seed{game.seed}.plan.yaml"
+    assert plan.is_file()
+    capsys.readouterr()
+    code = run_command("one-server", plan_file=str(plan), as_json=True)
+    out = capsys.readouterr().out
+    assert code == (0 if game.result().outcome == WON else 1)
+    assert out == played
+
+
+async def test_help_hints_and_palette(app_factory) -> None:
+    app = app_factory("one-server")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.press("h")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HintsScreen"
+        shown = " ".join(str(w.content) for w in app.screen.query("Static"))
+        assert "Watch utilization" in shown and "An upgrade restarts" not in shown  # one hint at a time
+        await pilot.press("escape")
+        await pilot.pause()
+        screen = app.screen
+        # the command palette upgrades by name
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"upgrade web-1 to large")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [str(c) for _, c in screen.game.applied] == ["Upgrade(target='web-1', size='large')"]
+        assert builtin_path("one-server") is not None
