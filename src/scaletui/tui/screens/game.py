@@ -64,6 +64,7 @@ class GameScreen(Screen):
         self.selected: str | None = None
         self.hints_shown = 0
         self._drawn_t = -1.0
+        self._log_cursor = 0  # this screen's own place in the game's event log
         self._ended = False
         self.frames = 0  # screen updates, for benchmarks
         self.step_seconds = 0.0
@@ -143,7 +144,8 @@ class GameScreen(Screen):
         obj.speed = self.clock.label()
         obj.view = game.view()
         self._show_selected(snap)
-        self.query_one(EventLog).add_events(game.engine.new_events())
+        events, self._log_cursor = game.engine.events.since(self._log_cursor)
+        self.query_one(EventLog).add_events(events)
         self.post_message(self.Stepped(game.now))
 
     def _show_selected(self, snap=None) -> None:
