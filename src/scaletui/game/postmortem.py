@@ -73,7 +73,7 @@ class PostmortemRecorder:
                         self._pending_symptom = (f"error rate reached {row.error_rate:.2%} "
                                                  f"(the objective allows {self.error_threshold:.2%})")
                     else:
-                        self._pending_symptom = (f"p95 latency reached {row.p95_ms:,.0f} ms "
+                        self._pending_symptom = (f"p95 latency reached {_ms(row.p95_ms, self.p95_target)} "
                                                  f"(target {self.p95_target:g} ms)")
                     self._onset = row.t
                     self._onset_err = 0.0
@@ -145,3 +145,10 @@ class PostmortemRecorder:
                  "recovery": 5, "outcome": 6}
         timeline.sort(key=lambda x: (x["t"], order.get(x["kind"], 9)))
         return {"incidents": [i.to_json() for i in self.incidents], "timeline": timeline}
+
+
+def _ms(x: float, target: float | None) -> str:
+    """Enough digits that a value just over the target does not read as equal to it."""
+    if target is not None and round(x) == round(target):
+        return f"{x:,.1f} ms"
+    return f"{x:,.0f} ms"

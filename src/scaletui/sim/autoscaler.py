@@ -66,11 +66,11 @@ class Autoscaler:
                     self.cooldown_until[region] = e.now + rule.warmup
                     return
             ids = [e.create("web", size, region, boot=True).id for _ in range(add)]
-            e.log("autoscale", f"autoscaler: utilization {util:.0%} > target {rule.target:.0%}, "
+            e.log("autoscale", f"autoscaler: utilization {util:.1%} > target {rule.target:.0%}, "
                                f"adding {', '.join(ids)}")
             self.cooldown_until[region] = e.now + rule.warmup
         elif util < rule.target * SCALE_IN_BELOW and len(alive) > rule.min:
             victim = max(alive, key=lambda w: w.seq)
             e.remove(victim)
-            e.log("autoscale", f"autoscaler: utilization {util:.0%} is low, removed {victim.id}")
+            e.log("autoscale", f"autoscaler: utilization {util:.1%} is low, removed {victim.id}")
             self.cooldown_until[region] = e.now + rule.warmup

@@ -165,15 +165,20 @@ def _add(e: "Engine", cmd: Add) -> CommandResult:
         if isinstance(primary, CommandResult):
             return primary
     ids = []
+    ready = e.now
     for _ in range(cmd.count):
         comp = e.create(cmd.kind, size, region, boot=True)
         if primary is not None and isinstance(comp, Database):
             comp.group = primary.group
             comp.apply_backlog = 0.0
         ids.append(comp.id)
-    boot = e.catalog[cmd.kind].boot_s
+        ready = comp.ready_at if comp.ready_at is not None else ready
     what = ", ".join(ids)
-    return CommandResult(True, f"{what}: provisioning ({boot:g}s)", tuple(ids))
+    wait = f"ready in {ready - e.now:g}s"
+    dc = e.topology.datacenter(region)
+    if cmd.kind != "datacenter" and dc is not None and dc.ready_at is not None and ready >= dc.ready_at:
+        wait += f", when {dc.id} is built"
+    return CommandResult(True, f"{what}: provisioning, {wait}", tuple(ids))
 
 
 def _primary_for_replica(e: "Engine", of: str | None):

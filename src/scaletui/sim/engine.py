@@ -250,7 +250,12 @@ class Engine:
 
     def _boot(self, comp: Component, seconds: float, reason: str) -> None:
         now = self.now
-        comp.ready_at = self.snap(now + seconds)
+        ready = now + seconds
+        dc = comp.dc
+        if dc is not None and dc is not comp and dc.ready_at is not None:
+            # Nothing can run in a data centre that is still being built.
+            ready = max(ready, dc.ready_at)
+        comp.ready_at = self.snap(ready)
         comp.booting_reason = reason
         self.topology.touch()
         self.env.process(self._boot_done(comp, comp.ready_at))

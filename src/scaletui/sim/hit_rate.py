@@ -80,7 +80,7 @@ class HitRateModel:
         `rate` is the request rate over the whole key space as this cache sees it, in
         requests/s; `ttl` and `age` (time since the cache last started empty) in seconds.
         """
-        if capacity <= 0 or rate <= 0:
+        if capacity <= 0 or rate <= 0 or age <= 0:
             return 0.0
         if age < self.warm_time(capacity, rate, ttl):
             # Warming: the curve is smooth in log(age) and log(rate); 1% steps of each let

@@ -110,6 +110,9 @@ def _alive(comp: Component, now: float, detect: float) -> tuple[bool, float]:
     """
     if comp.booting(now):
         return False, math.inf
+    dc = comp.dc
+    if dc is not None and dc is not comp and dc.booting(now):
+        return False, math.inf  # its data centre is still being built
     since = comp.unreachable_since()
     if since is None:
         return True, math.inf

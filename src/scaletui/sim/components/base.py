@@ -144,7 +144,9 @@ class Component:
         dc = self.dc
         if dc is not None and dc is not self and dc.crashed:
             return f"region {self.region} is out"
-        return "down"
+        if dc is not None and dc is not self and dc.ready_at is not None:
+            return f"{dc.id} is still being built"
+        return "unreachable"
 
     # --- queueing -----------------------------------------------------------------
     def evaluate(self, rate: float) -> StationState:

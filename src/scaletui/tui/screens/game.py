@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING
 
@@ -65,6 +66,7 @@ class GameScreen(Screen):
         self.hints_shown = 0
         self._drawn_t = -1.0
         self._log_cursor = 0  # this screen's own place in the game's event log
+        self._drawn_wall = 0.0
         self._ended = False
         self.frames = 0  # screen updates, for benchmarks
         self.step_seconds = 0.0
@@ -113,24 +115,29 @@ class GameScreen(Screen):
             self._end()
             return
         target = self.clock.tick(game.now)
-        if target > game.now:
+        dt = game.engine.dt
+        goal = math.floor(target / dt + 1e-9) * dt  # the engine moves in whole ticks
+        if goal > game.now:
             start = time.perf_counter()
-            chunk = max(game.engine.dt, self.clock.speed * FRAME_S / 4)
-            while game.now < target and not game.finished:
-                game.step(min(target, game.now + chunk))
+            chunk = max(dt, math.floor(self.clock.speed * FRAME_S / 4 / dt) * dt)
+            while game.now < goal and not game.finished:
+                game.step(min(goal, game.now + chunk))
                 if time.perf_counter() - start > WORK_BUDGET_S:
                     break
             self.step_seconds += time.perf_counter() - start
-        self.redraw()
         if game.finished:
             self._end()
+        else:
+            # Keys that arrived while the engine ran are handled before the redraw.
+            self.call_later(self.redraw)
 
     def redraw(self, force: bool = False) -> None:
         game = self.game
-        if not force and game.now == self._drawn_t:
-            self.query_one(ObjectivesPanel).speed = self.clock.label()
+        if not force and (game.now == self._drawn_t
+                          or time.perf_counter() - self._drawn_wall < self.clock.redraw_interval):
             return
         self._drawn_t = game.now
+        self._drawn_wall = time.perf_counter()
         self.frames += 1
         snap = game.snapshot()
         ids = ordered_ids(snap)

@@ -21,8 +21,28 @@ def _rows(snap: Snapshot) -> list[TickRow]:
 
 
 class MetricsPanel(Static):
-    snapshot: reactive[Snapshot | None] = reactive(None, always_update=True, layout=True)
+    snapshot: reactive[Snapshot | None] = reactive(None, always_update=True)
     compact: reactive[bool] = reactive(False, layout=True)
+    _lines = 0
+
+    def watch_snapshot(self, snap: Snapshot | None) -> None:
+        # Relayout only when the number of lines changes (a cache or a queue appears).
+        n = self._count(snap)
+        if n != self._lines:
+            self._lines = n
+            self.refresh(layout=True)
+
+    def _count(self, snap: Snapshot | None) -> int:
+        if snap is None or not snap.recent:
+            return 1
+        if self.compact:
+            return 5
+        rows = _rows(snap)
+        n = 6
+        n += any(r.hit_rate is not None for r in rows)
+        n += any(r.lag_s > 0 for r in rows)
+        n += any(r.queue_depth > 0 for r in rows)
+        return n
 
     def render(self) -> Table | Text:
         snap = self.snapshot

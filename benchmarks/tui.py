@@ -1,0 +1,176 @@
+"""How the terminal game performs: screen updates per second, key latency, CPU.
+
+Measured on the finale (the largest topology) at 100x30:
+  1. headless (Textual's run_test): at full speed, screen updates per second and the
+     simulated seconds per wall second; the time a key press takes to be handled while
+     the game runs flat out; at 10x, the process's CPU time per wall second.
+  2. the real `scaletui play` in tmux at 10x: CPU of the process from /proc, and the
+     time the screen takes to show a key press (read back with capture-pane).
+Targets: >= 10 screen updates/s at full speed, keys answered within 100 ms, < 60% of
+one core at 10x.
+
+    python benchmarks/tui.py [--seconds N] [--scenario NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from scaletui.game.progress import Progress  # noqa: E402
+from scaletui.scenario.campaign import builtin_path, solution_path  # noqa: E402
+from scaletui.scenario.load import load_plan  # noqa: E402
+from scaletui.tui.app import make_app  # noqa: E402
+from scaletui.tui.clock import SPEEDS  # noqa: E402
+
+
+def _scenario(name: str | None) -> str:
+    if name:
+        return name
+    return "millions" if builtin_path("millions") else "scale-out"
+
+
+async def _follow_plan(screen, plan) -> None:
+    """Apply the reference plan's actions as the clock reaches them (keeps the game alive)."""
+    actions = list(plan.actions)
+    while actions and not screen.game.finished:
+        while actions and actions[0].at <= screen.game.now:
+            screen.game.act(actions.pop(0).command)
+        await asyncio.sleep(0.01)
+
+
+async def headless(scenario: str, seconds: float) -> dict:
+    tmp = Path(tempfile.mkdtemp())
+    app = make_app(scenario, progress=Progress(tmp / "p.sqlite3"), plan_dir=tmp)
+    out: dict = {}
+    plan_file = solution_path(scenario)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        game = screen.game
+        follower = asyncio.create_task(_follow_plan(screen, load_plan(plan_file))) if plan_file else None
+        handled: list[float] = []
+        original = screen.action_select
+
+        def timed_select(delta: int) -> None:
+            original(delta)
+            handled.append(time.perf_counter())
+
+        screen.action_select = timed_select  # type: ignore[method-assign]
+        # full speed: screen updates per second
+        screen.clock.speed_index = len(SPEEDS) - 1
+        await pilot.press("space")
+        f0, t0, w0 = screen.frames, game.now, time.perf_counter()
+        await pilot.pause(seconds)
+        wall = time.perf_counter() - w0
+        out["components"] = len(game.engine.topology)
+        out["updates_per_s"] = (screen.frames - f0) / wall
+        out["sim_per_wall"] = (game.now - t0) / wall
+        out["finished"] = game.finished
+        # key presses while running flat out: time until the handler has run
+        latencies = []
+        for _ in range(15):
+            if game.finished:
+                break
+            n = len(handled)
+            k0 = time.perf_counter()
+            app.simulate_key("j")
+            while len(handled) == n and time.perf_counter() - k0 < 2:
+                await asyncio.sleep(0.001)
+            latencies.append(handled[-1] - k0 if len(handled) > n else 2.0)
+            await asyncio.sleep(0.13)
+        out["key_ms_median"] = 1000 * statistics.median(latencies) if latencies else float("nan")
+        out["key_ms_max"] = 1000 * max(latencies) if latencies else float("nan")
+        # 10x: CPU per wall second
+        screen.clock.speed_index = SPEEDS.index(10)
+        c0, w0 = time.process_time(), time.perf_counter()
+        await pilot.pause(seconds)
+        out["cpu_10x"] = (time.process_time() - c0) / (time.perf_counter() - w0)
+        if follower:
+            follower.cancel()
+    return out
+
+
+def _tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True).stdout
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+
+def in_tmux(scenario: str, seconds: float) -> dict | None:
+    if shutil.which("tmux") is None or not Path("/proc").is_dir():
+        return None
+    session = f"scaletui-bench-{os.getpid()}"
+    data = tempfile.mkdtemp()
+    cmd = f"SCALETUI_DATA_DIR={data} exec {sys.executable} -m scaletui play {scenario}"
+    _tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", cmd)
+    try:
+        _tmux("set", "-s", "escape-time", "0")
+        deadline = time.time() + 20
+        while "Start" not in _tmux("capture-pane", "-p", "-t", session) and time.time() < deadline:
+            time.sleep(0.1)
+        _tmux("send-keys", "-t", session, "Enter")
+        while "Topology" not in _tmux("capture-pane", "-p", "-t", session) and time.time() < deadline:
+            time.sleep(0.1)
+        pid = int(_tmux("list-panes", "-t", session, "-F", "#{pane_pid}").strip())
+        _tmux("send-keys", "-t", session, "Space")  # runs at 10x
+        time.sleep(1.0)
+        c0, w0 = _cpu_seconds(pid), time.perf_counter()
+        time.sleep(seconds)
+        cpu = (_cpu_seconds(pid) - c0) / (time.perf_counter() - w0)
+        # key to screen: pause, then wait until the screen says so
+        k0 = time.perf_counter()
+        _tmux("send-keys", "-t", session, "Space")
+        while "PAUSED" not in _tmux("capture-pane", "-p", "-t", session):
+            if time.perf_counter() - k0 > 5:
+                break
+            time.sleep(0.005)
+        key_ms = 1000 * (time.perf_counter() - k0)
+        return {"cpu_10x": cpu, "key_to_screen_ms": key_ms}
+    finally:
+        _tmux("kill-session", "-t", session)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--scenario", default=None)
+    args = ap.parse_args()
+    scenario = _scenario(args.scenario)
+    h = asyncio.run(headless(scenario, args.seconds))
+    print(f"scenario {scenario} (its reference plan applied as the clock goes): "
+          f"{h['components']} components after the full-speed run, 100x30")
+    print(f"headless, full speed: {h['updates_per_s']:.1f} screen updates/s "
+          f"[target >= 10: {'PASS' if h['updates_per_s'] >= 10 else 'FAIL'}], "
+          f"{h['sim_per_wall']:.0f} simulated s per wall s")
+    print(f"headless, key press handled while running flat out: median {h['key_ms_median']:.0f} ms, "
+          f"max {h['key_ms_max']:.0f} ms [target < 100: {'PASS' if h['key_ms_max'] < 100 else 'FAIL'}]")
+    print(f"headless, 10x: {100 * h['cpu_10x']:.0f}% of one core "
+          f"[target < 60%: {'PASS' if h['cpu_10x'] < 0.6 else 'FAIL'}]")
+    t = in_tmux(scenario, args.seconds)
+    if t is None:
+        print("tmux: not available, skipped")
+    else:
+        print(f"tmux, real terminal, 10x: {100 * t['cpu_10x']:.0f}% of one core "
+              f"[target < 60%: {'PASS' if t['cpu_10x'] < 0.6 else 'FAIL'}]; "
+              f"key press to screen {t['key_to_screen_ms']:.0f} ms "
+              f"[target < 100: {'PASS' if t['key_to_screen_ms'] < 100 else 'FAIL'}]")
+
+
+if __name__ == "__main__":
+    main()
