@@ -9,12 +9,12 @@ from scaletui.sim.eventlog import Event
 from scaletui.tui.render import clock
 
 KIND_STYLE = {
-    "say": ("📣", "bold yellow"),
+    "say": ("◆", "bold yellow"),
     "surge": ("↗", "yellow"),
     "fail": ("✖", "bold red"),
     "outage": ("✖", "bold red"),
-    "slow": ("🐢", "yellow"),
-    "hot_key": ("🔥", "yellow"),
+    "slow": ("≈", "yellow"),
+    "hot_key": ("✦", "yellow"),
     "recover": ("✔", "green"),
     "ready": ("✔", "green"),
     "recovered": ("✔", "green"),
