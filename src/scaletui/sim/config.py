@@ -117,7 +117,7 @@ class SimConfig:
     catalog: Catalog = field(default_factory=Catalog.default)
     topology: tuple[ComponentSpec, ...] = ()
     events: tuple[ScenarioEvent, ...] = ()
-    latency_samples: int = 48  # requests sampled per tick for latency quantiles
+    latency_samples: int = 32  # requests sampled per tick for latency quantiles
     trace_samples: int = 2  # requests traced hop by hop per tick
 
     @property

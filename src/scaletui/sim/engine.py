@@ -63,6 +63,8 @@ class Engine:
         self.env = simpy.Environment()
         self.dt = config.tick
         self.duration = config.duration
+        # The last tick may reach past the duration when it is not a whole number of ticks.
+        self.end = math.ceil(config.duration / config.tick - 1e-9) * config.tick
         self.catalog = config.catalog
         self.topology = Topology(self.catalog)
         self.traffic = TrafficModel(config.traffic)
@@ -122,7 +124,7 @@ class Engine:
         dt = self.dt
         while True:
             t = self._tick_index * dt
-            if t >= self.duration - 1e-9:
+            if t >= self.end - 1e-9:
                 return
             self._tick(t)
             self._tick_index += 1
@@ -143,7 +145,7 @@ class Engine:
 
     @property
     def finished(self) -> bool:
-        return self.end_time is not None or self.now >= self.duration - 1e-9
+        return self.end_time is not None or self.now >= self.end - 1e-9
 
     def halt(self, reason: str) -> None:
         """Stop after the current tick (called from a tick hook)."""
@@ -153,7 +155,8 @@ class Engine:
 
     def step(self, until: float) -> list[Event]:
         """Compute every tick before `until` (clamped to the end); return the new events."""
-        until = min(until, self.duration)
+        if until >= self.duration - 1e-9:
+            until = self.end
         target = math.floor(until / self.dt + 1e-9) * self.dt
         if target > self.now and self.end_time is None:
             try:
@@ -163,7 +166,7 @@ class Engine:
         return self.new_events()
 
     def run(self) -> None:
-        self.step(self.duration)
+        self.step(self.end)
 
     def new_events(self) -> list[Event]:
         evs, self._cursor = self.events.since(self._cursor)
@@ -242,6 +245,7 @@ class Engine:
         now = self.now
         comp = self.topology.create(kind, size, region, now, cid)
         if boot:
+            comp.in_service = False
             spec = self.catalog[kind]
             reason = {"replica": "copying data", "shard": "moving data (resharding)",
                       "database": "restoring from backup"}.get(kind, "provisioning")
@@ -265,6 +269,7 @@ class Engine:
         if comp.removed or comp.ready_at != ready_at:
             return
         comp.ready_at = None
+        comp.in_service = True
         was = comp.booting_reason
         comp.booting_reason = ""
         if isinstance(comp, (Cache, Cdn)):
@@ -297,7 +302,8 @@ class Engine:
             for r in g.replicas if g else []:
                 # Acknowledged by the primary, not yet on the replica: the apply backlog plus
                 # what the network and the apply stream hold (write rate x the steady lag).
-                steady = max(0.0, r.lag - r.apply_backlog / r.apply_rate)
+                # (the write rate times the time a write takes to get there when caught up)
+                steady = r.lag if r.apply_backlog <= 1e-6 else 0.0
                 r.lag_at_primary_crash = r.lag
                 r.unreplicated_at_crash = r.apply_backlog + w * steady
             if self.auto_failover.get(comp.group):

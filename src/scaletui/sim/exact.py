@@ -106,6 +106,7 @@ class ExactPlane:
         self._keys: KeySampler | None = None
         self._static_keys: KeySampler | None = None
         self.jobs: deque = deque()
+        self.jobs_done_tick = 0
         self.job_busy = 0
         self.job_area = 0.0
         self.job_last = 0.0
@@ -172,8 +173,14 @@ class ExactPlane:
         cap = sum(w.workers for w in workers)
         util = self.job_area / (cap * dt) if cap > 0 else 0.0
         self.job_area = 0.0
+        done = self.jobs_done_tick
+        self.jobs_done_tick = 0
         for w in self.e.topology.of_kind("worker"):
             w.utilization = min(1.0, util) if w in workers else 0.0
+            w.busy_seconds += w.utilization * dt
+            w.peak_utilization = max(w.peak_utilization, w.utilization)
+            if w in workers and cap > 0:
+                w.total_served += done * w.workers / cap
         queues = [q for q in self.e.topology.of_kind("queue")]
         for i, q in enumerate(queues):
             q.depth = float(len(self.jobs)) if i == 0 else 0.0  # type: ignore[attr-defined]
@@ -185,6 +192,11 @@ class ExactPlane:
                 r.lag = self.lag_sum[r] / n  # type: ignore[attr-defined]
             self.lag_sum[r] = 0.0
             self.lag_n[r] = 0
+        for r, stream in self.applies.items():
+            if not r.reachable() and stream.queue:
+                # Nothing applied: it is as far behind as its oldest waiting write.
+                t0, base = stream.queue[0]
+                r.lag = self.env.now - t0 + base  # type: ignore[attr-defined]
 
     # --- one request ----------------------------------------------------------------------
     def arrival(self, region: str, cls: str) -> None:
@@ -331,8 +343,8 @@ class ExactPlane:
             group.primary.tick_writes += 1
             net = self.e.config.network
             for r in group.replicas:
-                if not r.serving(self.env.now):
-                    continue
+                if r.booting(self.env.now):
+                    continue  # a new copy starts from a snapshot that includes this write
                 base = (net.hop_ms + net.replication_ms) / 1000.0 + (net.cross_region_ms / 1000.0 if r.region != group.primary.region else 0.0)
                 self._apply(r, self.env.now, base)
         self.done(req)
@@ -370,6 +382,7 @@ class ExactPlane:
         self.job_last = now
         self.job_busy -= 1
         self.e.metrics.jobs_done += 1
+        self.jobs_done_tick += 1
         self._drain_jobs()
 
     # --- outcomes -------------------------------------------------------------------------
@@ -386,7 +399,9 @@ class ExactPlane:
         m.fail(1, reason)
 
     def drain(self, horizon: float = 120.0) -> None:
-        """Run past the end until every request in flight has its answer."""
+        """Simulate the arrivals of the last half tick, then run until every answer is in."""
+        if self.env.now < self.e.end:
+            self.env.run(until=self.e.end)
         end = self.env.now + horizon
         while self.e.metrics.in_flight > 0.5 and self.env.now < end:
             self.env.run(until=min(end, self.env.now + 1.0))
@@ -412,6 +427,12 @@ class _ApplyStream:
             self.replica.apply_backlog = 0.0
             return
         self.busy = True
+        if not self.replica.reachable():
+            # Down: the writes wait in the primary's log until it is back.
+            self.replica.apply_backlog = float(len(self.queue))
+            ev = self.plane.env.timeout(1.0)
+            ev.callbacks.append(lambda _ev: self._next())
+            return
         t0, base = self.queue.popleft()
         self.replica.apply_backlog = float(len(self.queue))
         rate = self.replica.apply_rate

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 DYNAMIC = ("read", "write", "async")
 
-# A pick: (component or None, network delay, state or None, mu for waits, own service mean)
+# A pick: (component or None, network delay, state or None, mu for waits, own service mean,
+#          label, K of the station at that service time)
 Pick = tuple
 
 
@@ -59,10 +60,11 @@ class Stage:
 
 
 class Flow:
-    __slots__ = ("region", "cls", "route", "rate", "count", "mean", "stages", "hot")
+    __slots__ = ("region", "cls", "route", "rate", "count", "mean", "stages", "hot", "shares")
 
     def __init__(self, region: str, cls: str, route: DcRoute | None, rate: float, count: float,
-                 mean: float, stages: tuple[Stage, ...], hot: float) -> None:
+                 mean: float, stages: tuple[Stage, ...], hot: float,
+                 shares: tuple[float, ...] | None = None) -> None:
         self.region = region
         self.cls = cls
         self.route = route
@@ -71,6 +73,7 @@ class Flow:
         self.mean = mean
         self.stages = stages
         self.hot = hot  # fraction of this flow asking for the hot key
+        self.shares = shares  # how its keys spread over shards (None: like all requests)
 
 
 class FailurePoint:
@@ -144,10 +147,10 @@ class FlowPlane:
             stages: tuple[Stage, ...] = ()
             mean = rtt
             if rtt > 0:
-                stages = (Stage("rtt", [1.0], [(None, rtt, None, 0.0, 0.0, "internet")]),)
+                stages = (Stage("rtt", [1.0], [(None, rtt, None, 0.0, 0.0, "internet", 0)]),)
             if cls == "static" and cdn is not None:
                 d = cdn.edge_delay
-                edge = Stage("cdn", [1.0], [(cdn, d, None, 0.0, 0.0, "edge")])
+                edge = Stage("cdn", [1.0], [(cdn, d, None, 0.0, 0.0, "edge", 0)])
                 cdn.offered += rate
                 cdn.tick_served += count
                 cdn.hits += count * hit
@@ -210,7 +213,7 @@ class FlowPlane:
         if f.cls not in ("read", "write"):
             return None
         tiers = f.route.reads if f.cls == "read" else f.route.writes
-        shares = plan.group_shares
+        shares = f.shares if f.shares is not None and len(f.shares) == len(tiers) else plan.group_shares
         hot = f.hot
         out: list[TierOption] = []
         for g, tier in enumerate(tiers):
@@ -255,7 +258,8 @@ class FlowPlane:
                     acc[1] += lam * self._service_mean(comp, f)
         states: dict[Component, tuple[StationState, float]] = {}
         for comp, (lam, work_s) in offered.items():
-            states[comp] = self._evaluate(comp, lam, work_s / lam if lam > 0 else comp.service_time)
+            service = work_s / lam if lam > 1e-12 and work_s > 0 else comp.service_time
+            states[comp] = self._evaluate(comp, lam, service)
         for f, opts in work:
             nxt = self._through(f, label, opts, states)
             if nxt is not None:
@@ -319,7 +323,7 @@ class FlowPlane:
             accepted += wa
             mean_acc += wa * (delay + state.mean_wait + svc)
             weights.append(wa)
-            picks.append((comp, delay, state, mu, svc, label))
+            picks.append((comp, delay, state, mu, svc, label, comp.capacity_for(1.0 / mu)))
         if accepted <= 0:
             return None
         return Flow(f.region, f.cls, f.route, f.rate * accepted, count * accepted,
@@ -410,7 +414,7 @@ class FlowPlane:
                     node.tick_lookups += count * w
                     miss_w.append(w)
                     hit_w.append(0.0)
-                    picks.append((node, delay, None, 0.0, 0.0, "cache down"))
+                    picks.append((node, delay, None, 0.0, 0.0, "cache down", 0))
                     miss_tot += w
                     miss_mean += w * delay
                     miss_hot += hw
@@ -432,7 +436,7 @@ class FlowPlane:
                 e.metrics.lookups(count * hits, count * w * a)
                 hit_w.append(hits)
                 miss_w.append(misses)
-                picks.append((node, delay, state, mu, node.service_time, "cache"))
+                picks.append((node, delay, state, mu, node.service_time, "cache", node.capacity))
                 hit_tot += hits
                 miss_tot += misses
                 hit_mean += hits * resp
@@ -446,10 +450,28 @@ class FlowPlane:
                                     f.mean + hit_mean / hit_tot,
                                     f.stages + (Stage("cache hit", hit_w, picks),), 0.0))
             if miss_tot > 0:
+                groups = len(f.route.reads)
+                shares = None
+                if groups > 1:
+                    n = len(ring.nodes)
+                    live = [nd for nd in ring.nodes if nd.reachable()]
+                    if live:
+                        # Misses of the live nodes follow the cache's miss curve; a dead
+                        # node's keys all miss, spread like the requests for them.
+                        nd = live[0]
+                        curve = e.hits.miss_partition_shares(groups, nd.items * n, total_rate * (1 - hot_share),
+                                                             nd.ttl, t - nd.started_at)
+                        dead_w = sum(data[i][0] for i, x in enumerate(ring.nodes) if not x.reachable())
+                        live_miss = miss_tot - dead_w * (1 - f.hot)
+                        plain = e.keys.partition_shares(groups)
+                        shares = tuple((max(0.0, live_miss) * c + dead_w * (1 - f.hot) * q) / miss_tot
+                                       for c, q in zip(curve, plain))
+                        norm = sum(shares)
+                        shares = tuple(x / norm for x in shares) if norm > 0 else None
                 passing.append(Flow(f.region, f.cls, f.route, f.rate * miss_tot, count * miss_tot,
                                     f.mean + miss_mean / miss_tot,
                                     f.stages + (Stage("cache miss", miss_w, picks),),
-                                    miss_hot / miss_tot))
+                                    miss_hot / miss_tot, shares))
         return passing
 
     # --- bookkeeping ----------------------------------------------------------------
@@ -547,10 +569,10 @@ class FlowPlane:
         total = 0.0
         stages = f.stages if upto is None else f.stages[:upto]
         for stage in stages:
-            comp, delay, state, mu, svc, label = stage.choose(rng.random())
+            comp, delay, state, mu, svc, label, capacity = stage.choose(rng.random())
             x = delay
             if state is not None:
-                x += sample_response(state, comp.workers, mu, comp.capacity_for(1.0 / mu), svc, rng)
+                x += sample_response(state, comp.workers, mu, capacity, svc, rng)
             total += x
             if hops is not None:
                 hops.append(Hop(comp.id if comp is not None else "internet", x * 1000.0, label))
@@ -592,7 +614,15 @@ class FlowPlane:
 
 
 def replication_step(e: "Engine", t: float, dt: float) -> None:
+    """Replica lag: how old the oldest write a replica has not applied is.
+
+    Without a backlog that is the network and batching delay plus the apply stream's
+    M/M/1 sojourn at the write rate. With one (writes faster than it applies, or it was
+    down), the writes wait in FIFO order: the lag is the age of the oldest of them,
+    read off the curve of cumulative writes received.
+    """
     net = e.config.network
+    end = t + dt
     for g in e.topology.groups():
         p = g.primary
         w = p.tick_writes / dt if p is not None and p.reachable() else 0.0
@@ -605,10 +635,28 @@ def replication_step(e: "Engine", t: float, dt: float) -> None:
                 # A new replica starts from a fresh copy: it has nothing to catch up.
                 r.apply_backlog = 0.0
                 r.lag = 0.0
-            elif r.serving(t):
-                r.apply_backlog = max(0.0, r.apply_backlog + (w - a) * dt)
-                rho = min(w / a, 0.99) if a > 0 else 0.99
-                r.lag = base + (1.0 / a) / (1.0 - rho) + r.apply_backlog / a if a > 0 else math.inf
-            else:
-                r.apply_backlog += w * dt
-                r.lag = base + r.apply_backlog / a if a > 0 else math.inf
+                r.write_log.clear()
+                continue
+            received = w * dt
+            applied = min(r.apply_backlog + received, a * dt) if r.serving(t) else 0.0
+            r.apply_backlog = max(0.0, r.apply_backlog + received - applied)
+            r.cum_received += received
+            r.cum_applied += applied
+            rho = min(w / a, 0.99) if a > 0 else 0.99
+            steady = base + (1.0 / a) / (1.0 - rho) if a > 0 else math.inf
+            if r.apply_backlog <= 1e-6:
+                r.write_log.clear()
+                r.cum_applied = r.cum_received
+                r.lag = steady
+                continue
+            log = r.write_log
+            if not log:
+                log.append((t, r.cum_received - received))
+            log.append((end, r.cum_received))
+            # Drop whole ticks already applied; the oldest waiting write is in the next one.
+            while len(log) > 2 and log[1][1] <= r.cum_applied:
+                log.popleft()
+            (t0, c0), (t1, c1) = log[0], log[1]
+            frac = (r.cum_applied - c0) / (c1 - c0) if c1 > c0 else 1.0
+            oldest = t0 + max(0.0, min(1.0, frac)) * (t1 - t0)
+            r.lag = max(steady, end - oldest + base)

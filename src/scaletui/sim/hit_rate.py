@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from scaletui.sim.keyspace import KeySpace
+from scaletui.sim.keyspace import HASHED_RANKS, KeySpace, partition_of
 
 INFINITE = math.inf
 
@@ -65,6 +65,8 @@ class HitRateModel:
 
     def warm_time(self, capacity: float, rate: float, ttl: float = INFINITE) -> float:
         """Seconds after a restart at which the cache reaches its steady hit rate."""
+        if rate <= 1e-12:
+            return 0.0
         rate_q = _quantize(rate) if ttl != INFINITE else 1.0
         t = self.characteristic_time(float(capacity), rate_q, ttl)
         if t == INFINITE:
@@ -80,7 +82,7 @@ class HitRateModel:
         `rate` is the request rate over the whole key space as this cache sees it, in
         requests/s; `ttl` and `age` (time since the cache last started empty) in seconds.
         """
-        if capacity <= 0 or rate <= 0 or age <= 0:
+        if capacity <= 0 or rate <= 1e-12 or age <= 0:
             return 0.0
         if age < self.warm_time(capacity, rate, ttl):
             # Warming: the curve is smooth in log(age) and log(rate); 1% steps of each let
@@ -97,6 +99,56 @@ class HitRateModel:
     def _steady(self, capacity: float, rate: float, ttl: float) -> float:
         t = self.characteristic_time(capacity, rate, ttl)
         return self._occupancy_and_hits(rate, t, ttl)[1]
+
+
+    def miss_partition_shares(
+        self, parts: int, capacity: float, rate: float, ttl: float = INFINITE, age: float = INFINITE
+    ) -> tuple[float, ...]:
+        """How the misses of such a cache spread over `parts` hash partitions (shards).
+
+        The popular keys mostly hit, so misses are dominated by the tail and spread far
+        more evenly than requests do.
+        """
+        if parts <= 1:
+            return (1.0,)
+        if capacity <= 0 or rate <= 1e-12 or age <= 0:
+            return self.keys.partition_shares(parts)
+        if ttl == INFINITE:
+            t1 = self.characteristic_time(float(capacity), 1.0, ttl)  # at rate 1; scales as 1/rate
+            x = min(t1, age * rate)  # rate * T: what the per-key stay depends on
+            return self._miss_shares(parts, 1.0, round(math.log(x), 2) if x != INFINITE else INFINITE, ttl)
+        rate_q = _quantize(rate)
+        t = min(self.characteristic_time(float(capacity), rate_q, ttl), age)
+        return self._miss_shares(parts, rate_q, round(math.log(rate_q * t), 2) if t != INFINITE else INFINITE, ttl)
+
+    @lru_cache(maxsize=2048)
+    def _miss_shares(self, parts: int, rate: float, log_rt: float, ttl: float) -> tuple[float, ...]:
+        keys = self.keys
+        rt = math.exp(log_rt) if log_rt != INFINITE else INFINITE  # rate * T
+        shares = [0.0] * parts
+        head_miss = 0.0
+        head_p = 0.0
+        top = min(keys.count, HASHED_RANKS)
+        for rank in range(1, top + 1):
+            p = keys.probability(rank)
+            stay = 1.0 if rt == INFINITE else -math.expm1(-rt * p)
+            if ttl != INFINITE:
+                stay *= _ttl_factor(rate * p * ttl)
+            m = p * (1.0 - stay)
+            shares[partition_of(rank, parts)] += m
+            head_miss += m
+            head_p += p
+        total_miss = 0.0
+        for n, p in zip(keys.bucket_counts, keys.bucket_p):
+            stay = 1.0 if rt == INFINITE else -math.expm1(-rt * p)
+            if ttl != INFINITE:
+                stay *= _ttl_factor(rate * p * ttl)
+            total_miss += n * p * (1.0 - stay)
+        tail = max(0.0, total_miss - head_miss)
+        total = sum(shares) + tail
+        if total <= 0:
+            return keys.partition_shares(parts)
+        return tuple((x + tail / parts) / total for x in shares)
 
 
 def _quantize(rate: float) -> float:

@@ -158,6 +158,11 @@ class Router:
         local = [c for c in live if c.region == src]
         chosen = local or live
         if not chosen:
+            restarting = [c for c in comps if c.booting(now)]
+            if restarting:
+                c = restarting[0]
+                missing = f"{c.id} is {c.booting_reason or 'booting'}" + (
+                    f" and there is no other {c.kind_spec.title.lower()}" if len(comps) == 1 else "")
             return Tier([], missing), valid
         caps = [capacity_weight(c) for c in chosen]
         total = sum(caps)
@@ -176,8 +181,9 @@ class Router:
             dc = topo.datacenter(region)
             if dc is None or dc.crashed or dc.booting(now):
                 continue
-            # Components still booting are not in service: they count for nothing yet.
-            lbs = [c for c in topo.in_region(region, "load_balancer") if not c.booting(now)]
+            # New components still provisioning count for nothing yet; one restarting
+            # after an upgrade still holds its place (and fails while it restarts).
+            lbs = [c for c in topo.in_region(region, "load_balancer") if c.in_service]
             webs = topo.in_region(region, "web")
             has_lb = bool(lbs)
             if has_lb:
@@ -200,7 +206,7 @@ class Router:
                 else:
                     entry = Tier([], f"there is no web server in {region}")
                 web = Tier([])
-            stores = [c for c in topo.of_kind("session_store") if not c.booting(now)]
+            stores = [c for c in topo.of_kind("session_store") if c.in_service]
             sessions: Tier | None = None
             if stores:
                 sessions, v = self._tier(region, stores, now, "every session store is down")
@@ -215,7 +221,7 @@ class Router:
                 valid = min(valid, v)
                 reads.append(rt)
                 writes.append(wt)
-            qs = [c for c in topo.of_kind("queue") if not c.booting(now)]
+            qs = [c for c in topo.of_kind("queue") if c.in_service]
             queue: Tier | None = None
             if qs:
                 queue, v = self._tier(region, qs, now, "every message queue is down")

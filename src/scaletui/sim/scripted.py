@@ -57,12 +57,12 @@ def _traffic(e: "Engine", ev: ScenarioEvent) -> Generator:
         tm.revert(e.now, change, saved, ev.over)
         back = []
         if change.users is not None or change.users_factor is not None:
-            back.append(f"{_fmt_users(saved[0])} users")
+            back.append(f"{_fmt_users(tm.target_level())} users")
         if change.rps_per_user is not None:
-            back.append(f"{saved[1]:g} requests/s per user")
+            back.append(f"{tm.rps_per_user:g} requests/s per user")
         if change.mix is not None:
-            back.append("the usual request mix")
-        e.log("surge", "traffic returns to " + ", ".join(back))
+            back.append("its earlier request mix")
+        e.log("surge", "the surge is over: traffic returns to " + ", ".join(back))
 
 
 def _fail(e: "Engine", ev: ScenarioEvent) -> Generator:

@@ -10,6 +10,15 @@ from scaletui.sim.config import REQUEST_CLASSES, Mix, ScenarioEvent, Traffic, Tr
 DAY = 86400.0
 
 
+class _Layer:
+    """One scripted traffic change in force (identity matters, not value)."""
+
+    __slots__ = ("change",)
+
+    def __init__(self, change: TrafficChange) -> None:
+        self.change = change
+
+
 @dataclass
 class Ramp:
     """A linear change of a level from `start` to `end` between t0 and t1."""
@@ -36,6 +45,7 @@ class TrafficModel:
         self.rps_per_user = spec.rps_per_user
         self.mix = spec.mix.normalized()
         self.hot_share = 0.0
+        self._layers: list[_Layer] = []
         total = sum(s for _, s in spec.regions) or 1.0
         self.region_shares = tuple((r, s / total) for r, s in spec.regions)
 
@@ -60,24 +70,39 @@ class TrafficModel:
     def set_mix(self, mix: Mix) -> None:
         self.mix = mix.normalized()
 
-    def apply_change(self, t: float, change: TrafficChange, over: float) -> tuple:
-        """Apply a scripted change; returns what is needed to undo it later."""
-        saved = (self.target_level(), self.rps_per_user, self.mix)
-        if change.users is not None or change.users_factor is not None:
-            level = change.users if change.users is not None else saved[0] * (change.users_factor or 1.0)
-            self.ramp_users(t, level, over)
-        if change.rps_per_user is not None:
-            self.rps_per_user = change.rps_per_user
-        if change.mix is not None:
-            self.set_mix(change.mix)
-        return saved
+    def apply_change(self, t: float, change: TrafficChange, over: float) -> "_Layer":
+        """Apply a scripted change as a layer; returns the layer, to take it off later.
 
-    def revert(self, t: float, change: TrafficChange, saved: tuple, over: float) -> None:
-        level, rpu, mix = saved
-        if change.users is not None or change.users_factor is not None:
+        The level is the starting one with every active layer applied in order: an
+        absolute level replaces, a factor multiplies. Taking a layer off re-folds the
+        rest, so overlapping surges end in any order and leave the baseline.
+        """
+        layer = _Layer(change)
+        self._layers.append(layer)
+        self._refold(t, over)
+        return layer
+
+    def revert(self, t: float, change: TrafficChange, layer: "_Layer", over: float) -> None:
+        if layer in self._layers:
+            self._layers.remove(layer)
+        self._refold(t, over)
+
+    def _refold(self, t: float, over: float) -> None:
+        level, rpu, mix = self.spec.users, self.spec.rps_per_user, self.spec.mix
+        for layer in self._layers:
+            c = layer.change
+            if c.users is not None:
+                level = c.users
+            elif c.users_factor is not None:
+                level *= c.users_factor
+            if c.rps_per_user is not None:
+                rpu = c.rps_per_user
+            if c.mix is not None:
+                mix = c.mix
+        if abs(level - self._users.end) > 1e-9:
             self.ramp_users(t, level, over)
         self.rps_per_user = rpu
-        self.mix = mix
+        self.set_mix(mix)
 
     def rates(self, t: float) -> list[tuple[str, str, float]]:
         """Requests/s per (region, class) at t."""

@@ -35,6 +35,9 @@ class Component:
         self.seq = seq  # creation order, for stable iteration
         self.ready_at: float | None = None  # booting until then
         self.booting_reason = ""
+        # False until it first serves: a new component that is still provisioning does
+        # not exist for routing yet, one restarting after an upgrade does (and fails).
+        self.in_service = True
         self.crashed = False
         self.down_since: float | None = None
         self.down_reason = ""

@@ -5,6 +5,8 @@ a primary crashes, writes to its group fail until a replica is promoted, by the
 player or by automatic failover after it is detected.
 """
 
+from collections import deque
+
 from scaletui.sim.components.base import Component
 
 FAILOVER_DETECT_S = 30.0  # automatic failover notices a dead primary after this
@@ -27,6 +29,11 @@ class Database(Component):
         self.unreplicated_at_crash = 0.0  # writes it would lose if promoted now
         self.demoted = False  # a crashed primary replaced by promotion rejoins as a replica
         self.tick_writes = 0.0  # writes it committed this tick
+        # Replicas: writes received and applied so far, and (time, received) at the ends
+        # of the ticks that still hold unapplied writes, to tell how old the oldest is.
+        self.cum_received = 0.0
+        self.cum_applied = 0.0
+        self.write_log: deque[tuple[float, float]] = deque()
 
     @property
     def is_primary(self) -> bool:
