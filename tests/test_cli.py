@@ -92,7 +92,8 @@ def test_plan_naming_a_missing_component_is_exit_2(tmp_path: Path) -> None:
     plan.write_text("- {at: 1m, upgrade: web-1, size: large}\n- {at: 2m, upgrade: web-7, size: large}\n")
     code, _, err = run("run", ONE, "--plan", str(plan))
     assert code == 2
-    assert err.strip() == f"{plan}:2:3: at 120s: there is no component 'web-7'"
+    assert err.strip() == (f"{plan}:2:3: there is no component 'web-7' at that time; did you mean 'web-1'? "
+                           "(there are: web-1, database-1)")
 
 
 def test_plan_breaking_the_rules_is_exit_2(tmp_path: Path) -> None:
@@ -100,7 +101,7 @@ def test_plan_breaking_the_rules_is_exit_2(tmp_path: Path) -> None:
     plan.write_text("- {at: 1m, add: load_balancer}\n")
     code, _, err = run("run", ONE, "--plan", str(plan))
     assert code == 2
-    assert err.startswith(f"{plan}:1:3: at 60s: this scenario does not allow building load_balancer")
+    assert err.startswith(f"{plan}:1:3: this scenario does not allow building load_balancer")
 
 
 def test_plan_for_another_scenario(tmp_path: Path) -> None:
@@ -117,7 +118,8 @@ def test_unknown_scenario_name() -> None:
 
 def test_validate(tmp_path: Path) -> None:
     code, out, _ = run("validate", str(builtin_path(ONE)), str(solution_path(ONE)))
-    assert code == 0 and "ok (scenario one-server)" in out and "ok (plan, 2 actions)" in out
+    assert code == 0 and "ok (scenario one-server)" in out
+    assert "ok (plan, 2 actions against scenario one-server)" in out
     bad = tmp_path / "b.yaml"
     bad.write_text("name: x\nduration: 1h\nduration: 2h\n")
     code, _, err = run("validate", str(bad))
@@ -158,3 +160,24 @@ def test_solution_prints_the_reference_plan() -> None:
 def test_missing_arguments_exit_2(args) -> None:
     code, _, _ = run(*args)
     assert code == 2
+
+
+def test_every_plan_problem_at_once_before_running(tmp_path: Path) -> None:
+    plan = tmp_path / "bad.plan.yaml"
+    plan.write_text(
+        "scenario: one-server\n"
+        "actions:\n"
+        "  - {at: 1m, upgrade: web-1, size: xlarg}\n"
+        "  - {at: 2m, upgrade: database-9, size: large}\n"
+        "  - {at: 50m, upgrade: web-1, size: large}\n"
+        "  - {at: 3m, add: web}\n"
+    )
+    for args in (("validate", str(plan)), ("run", ONE, "--plan", str(plan))):
+        code, _, err = run(*args)
+        assert code == 2
+        lines = err.strip().splitlines()
+        assert len(lines) == 4
+        assert lines[0].startswith(f"{plan}:3:5: web server comes in") and "did you mean 'xlarge'" in lines[0]
+        assert lines[1].startswith(f"{plan}:4:5: there is no component 'database-9' at that time")
+        assert lines[2].startswith(f"{plan}:5:5: at 3000s is after the end")
+        assert lines[3].startswith(f"{plan}:6:5: this scenario does not allow building web")

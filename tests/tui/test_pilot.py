@@ -57,7 +57,7 @@ async def test_scale_out_won_with_keys_only(app_factory) -> None:
         assert isinstance(screen, GameScreen) and screen.clock.paused
         # kinds offered in scale-out: load balancer, web (in catalog order)
         await _add(pilot, kind_steps=0, size_steps=-1)  # load balancer, small
-        await _add(pilot, kind_steps=1, size_steps=1, count=4)  # web, large x4
+        await _add(pilot, kind_steps=1, size_steps=0, count=4)  # web: the size web-1 has (large) x4
         ids = [c.id for c in screen.game.snapshot().components]
         assert "lb-1" in ids and {"web-2", "web-3", "web-4", "web-5"} <= set(ids)
         await pilot.press("space")  # run
@@ -87,7 +87,7 @@ async def test_error_rate_falls_when_servers_are_added(app_factory, tmp_path: Pa
         before = screen.game.snapshot().last.error_rate
         assert before > 0.1  # 1000 rps on one 800 rps server
         await _add(pilot, kind_steps=0, size_steps=-1)  # load balancer small
-        await _add(pilot, kind_steps=1, size_steps=1, count=2)  # 2 more web large
+        await _add(pilot, kind_steps=1, size_steps=0, count=2)  # 2 more web large (web-1's size)
         await _add(pilot, kind_steps=2, size_steps=-1)  # session store small (else sticky sessions keep web-1 hot)
         await pilot.press("space")
         await wait_for(pilot, lambda: screen.game.now >= 130)
@@ -109,6 +109,7 @@ async def test_refused_action_shows_its_reason_and_changes_nothing(app_factory) 
         await pilot.pause()
         notes = list(app._notifications)
         assert any("refused" in (n.title or "") and "primary" in n.message for n in notes)
+        assert "It is the only database" not in str(notes)
         assert [(c.id, c.size, c.health) for c in screen.game.snapshot().components] == before
         # adding is not allowed at all here: the dialog says so
         await pilot.press("a")
@@ -147,12 +148,12 @@ async def test_saved_plan_replays_headless_to_the_same_result(app_factory, tmp_p
         screen = app.screen
         await pilot.press("u")  # web-1 is selected: upgrade
         await pilot.pause()
-        await pilot.press("down", "down", "enter")  # small -> (medium highlighted) -> xlarge
+        await pilot.press("down", "down", "down", "enter")  # from small (highlighted) to xlarge
         await pilot.pause()
         await pilot.press("j")  # select database-1
         await pilot.press("u")
         await pilot.pause()
-        await pilot.press("down", "enter")  # medium highlighted -> large
+        await pilot.press("down", "down", "enter")  # from small to large
         await pilot.pause()
         assert [str(c) for _, c in screen.game.applied] == [
             "Upgrade(target='web-1', size='xlarge')", "Upgrade(target='database-1', size='large')"]

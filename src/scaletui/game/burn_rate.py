@@ -55,6 +55,11 @@ class BurnRateAlerts:
         self.firing: dict[str, bool] = {r.name: False for r in rules}
         self.calm_since: dict[str, float | None] = {r.name: None for r in rules}
 
+    def failure_rate(self, rule: BurnRule) -> float:
+        """Failures per second over the rule's long window."""
+        long_w, _ = self.windows[rule.name]
+        return long_w.fail / rule.long_s
+
     def burn(self, rule: BurnRule) -> tuple[float, float]:
         long_w, short_w = self.windows[rule.name]
         return long_w.rate() / self.allowed_error, short_w.rate() / self.allowed_error

@@ -84,11 +84,15 @@ class LatencyObjective:
         self.good = 0
         self.last_p95_ms: float | None = None
         self.worst_p95_ms = 0.0
+        self.window_failed = 0.0
+        self._served_last_tick = True
 
-    def add(self, t: float, dt: float, samples: list[tuple[float, float]]) -> bool | None:
+    def add(self, t: float, dt: float, samples: list[tuple[float, float]], failed: float = 0.0) -> bool | None:
         """Feed one tick; returns the verdict of a window when one closes."""
         for x, w in samples:
             self.hist.add(x, w)
+        self.window_failed += failed
+        self._served_last_tick = bool(samples)
         if t + dt < self.window_start + self.window - 1e-9:
             return None
         return self.close()
@@ -103,9 +107,17 @@ class LatencyObjective:
             verdict = p95 <= self.p95_ms
             if verdict:
                 self.good += 1
+        elif self.window_failed > 0:
+            # Requests came and none was answered: no latency to speak of, a bad window.
+            self.windows += 1
+            verdict = False
         self.hist = LatencyHistogram()
+        self.window_failed = 0.0
         self.window_start += self.window
         return verdict
+
+    def serving_now(self) -> bool:
+        return self._served_last_tick
 
     def current_p95_ms(self) -> float:
         return self.hist.quantile(0.95) * 1000.0 if self.hist.total > 0 else (self.last_p95_ms or 0.0)

@@ -95,7 +95,7 @@ class PostmortemRecorder:
                 self._good_for += dt
                 if self._good_for >= RECOVERY_S:
                     inc.end = row.t - self._good_for + dt
-                    inc.recovery = (f"healthy again at t={inc.end:,.0f}s after {inc.end - inc.start:,.0f}s "
+                    inc.recovery = (f"healthy again after {_span(inc.end - inc.start)} "
                                     f"(peak error rate {inc.peak_error_rate:.2%}, peak p95 {inc.peak_p95_ms:,.0f} ms)")
                     self._open = None
                     self._good_for = 0.0
@@ -141,8 +141,9 @@ class PostmortemRecorder:
             elif e.kind == "alert":
                 add(e.t, "alert", e.message)
         add(end, "outcome", f"{outcome}: {reason}" if reason else outcome)
-        order = {"trigger": 0, "first failure": 1, "first saturated": 1, "symptom": 2, "alert": 3, "action": 4, "refused": 4,
-                 "recovery": 5, "outcome": 6}
+        # At one instant: the player's action before what it caused, the cause before the symptom.
+        order = {"action": 0, "refused": 0, "trigger": 1, "first failure": 2, "first saturated": 2, "symptom": 3,
+                 "alert": 4, "recovery": 5, "outcome": 6}
         timeline.sort(key=lambda x: (x["t"], order.get(x["kind"], 9)))
         return {"incidents": [i.to_json() for i in self.incidents], "timeline": timeline}
 
@@ -152,3 +153,14 @@ def _ms(x: float, target: float | None) -> str:
     if target is not None and round(x) == round(target):
         return f"{x:,.1f} ms"
     return f"{x:,.0f} ms"
+
+
+def _span(seconds: float) -> str:
+    s = int(round(seconds))
+    if s < 90:
+        return f"{s}s"
+    m, s = divmod(s, 60)
+    if m < 90:
+        return f"{m}m{s:02d}s"
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m"

@@ -17,7 +17,7 @@ from scaletui.game.postmortem import PostmortemRecorder
 from scaletui.game.rules import Rules
 from scaletui.game.scoring import ScoreCard, score_run
 from scaletui.scenario.load import Scenario
-from scaletui.sim.commands import Command, CommandResult, describe, refuse
+from scaletui.sim.commands import Command, CommandResult, Configure, describe, refuse
 from scaletui.sim.engine import Engine
 from scaletui.sim.eventlog import CRITICAL, WARNING, Event
 from scaletui.sim.snapshot import Snapshot, TickRow
@@ -28,12 +28,21 @@ WON = "won"
 LOST = "lost"
 
 
+OK = "ok"  # meeting the objective now
+AT_RISK = "at risk"  # below target now, but it can still be met
+FAILED = "failed"  # can no longer be met
+
+
 @dataclass(frozen=True)
 class ObjectiveView:
     name: str
     label: str
     current: str
-    ok: bool
+    status: str  # ok, at risk, failed
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,7 @@ class Game:
         self.overspend = 0.0
         self.lost_reason = ""
         self._latency_warned = False
+        self._components_cost_at_last_tick = 0.0
         self._result: GameResult | None = None
         if spec.budget_per_hour is not None and spec.budget_mode == "refuse":
             self.engine.autoscaler.budget_per_hour = spec.budget_per_hour
@@ -125,13 +135,16 @@ class Game:
         if e.finished:
             return refuse("the game is over")
         reason = self.rules.check(e, cmd)
+        mark = len(e.events)
         if reason is not None:
             res = refuse(reason)
         else:
             res = e.apply(cmd)
         if res.ok:
             self.applied.append((e.now, cmd))
-            e.log("action", f"{describe(cmd)}: {res.message}")
+            text = describe(cmd) if isinstance(cmd, Configure) else f"{describe(cmd)}: {res.message}"
+            # The action first, then whatever it set off (a promotion, a reshard...).
+            e.events.insert(mark, e.now, "action", text)
         else:
             e.log("refused", f"{describe(cmd)} refused: {res.message}", severity=WARNING)
         return res
@@ -141,6 +154,7 @@ class Game:
         m = e.metrics
         dt = e.dt
         self.budget.update(m.arrived - m.in_flight, m.failed)
+        self._components_cost_at_last_tick = e.cost_per_hour()
         cap = self.scenario.spec.budget_per_hour
         self.peak_cost_per_hour = max(self.peak_cost_per_hour, row.cost_per_hour)
         if cap is not None and row.cost_per_hour > cap:
@@ -148,7 +162,7 @@ class Game:
         if self.lost_writes is not None:
             self.lost_writes.lost = int(round(m.lost_writes))
         if self.latency is not None:
-            self.latency.add(row.t, dt, m.last_samples)
+            self.latency.add(row.t, dt, m.last_samples, row.failed_rps * dt)
             if not self._latency_warned and not self.latency.still_possible(self._total_windows):
                 self._latency_warned = True
                 e.log("alert", f"the latency objective can no longer be met: p95 was over "
@@ -157,7 +171,8 @@ class Game:
         for rule, started, burn in self.alerts.update(row.t, done, row.failed_rps * dt):
             if started:
                 left = self.budget.allowed - self.budget.failed
-                eta = left / row.failed_rps if row.failed_rps > 0 else math.inf
+                rate = self.alerts.failure_rate(rule)  # failures/s over the alert's long window
+                eta = left / rate if rate > 0 else math.inf
                 when = f"; at this rate it is gone in {_fmt_s(eta)}" if math.isfinite(eta) and eta > 0 else ""
                 e.log("alert", f"{rule.name}: errors burn the error budget {burn:.0f}x faster than it lasts "
                                f"({self.budget.remaining:.0%} left{when})",
@@ -180,29 +195,45 @@ class Game:
         spec = self.scenario.spec
         recent = e.metrics.recent
         last = recent[-1] if recent else None
+        last_components = self._components_cost_at_last_tick
+        b = self.budget
+        if b.exhausted:
+            status = FAILED
+        elif b.achieved() < b.availability or self.alerts.firing.get("fast burn"):
+            status = AT_RISK
+        else:
+            status = OK
         objectives = [
-            ObjectiveView(
-                "availability",
-                f"availability >= {self.budget.availability:g}%",
-                f"{self.budget.achieved():.3f}%",
-                not self.budget.exhausted,
-            )
+            ObjectiveView("availability", f"availability >= {b.availability:g}%",
+                          f"{b.achieved():.3f}% so far", status)
         ]
         p95 = None
         attain = None
         if self.latency is not None:
-            p95 = self.latency.current_p95_ms()
-            attain = self.latency.attainment()
+            lat = self.latency
+            attain = lat.attainment()
+            p95 = lat.current_p95_ms() if lat.hist.total > 0 or lat.last_p95_ms is not None else None
+            if not lat.still_possible(self._total_windows):
+                status = FAILED
+            elif lat.serving_now() and p95 is not None and p95 <= lat.p95_ms:
+                status = OK
+            else:
+                status = AT_RISK
+            if p95 is None:
+                now = "no data yet"
+            elif not lat.serving_now():
+                now = "nothing served now"
+            else:
+                now = f"{p95:,.0f} ms this window"
             objectives.append(ObjectiveView(
-                "latency_p95",
-                f"p95 <= {self.latency.p95_ms:g} ms",
-                f"{p95:,.0f} ms now, {attain:.0f}% of windows ok",
-                self.latency.still_possible(self._total_windows),
+                "latency_p95", f"p95 <= {lat.p95_ms:g} ms",
+                f"{now}; {lat.good}/{lat.windows} windows ok", status,
             ))
         if self.lost_writes is not None:
+            lw = self.lost_writes
             objectives.append(ObjectiveView(
-                "lost_writes", f"lost writes <= {self.lost_writes.allowed:,}",
-                f"{self.lost_writes.lost:,}", self.lost_writes.lost <= self.lost_writes.allowed,
+                "lost_writes", f"lost writes <= {lw.allowed:,}", f"{lw.lost:,} lost",
+                OK if lw.lost <= lw.allowed else FAILED,
             ))
         firing = tuple(name for name, on in self.alerts.firing.items() if on)
         return GameView(
@@ -216,7 +247,8 @@ class Game:
             p95_ms=p95,
             p95_target_ms=self.latency.p95_ms if self.latency else None,
             latency_attainment=attain,
-            cost_per_hour=last.cost_per_hour if last else e.cost_per_hour(),
+            # What is running now (an action shows at once, even paused), plus CDN transfer.
+            cost_per_hour=e.cost_per_hour() + (last.cost_per_hour - last_components if last else 0.0),
             budget_per_hour=spec.budget_per_hour,
             cost=e.metrics.cost,
             lost_writes=int(round(e.metrics.lost_writes)),

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from scaletui.game.plan_check import check_plan
 from scaletui.game.plans import play_plan, record_plan
 from scaletui.game.progress import Progress as Store
 from scaletui.game.session import WON, Game
@@ -51,6 +52,9 @@ def run_command(
         if plan.scenario is not None and plan.scenario not in (sc.name, scenario, str(path)):
             raise ScenarioError([Problem(1, 1, f"this plan is for scenario '{plan.scenario}', not '{sc.name}'",
                                          plan_file or "")])
+        problems = check_plan(sc, plan)
+        if problems:
+            raise ScenarioError(problems)
     except ScenarioError as exc:
         return _bad(exc)
     if seed is None:
@@ -129,15 +133,35 @@ def _clock(t: float) -> str:
 
 
 def validate_command(files: list[str]) -> int:
+    """Check each file; a plan is also checked against its scenario: the one its
+    `scenario:` key names, else the one scenario file given alongside it."""
     bad = False
+    plans = [f for f in files if is_plan(f)]
+    scenarios = {}
     for f in files:
+        if f in plans:
+            continue
         try:
-            if is_plan(f):
-                plan = load_plan(f)
-                print(f"{f}: ok (plan, {len(plan.actions)} actions)")
-            else:
-                sc = load_scenario(f)
-                print(f"{f}: ok (scenario {sc.name})")
+            sc = load_scenario(f)
+            scenarios[f] = sc
+            print(f"{f}: ok (scenario {sc.name})")
+        except ScenarioError as exc:
+            bad = True
+            print(exc, file=sys.stderr)
+    for f in plans:
+        try:
+            plan = load_plan(f)
+            sc = None
+            if plan.scenario is not None:
+                sc = load_scenario(resolve(plan.scenario))
+            elif len(scenarios) == 1:
+                sc = next(iter(scenarios.values()))
+            if sc is not None:
+                problems = check_plan(sc, plan)
+                if problems:
+                    raise ScenarioError(problems)
+            against = f" against scenario {sc.name}" if sc is not None else ""
+            print(f"{f}: ok (plan, {len(plan.actions)} actions{against})")
         except ScenarioError as exc:
             bad = True
             print(exc, file=sys.stderr)
@@ -208,7 +232,7 @@ def solution_command(name: str) -> int:
     path = solution_path(name)
     if path is None:
         names = ", ".join(n for n in builtin_names() if solution_path(n) is not None)
-        print(f"{name}:1:1: no built-in scenario '{name}' with a reference plan (have: {names})", file=sys.stderr)
+        print(f"scaletui: no built-in scenario '{name}' with a reference plan (have: {names})", file=sys.stderr)
         return EXIT_BAD_INPUT
     sys.stdout.write(path.read_text(encoding="utf-8"))
     return 0

@@ -81,13 +81,33 @@ def refuse(message: str) -> CommandResult:
     return CommandResult(False, message)
 
 
+NAMES = {
+    "load_balancer": ("load balancer", "load balancers"),
+    "web": ("web server", "web servers"),
+    "session_store": ("session store", "session stores"),
+    "cache": ("cache node", "cache nodes"),
+    "cdn": ("CDN", "CDNs"),
+    "database": ("database", "databases"),
+    "replica": ("replica", "replicas"),
+    "shard": ("shard", "shards"),
+    "queue": ("message queue", "message queues"),
+    "worker": ("worker", "workers"),
+    "datacenter": ("data centre", "data centres"),
+}
+
+
+def kind_name(kind: str, count: int = 1) -> str:
+    one, many = NAMES.get(kind, (kind, kind + "s"))
+    return one if count == 1 else many
+
+
 def describe(cmd: Command) -> str:
     if isinstance(cmd, Add):
-        n = f"{cmd.count} x " if cmd.count != 1 else ""
-        size = f" {cmd.size}" if cmd.size else ""
+        n = f"{cmd.count} " if cmd.count != 1 else ""
+        size = f" ({cmd.size})" if cmd.size else ""
         where = f" in {cmd.region}" if cmd.region else ""
         of = f" following {cmd.of}" if cmd.of else ""
-        return f"add {n}{cmd.kind}{size}{where}{of}"
+        return f"add {n}{kind_name(cmd.kind, cmd.count)}{size}{where}{of}"
     if isinstance(cmd, Remove):
         return f"remove {cmd.target}"
     if isinstance(cmd, Upgrade):

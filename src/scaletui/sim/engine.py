@@ -231,7 +231,8 @@ class Engine:
         return max((c.utilization for c in prims), default=0.0)
 
     def max_lag(self) -> float:
-        reps = [c for c in self.topology.db_nodes() if not c.is_primary]
+        # The dashboard's lag: of the replicas serving reads (a dead one is not read from).
+        reps = [c for c in self.topology.db_nodes() if not c.is_primary and c.serving(self.now)]
         return max((c.lag for c in reps), default=0.0)
 
     def queue_depth(self) -> float:

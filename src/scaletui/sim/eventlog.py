@@ -35,6 +35,13 @@ class EventLog:
         self.events.append(ev)
         return ev
 
+    def insert(self, index: int, t: float, kind: str, message: str, component: str | None = None,
+               severity: str = INFO) -> Event:
+        """Add an event before the ones at `index` (a cause logged before its effects)."""
+        ev = Event(t, kind, message, component, severity)
+        self.events.insert(index, ev)
+        return ev
+
     def since(self, cursor: int) -> tuple[list[Event], int]:
         return self.events[cursor:], len(self.events)
 

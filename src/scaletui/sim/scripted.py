@@ -15,6 +15,12 @@ def _fmt_users(n: float) -> str:
     return f"{n:,.0f}"
 
 
+def _fmt_span(seconds: float) -> str:
+    if seconds >= 120 and seconds % 60 == 0:
+        return f"{seconds / 60:g} minutes"
+    return f"{seconds:g}s"
+
+
 def scenario_event(e: "Engine", ev: ScenarioEvent) -> Generator:
     yield e.at(ev.at)
     if ev.say and ev.kind != "say":
@@ -44,8 +50,10 @@ def _traffic(e: "Engine", ev: ScenarioEvent) -> Generator:
     if change.users is not None or change.users_factor is not None:
         level = tm.target_level()
         verb = "rises" if level >= tm.level(e.now) else "falls"
-        over = f" over {ev.over:g}s" if ev.over else ""
-        e.log("surge", f"traffic {verb} to {_fmt_users(level)} users{over}", severity=WARNING)
+        over = f" over {_fmt_span(ev.over)}" if ev.over else ""
+        rps = level * tm.rps_per_user
+        e.log("surge", f"traffic {verb} to {_fmt_users(level)} users (about {rps:,.0f} requests/s){over}",
+              severity=WARNING)
     if change.rps_per_user is not None:
         e.log("surge", f"each user now sends {change.rps_per_user:g} requests/s", severity=WARNING)
     if change.mix is not None:
@@ -70,7 +78,7 @@ def _fail(e: "Engine", ev: ScenarioEvent) -> Generator:
     if comp is None:
         e.log("fail", f"nothing to crash: no live {ev.target}")
         return
-    how_long = f" for {ev.duration:g}s" if ev.duration is not None else " until replaced"
+    how_long = f" for {_fmt_span(ev.duration)}" if ev.duration is not None else " until replaced"
     e.crash(comp, "crashed")
     e.log("fail", f"{comp.id} crashed{how_long}", comp.id, CRITICAL)
     if ev.duration is not None:

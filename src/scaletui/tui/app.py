@@ -95,13 +95,33 @@ class ScaleTuiApp(App):
         self.switch_screen(BriefScreen(sc))
 
     def save_plan(self, game: Game) -> Path | None:
-        path = self.plan_dir / f"{game.scenario.name}.seed{game.seed}.plan.yaml"
+        """Write the game as a plan file; never over an earlier one (a retry keeps both)."""
+        base = f"{game.scenario.name}.seed{game.seed}"
+        path = self.plan_dir / f"{base}.plan.yaml"
+        n = 2
+        while path.exists():
+            path = self.plan_dir / f"{base}.{n}.plan.yaml"
+            n += 1
         try:
             path.write_text(record_plan(game), encoding="utf-8")
         except OSError as exc:
             self.notify(f"cannot write {path}: {exc.strerror}", severity="error")
             return None
         return path
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        """ctrl+q: ask first when a game is being played."""
+        from scaletui.tui.screens.confirm import ConfirmScreen
+
+        if isinstance(self.screen, GameScreen) and not self.screen.game.finished:
+
+            def done(yes: bool | None) -> None:
+                if yes:
+                    self.exit()
+
+            self.push_screen(ConfirmScreen("Quit scaletui? This game will be lost."), done)
+            return
+        self.exit()
 
     def leave_game(self) -> None:
         self.back_to_campaign()

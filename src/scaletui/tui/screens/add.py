@@ -58,6 +58,8 @@ class AddScreen(ModalScreen[Add | None]):
 
     def on_mount(self) -> None:
         self._status()
+        if not any(k in self.game.rules.allow for k in KINDS):
+            self.query_one("#status", Static).display = False
 
     def _kind_options(self) -> list[Option]:
         allow = self.game.rules.allow
@@ -68,8 +70,7 @@ class AddScreen(ModalScreen[Add | None]):
                 continue
             spec = cat[kind]
             t = Text(f"{spec.title:<17}", style="bold")
-            t.append(WHAT.get(kind, ""), style="dim")
-            t.append(f"  (boots {spec.boot_s:g}s)", style="dim")
+            t.append(f"{WHAT.get(kind, '')} · ready in {spec.boot_s:g}s", style="dim")
             opts.append(Option(t, id=kind))
         if not opts:
             opts.append(Option("this scenario allows no new components", id="-", disabled=True))
@@ -108,10 +109,18 @@ class AddScreen(ModalScreen[Add | None]):
             ol = self.query_one(OptionList)
             ol.clear_options()
             ol.add_options(self._size_options(choice))
-            ol.highlighted = list(spec.size_names).index(spec.default_size)
+            ol.highlighted = list(spec.size_names).index(self._usual_size(choice))
             self._status()
         else:
             self._done(choice)
+
+    def _usual_size(self, kind: str) -> str:
+        """The size the topology already uses for this kind (equal servers balance best)."""
+        spec = self.game.engine.catalog[kind]
+        sizes = [c.size for c in self.game.engine.topology.of_kind(kind)]
+        if sizes:
+            return max(set(sizes), key=sizes.count)
+        return spec.default_size
 
     def _done(self, size: str | None) -> None:
         region = self.regions[self.region_index] if self.regions else None

@@ -20,6 +20,12 @@ if TYPE_CHECKING:
     from scaletui.tui.app import ScaleTuiApp
 
 
+def reflow(text: str) -> str:
+    """Join the lines of each paragraph so the text wraps to the screen, not to the file."""
+    paragraphs = [" ".join(p.split()) for p in text.strip().split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
 class BriefScreen(Screen):
     BINDINGS = [
         Binding("enter,space", "start", "Start"),
@@ -48,19 +54,25 @@ class BriefScreen(Screen):
         if slo.lost_writes is not None:
             goals.append(f"at most {slo.lost_writes:,} lost writes")
         facts.add_row("objectives", "\n".join(goals))
-        budget = f"{spec.budget_per_hour:g}/h ({spec.budget_mode})" if spec.budget_per_hour else "none"
+        if spec.budget_per_hour:
+            how = ("actions that would go over it are refused" if spec.budget_mode == "refuse"
+                   else "going over it costs score")
+            budget = f"at most {spec.budget_per_hour:g}/h ({how})"
+        else:
+            budget = "none"
         if spec.par_cost is not None:
-            budget += f", par {spec.par_cost:g} for the third star"
+            budget += f"\npar: {spec.par_cost:g} spent in all earns the third star"
         facts.add_row("budget", budget)
         kinds = sorted(Rules.of(spec).allow)
         facts.add_row("you may build", ", ".join(k.replace("_", " ") for k in kinds) or "nothing new (upgrades only)")
-        start = {}
+        start = {"data centre": 0}
         for c in sc.config.topology:
             key = f"{c.kind.replace('_', ' ')} {c.size}"
             start[key] = start.get(key, 0) + 1
+        start["data centre"] = max(1, len({c.region for c in sc.config.topology}))
         facts.add_row("you start with", ", ".join(f"{n} x {k}" if n > 1 else k for k, n in start.items()) or "-")
         with VerticalScroll(id="brief"):
-            yield Static(Text(spec.brief.strip(), style="italic"), id="brief-text")
+            yield Static(Text(reflow(spec.brief), style="italic"), id="brief-text")
             yield Static(facts, id="facts")
             yield Static("enter start (the clock starts paused: space to run) · esc back", classes="help-line")
         yield Footer()

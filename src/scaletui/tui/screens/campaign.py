@@ -48,7 +48,8 @@ class CampaignScreen(Screen):
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        table.add_columns("#", "scenario", "concept", "level", "best")
+        for label, width in (("#", 3), ("scenario", 20), ("concept", 22), ("level", 6), ("best", 5)):
+            table.add_column(label, width=width)
         for i, name in enumerate(builtin_names(), 1):
             try:
                 sc = load_scenario(builtin_path(name))  # type: ignore[arg-type]

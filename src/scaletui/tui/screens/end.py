@@ -45,27 +45,50 @@ class EndScreen(ModalScreen[None]):
         if self.new_best:
             head.append("   new best!", style="bold yellow")
         head.append(f"\n{res.reason}", style="italic")
-        objectives = Table(expand=True, show_edge=False)
+        card = res.card
+        why = Text()
+        if not won:
+            why.append("stars need every objective met:\n", style="dim")
+        why.append("★ " if won else "☆ ", style="yellow")
+        why.append("every objective met\n" if won else "an objective was missed\n")
+        budget = self.game.scenario.spec.budget_per_hour
+        why.append("★ " if won and card.within_budget else "☆ ", style="yellow")
+        why.append("cost per hour stayed within the budget\n" if budget is None or card.within_budget
+                   else f"cost per hour went over the budget of {budget:g}/h "
+                        f"(peak {self.game.peak_cost_per_hour:.1f}/h)\n")
+        par = self.game.scenario.spec.par_cost
+        why.append("★ " if card.stars == 3 else "☆ ", style="yellow")
+        spent = self.game.engine.metrics.cost
+        why.append(f"spent {spent:.1f} in all; par is {par:g}" if par is not None else "no par cost in this scenario")
+        points = "  ".join(f"{k} {v:+.0f}" for k, v in card.points.items())
+        why.append(f"\nscore: {points}" + ("" if won else " (halved and scaled by time lasted: lost)"),
+                   style="dim")
+        objectives = Table(expand=False, show_edge=False)
         objectives.add_column("objective", style="bold", no_wrap=True)
         objectives.add_column("target and achieved")
-        objectives.add_column("", justify="center", width=2)
+        objectives.add_column("met", justify="center")
         for o in res.objectives:
             objectives.add_row(o.name, f"{o.target}\n{o.achieved}",
                                Text("✔", style="green") if o.met else Text("✘", style="bold red"))
-        timeline = Table(expand=True, show_edge=False, box=None)
-        timeline.add_column("time", style="dim", no_wrap=True)
-        timeline.add_column("what", no_wrap=True)
-        timeline.add_column("")
+        timeline = Table(expand=True, show_edge=False, box=None, padding=(0, 1))
+        timeline.add_column("time", style="dim", no_wrap=True, width=8)
+        timeline.add_column("what", no_wrap=True, width=15)
+        timeline.add_column("", ratio=1)
         for item in res.postmortem["timeline"]:
             timeline.add_row(clock(item["t"]), Text(item["kind"], style=KIND_STYLE.get(item["kind"], "")),
                              item["message"])
         with VerticalScroll(id="end"):
             yield Label(f"{self.game.scenario.title}: the end", id="dialog-title")
             yield Static(head, id="outcome")
+            yield Static(why, id="stars-why")
             yield Static(objectives)
+            yield Static("", id="saved")
             yield Label("Postmortem", classes="section")
             yield Static(timeline)
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#saved", Static).display = False
 
     def _app(self) -> "ScaleTuiApp":
         return self.app  # type: ignore[return-value]
@@ -79,8 +102,11 @@ class EndScreen(ModalScreen[None]):
     def action_save(self) -> None:
         path = self._app().save_plan(self.game)
         if path is not None:
-            self.notify(f"saved {path}\nreplay: scaletui run {self.game.scenario.path} --plan {path}",
-                        title="plan saved", timeout=8)
+            saved = self.query_one("#saved", Static)
+            saved.display = True
+            saved.update(Text(
+                f"plan saved: {path}\nreplay it: scaletui run {self.game.scenario.path} --plan {path}",
+                style="bold cyan"))
 
     def action_campaign(self) -> None:
         self._app().back_to_campaign()

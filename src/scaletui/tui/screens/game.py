@@ -32,7 +32,8 @@ class GameScreen(Screen):
     """Plays one Game. The Game holds all state; widgets only draw its snapshots."""
 
     BINDINGS = [
-        Binding("space", "toggle_pause", "Pause"),
+        Binding("space", "run", "Run"),
+        Binding("space", "pause", "Pause"),
         Binding("plus,equals_sign,right_square_bracket", "faster", "Speed", key_display="+/-"),
         Binding("minus,left_square_bracket", "slower", "Slower", show=False),
         Binding("a", "add", "Add"),
@@ -44,7 +45,7 @@ class GameScreen(Screen):
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("down,j,tab", "select(1)", "Next", show=False),
         Binding("up,k,shift+tab", "select(-1)", "Prev", show=False),
-        Binding("w", "why", "Why failed", show=False),
+        Binding("w", "why", "Why"),
         Binding("escape", "leave", "Leave", show=False),
     ]
 
@@ -177,16 +178,39 @@ class GameScreen(Screen):
     def act(self, cmd: Command) -> bool:
         """Apply a player command now; tell the player what happened."""
         res = self.game.act(cmd)
-        if res.ok:
-            self.notify(res.message, title="done", timeout=3)
-        else:
-            self.notify(res.message, title="refused", severity="warning", timeout=5)
+        if not res.ok:  # successes are in the log; a refusal needs to be seen
+            self.notify(res.message, title="refused", severity="warning", timeout=6)
         self.redraw(force=True)
         return res.ok
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # space shows "Run" while paused and "Pause" while running.
+        if action == "run":
+            return self.clock.paused
+        if action == "pause":
+            return not self.clock.paused
+        return True
+
+    def action_run(self) -> None:
+        self.action_toggle_pause()
+
+    def action_pause(self) -> None:
+        self.action_toggle_pause()
+
     def action_toggle_pause(self) -> None:
         self.clock.toggle(self.game.now)
+        self.refresh_bindings()
         self.redraw(force=True)
+
+    # A dialog or the command palette over the game stops the clock while it is open.
+    def on_screen_suspend(self) -> None:
+        self._was_paused = self.clock.paused
+        self.clock.paused = True
+
+    def on_screen_resume(self) -> None:
+        self.clock.paused = getattr(self, "_was_paused", self.clock.paused)
+        self.clock.sync(self.game.now)
+        self.refresh_bindings()
 
     def action_faster(self) -> None:
         self.clock.faster()
@@ -207,6 +231,14 @@ class GameScreen(Screen):
         self.selected = cid
         self.query_one(TopologyPanel).selected = cid
         self._show_selected()
+        self.call_after_refresh(self._keep_selected_in_view)
+
+    def _keep_selected_in_view(self) -> None:
+        box = self.query_one("#topology-box", VerticalScroll)
+        line = self.query_one(TopologyPanel).selected_line
+        top, height = box.scroll_y, box.scrollable_content_region.height
+        if line < top or line >= top + height:
+            box.scroll_to(y=max(0, line - height // 2), animate=False)
 
     def action_select_component(self, cid: str) -> None:
         self.select_component(cid)
@@ -251,7 +283,10 @@ class GameScreen(Screen):
             if yes:
                 self.act(Remove(comp.id))
 
-        self.app.push_screen(ConfirmScreen(f"Remove {comp.id}? It stops serving at once."), done)
+        same = [c for c in self.game.snapshot().components
+                if c.kind == comp.kind and c.region == comp.region and c.id != comp.id]
+        warning = "" if same else f" It is the only {comp.kind.replace('_', ' ')} in {comp.region}."
+        self.app.push_screen(ConfirmScreen(f"Remove {comp.id}? It stops serving at once.{warning}"), done)
 
     def action_promote(self) -> None:
         comp = self._selected_view()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
@@ -19,7 +19,7 @@ class HintsScreen(ModalScreen[None]):
         self.shown = shown
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        with VerticalScroll(id="dialog"):
             yield Label(f"Hints ({self.shown} of {len(self.hints)})", id="dialog-title")
             body = Text()
             for i, hint in enumerate(self.hints[: self.shown], 1):

@@ -35,18 +35,16 @@ class ResizeScreen(ModalScreen[str | None]):
                 t.append(f"{s.workers:>4} workers  {cap:>10}  {s.cost_per_hour:>5.1f}/h")
                 if s.name == self.comp.size:
                     t.append("  (now)", style="dim")
-                opts.append(Option(t, id=s.name, disabled=s.name == self.comp.size))
+                opts.append(Option(t, id=s.name))
             yield OptionList(*opts, id="choices")
             yield Static(f"It restarts: down for {self.spec.restart_s:g}s. The largest size is the ceiling.",
                          classes="help-line")
 
     def on_mount(self) -> None:
-        names = list(self.spec.size_names)
-        i = names.index(self.comp.size)
-        self.query_one(OptionList).highlighted = min(len(names) - 1, i + 1) if i + 1 < len(names) else max(0, i - 1)
+        self.query_one(OptionList).highlighted = list(self.spec.size_names).index(self.comp.size)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.dismiss(None if event.option.id == self.comp.size else event.option.id)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

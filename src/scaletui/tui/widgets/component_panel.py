@@ -37,7 +37,10 @@ class ComponentPanel(Static):
             return Text("select a component (↑/↓ or click)", style="dim")
         lines = []
         head = Text(c.id, style="bold")
-        head.append(f"  {c.kind.replace('_', ' ')} {c.size}", style="dim")
+        what = c.kind.replace("_", " ")
+        if c.role == "primary":
+            what = "primary" if c.kind == "database" else f"shard {c.group} primary"
+        head.append(f"  {what} {c.size}", style="dim")
         lines.append(head)
         state = Text(c.health, style=HEALTH_STYLE.get(c.health, ""))
         if c.note:
@@ -46,7 +49,7 @@ class ComponentPanel(Static):
         acts = Text()
         for key, what in actions_for(c, self.sizes):
             acts.append(f"{key}", style="reverse bold")
-            acts.append(f" {what}  ")
+            acts.append("\u00a0" + what.replace(" ", "\u00a0") + "  ")
         if acts.plain:
             lines.append(acts)
         if c.kind not in ("datacenter", "cdn"):

@@ -11,6 +11,9 @@ from scaletui.game.session import GameView
 from scaletui.tui.render import bar, clock
 
 
+STATUS = {"ok": ("✔", "green"), "at risk": ("⚠", "bold yellow"), "failed": ("✘", "bold red")}
+
+
 class ObjectivesPanel(Static):
     view: reactive[GameView | None] = reactive(None, always_update=True)
     speed: reactive[str] = reactive("")
@@ -33,10 +36,11 @@ class ObjectivesPanel(Static):
         lines.append(b)
         lines.append(Text(f"  {v.failures:,.0f} of {v.failures_allowed:,.0f} failures", style="dim"))
         for o in v.objectives:
-            line = Text("✔ " if o.ok else "✘ ", style="green" if o.ok else "bold red")
+            icon, style = STATUS[o.status]
+            line = Text(icon + " ", style=style)
             line.append(o.label, style="bold")
             lines.append(line)
-            lines.append(Text("  " + o.current, style="" if o.ok else "red"))
+            lines.append(Text("  " + o.current, style="" if o.ok else style))
         cost = Text("cost ", style="bold")
         if v.budget_per_hour is not None:
             over = v.cost_per_hour > v.budget_per_hour

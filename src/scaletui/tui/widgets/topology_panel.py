@@ -24,7 +24,7 @@ TIERS = (
     ("DB", ("database", "shard", "replica")),
     ("ASYNC", ("queue", "worker")),
 )
-LABEL_W = 6
+LABEL_W = 7
 
 
 def ordered_ids(snapshot: Snapshot | None) -> list[str]:
@@ -81,7 +81,7 @@ def chip(c: ComponentView, now: float, selected: bool) -> Text:
         t.append(" " + bar(c.utilization, 4, "▮", "▯"), style=style)
         t.append(f"{100 * c.utilization:3.0f}%", style=style)
         if c.kind == "cache" and c.hit_rate is not None:
-            t.append(f" h{100 * c.hit_rate:.0f}", style="dim")
+            t.append(f" hit {100 * c.hit_rate:.0f}%", style="dim")
         if c.lag_s is not None and c.lag_s >= 1.0:
             t.append(f" lag{c.lag_s:.0f}s", style="yellow")
         if c.depth is not None and c.depth >= 1:
@@ -95,8 +95,19 @@ class TopologyPanel(Static):
 
     snapshot: reactive[Snapshot | None] = reactive(None, always_update=True)
     selected: reactive[str | None] = reactive(None)
+    _height = 0
+    selected_line = 0  # where the selected component is drawn, to keep it in view
 
     def render(self) -> Group | Text:
+        group = self._draw()
+        n = len(group.renderables) if isinstance(group, Group) else 1
+        if n != self._height:
+            # The panel's height follows its lines: relayout when their number changes.
+            self._height = n
+            self.call_after_refresh(self.refresh, layout=True)
+        return group
+
+    def _draw(self) -> Group | Text:
         snap = self.snapshot
         if snap is None:
             return Text("starting...", style="dim")
@@ -106,12 +117,14 @@ class TopologyPanel(Static):
             dc = snap.component(f"dc-{region}")
             head = Text(f"▌{region}", style="bold")
             if dc is not None:
+                head.append(f"  data centre {dc.cost_per_hour:g}/h", style="dim")
                 if dc.health == "down":
                     head.append("  OUT", style="bold red")
                 elif dc.health == "booting":
                     head.append(f"  building ⟳{max(0.0, (dc.ready_at or snap.t) - snap.t):.0f}s", style="cyan")
                 if dc.id == self.selected:
                     head.stylize("reverse")
+                    self.selected_line = len(lines)
                 head.stylize(f"@click=screen.select_component('{dc.id}')")
             lines.append(head)
             for label, kinds in TIERS:
@@ -127,6 +140,8 @@ class TopologyPanel(Static):
                         lines.append(row)
                         row = Text(" " * LABEL_W)
                         col = LABEL_W
+                    if c.id == self.selected:
+                        self.selected_line = len(lines)
                     row.append_text(ch)
                     row.append(" ")
                     col += need
