@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from conftest import make_config, spec
+from tests.sim.simtools import make_config, spec
 
 from scaletui.sim.commands import Add, AutoscaleRule, Configure, Promote, Upgrade
 from scaletui.sim.config import Mix, ScenarioEvent, TrafficChange

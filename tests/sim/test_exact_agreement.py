@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from conftest import make_config, spec
+from tests.sim.simtools import make_config, spec
 
 from scaletui.sim.catalog import Catalog
 from scaletui.sim.config import Mix, ScenarioEvent, TrafficChange
@@ -64,6 +64,18 @@ def compare(cfg, seed: int):
     f, x = flow.metrics.totals(), exact.metrics.totals()
     assert f.requests == x.requests  # the same traffic in both
     return flow, exact, f, x
+
+
+def test_exact_model_counts_the_last_half_tick():
+    """The same arrival counts per tick in both models: the same number of requests.
+
+    A light load (10 requests/s), so that often nothing is in flight at the end.
+    Regression: drain() used to stop at once then, losing the last half tick."""
+    cfg = make_config(spec("web", "xlarge"), users=100, rps_per_user=0.1, duration=20)
+    for seed in range(1, 6):
+        flow = paired_run(cfg, seed, "flow")
+        exact = paired_run(cfg, seed, "exact")
+        assert exact.metrics.arrived == flow.metrics.arrived, seed
 
 
 def error_rate(t) -> float:
@@ -122,6 +134,93 @@ def test_surge_that_ends_flow_matches_exact():
                           duration=60.0)
     flow, exact, f, x = compare(topology_config(surge, duration=400.0), seed=2)
     assert 0.05 < error_rate(x) < 0.2
-    assert error_rate(f) == pytest.approx(error_rate(x), abs=0.005)
+    # Pointwise-stationary by design, the flow engine sheds from the first tick of an
+    # overload, while a real queue first takes (K - c) / excess seconds to fill: about
+    # 0.25 points of extra errors per surge here, with 0.25 points of noise in the exact
+    # run. Hence 1 point rather than the 0.5 of the long surge above.
+    assert error_rate(f) == pytest.approx(error_rate(x), abs=0.01)
     assert f.latency.mean_ms == pytest.approx(x.latency.mean_ms, rel=0.05)
     assert f.latency.p99_ms == pytest.approx(x.latency.p99_ms, rel=0.10)
+
+
+# --- per-component figures on other topologies ------------------------------------------
+
+
+def shard_config(cache: bool):
+    topo = [spec("web", "xlarge"), spec("database", "small"), spec("shard", "small"), spec("shard", "small"),
+            spec("shard", "small")]
+    if cache:
+        topo.append(spec("cache", "small"))
+    return make_config(*topo, users=3000, rps_per_user=0.1, mix=Mix(0, 1, 0, 0), duration=150, key_count=20_000)
+
+
+def shard_shares(e: Engine) -> list[float]:
+    served = [c.total_served for c in e.topology.db_nodes()]
+    return [s / sum(served) for s in served]
+
+
+def test_reads_spread_over_shards_like_the_exact_model():
+    """Without a cache, each shard gets the reads of the keys it holds (popular keys
+    hashed one by one: the spread is uneven, and both models agree on it)."""
+    flow, exact, f, x = compare(shard_config(cache=False), seed=3)
+    fs, xs = shard_shares(flow), shard_shares(exact)
+    assert max(fs) - min(fs) > 0.03  # uneven on purpose
+    for a, b in zip(fs, xs):
+        assert a == pytest.approx(b, abs=0.01)
+
+
+def test_cache_misses_spread_over_shards_like_the_exact_model():
+    """Behind a cache the popular keys hit, so the misses (mostly tail keys) spread
+    evenly. Regression: the flow engine spread misses by request popularity."""
+    flow, exact, f, x = compare(shard_config(cache=True), seed=3)
+    fs, xs = shard_shares(flow), shard_shares(exact)
+    for a, b in zip(fs, xs):
+        assert a == pytest.approx(b, abs=0.015)
+
+
+def queue_config():
+    return make_config(spec("web", "large"), spec("queue", "small"), spec("worker", "small"), spec("worker", "small"),
+                       users=500, rps_per_user=0.1, mix=Mix(0.5, 0, 0, 0.5), duration=200)
+
+
+def test_queue_and_workers_match_the_exact_model():
+    flow, exact, f, x = compare(queue_config(), seed=1)
+    assert f.failed == 0 and x.failed == 0
+    assert f.jobs_enqueued == pytest.approx(x.jobs_enqueued, rel=0.01)
+    assert f.jobs_done == pytest.approx(x.jobs_done, rel=0.03)
+    # 25 jobs/s of 200 ms on 2 x 4 workers: 62% busy.
+    assert flow.topology["worker-1"].busy_seconds / 200 == pytest.approx(0.625, abs=0.03)
+
+
+def test_exact_model_reports_worker_figures():
+    """Regression: the exact model reported idle workers (no busy time, nothing served)."""
+    flow, exact, f, x = compare(queue_config(), seed=1)
+    for wid in ("worker-1", "worker-2"):
+        fw, xw = flow.topology[wid], exact.topology[wid]
+        assert xw.busy_seconds == pytest.approx(fw.busy_seconds, rel=0.05)
+        assert xw.total_served == pytest.approx(fw.total_served, rel=0.05)
+
+
+def replica_down_config():
+    return make_config(spec("web", "xlarge"), spec("database", "large"), spec("replica", "large"),
+                       spec("replica", "large"), users=1000, rps_per_user=0.1, mix=Mix(0, 0.5, 0.5, 0),
+                       duration=120, events=(ScenarioEvent(at=60, kind="fail", target="replica-1"),))
+
+
+def test_crashed_replica_falls_behind_in_the_flow_engine():
+    """Lag is how old the oldest write the replica has not applied is: a replica that
+    is down falls one second behind per second."""
+    e = Engine(replica_down_config())
+    e.step(61)
+    lag61 = e.topology["replica-1"].lag
+    e.run()
+    assert e.topology["replica-1"].lag - lag61 == pytest.approx(59.0, abs=1.0)
+    assert e.topology["replica-2"].lag < 1.0
+
+
+def test_crashed_replica_falls_behind_in_the_exact_model():
+    """Regression: the exact model froze a down replica's lag and never sent it the
+    writes it missed."""
+    flow = paired_run(replica_down_config(), 1, "flow")
+    exact = paired_run(replica_down_config(), 1, "exact")
+    assert exact.topology["replica-1"].lag == pytest.approx(flow.topology["replica-1"].lag, rel=0.1)

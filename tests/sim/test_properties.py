@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from conftest import make_config
+from tests.sim.simtools import make_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -67,8 +67,8 @@ def topologies(draw, regions: tuple[str, ...]):
 
 
 def amount(lo: float, hi: float):
-    """0, or a value in [lo, hi]. Rates of 1e-320 requests/s are not traffic: the engine
-    divides by them (see test_edge_cases.py), so the generated figures stay clear of them."""
+    """0, or a value in [lo, hi]. Subnormal rates (1e-320 requests/s) are not traffic;
+    test_edge_cases.py covers them on their own, so the runs here stay meaningful."""
     return st.one_of(st.just(0.0), st.floats(lo, hi))
 
 
@@ -76,7 +76,7 @@ mixes = st.builds(Mix, amount(0.001, 1.0), amount(0.001, 1.0), amount(0.001, 1.0
 
 
 @st.composite
-def scenario_events(draw, duration: float, regions: tuple[str, ...]):
+def scenario_events(draw, duration: float, regions: tuple[str, ...], max_users: float, max_rps: float):
     kind = draw(st.sampled_from(("fail", "slow", "hot_key", "outage", "traffic", "say")))
     at = draw(st.floats(0, duration))
     length = draw(st.one_of(st.none(), st.floats(1, duration)))
@@ -88,9 +88,9 @@ def scenario_events(draw, duration: float, regions: tuple[str, ...]):
         target = draw(st.sampled_from(regions))
     elif kind == "traffic":
         traffic = TrafficChange(
-            users=draw(st.one_of(st.none(), amount(0.01, 20_000))),
-            users_factor=draw(st.one_of(st.none(), st.floats(0.1, 10))),
-            rps_per_user=draw(st.one_of(st.none(), st.floats(0.01, 1))),
+            users=draw(st.one_of(st.none(), amount(0.01, max_users))),
+            users_factor=draw(st.one_of(st.none(), st.floats(0.1, 5))),
+            rps_per_user=draw(st.one_of(st.none(), st.floats(0.01, max_rps))),
             mix=draw(st.one_of(st.none(), mixes)),
         )
     return ScenarioEvent(
@@ -139,7 +139,7 @@ def commands(draw, regions: tuple[str, ...]):
 
 
 @st.composite
-def runs(draw, max_users: float, max_duration: int):
+def runs(draw, max_users: float, max_duration: int, max_rps: float = 1.0):
     n_regions = draw(st.integers(1, 2))
     regions = REGIONS[:n_regions]
     user_regions = regions if draw(st.booleans()) else REGIONS
@@ -148,18 +148,18 @@ def runs(draw, max_users: float, max_duration: int):
     shares = tuple((r, draw(st.floats(0.1, 1.0))) for r in user_regions)
     cfg = make_config(
         *draw(topologies(regions)),
-        users=draw(amount(0.01, max_users)),
-        rps_per_user=draw(st.floats(0.01, 1.0)),
+        users=draw(st.floats(1.0, max_users)),
+        rps_per_user=draw(st.floats(0.01, max_rps)),
         mix=draw(mixes),
         duration=duration,
-        events=draw(st.lists(scenario_events(duration, regions), max_size=6)),
+        events=draw(st.lists(scenario_events(duration, regions, max_users, max_rps), min_size=1, max_size=6)),
         key_count=draw(st.sampled_from((1_000, 100_000))),
         zipf=draw(st.sampled_from((0.7, 1.0))),
         regions=shares,
         session_minutes=draw(st.sampled_from((1.0, 10.0))),
         tick=tick,
     )
-    plan = draw(st.lists(st.tuples(st.floats(0, duration), commands(regions)), max_size=8))
+    plan = draw(st.lists(st.tuples(st.floats(0, duration), commands(regions)), min_size=1, max_size=8))
     return cfg, sorted(plan, key=lambda p: p[0]), draw(st.integers(0, 2**31 - 1))
 
 
@@ -252,15 +252,20 @@ def play(cfg, plan, seed: int, model: str) -> Engine:
     return e
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# derandomize: the same examples on every run (fixed seeds); a failure prints its example.
+SETTINGS = dict(deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@settings(max_examples=25, **SETTINGS)
 @given(runs(max_users=200_000, max_duration=240))
 def test_flow_invariants_hold_at_every_tick(case):
     cfg, plan, seed = case
     play(cfg, plan, seed, "flow")
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(runs(max_users=300, max_duration=90))
+@settings(max_examples=12, **SETTINGS)
+@given(runs(max_users=300, max_duration=90, max_rps=0.3))
 def test_exact_invariants_hold_at_every_tick(case):
     cfg, plan, seed = case
     e = play(cfg, plan, seed, "exact")

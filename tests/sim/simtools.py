@@ -41,11 +41,19 @@ def make_config(
     network: Network | None = None,
     tick: float = 1.0,
     report_every: float = 60.0,
-    trace_samples: int = 2,
-    latency_samples: int = 48,
+    trace_samples: int | None = None,
+    latency_samples: int | None = None,
     **traffic,
 ) -> SimConfig:
-    """A SimConfig from a topology and traffic knobs; extra keywords go to Traffic."""
+    """A SimConfig from a topology and traffic knobs; extra keywords go to Traffic.
+
+    Sampling settings not given keep the engine's defaults.
+    """
+    sampling = {}
+    if trace_samples is not None:
+        sampling["trace_samples"] = trace_samples
+    if latency_samples is not None:
+        sampling["latency_samples"] = latency_samples
     return SimConfig(
         duration=duration,
         tick=tick,
@@ -55,8 +63,7 @@ def make_config(
         catalog=catalog or Catalog.default(),
         topology=tuple(topology),
         events=tuple(events),
-        trace_samples=trace_samples,
-        latency_samples=latency_samples,
+        **sampling,
     )
 
 
