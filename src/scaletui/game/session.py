@@ -205,7 +205,7 @@ class Game:
             status = OK
         objectives = [
             ObjectiveView("availability", f"availability >= {b.availability:g}%",
-                          f"{b.achieved():.3f}% so far", status)
+                          f"{b.achieved():.3f}%", status)
         ]
         p95 = None
         attain = None
@@ -224,10 +224,11 @@ class Game:
             elif not lat.serving_now():
                 now = "nothing served now"
             else:
-                now = f"{p95:,.0f} ms this window"
+                now = f"{p95:,.0f} ms now"
             objectives.append(ObjectiveView(
                 "latency_p95", f"p95 <= {lat.p95_ms:g} ms",
-                f"{now}; {lat.good}/{lat.windows} windows ok", status,
+                f"{now} · {lat.good}/{lat.windows} min ok" if lat.window == 60 else
+                f"{now} · {lat.good}/{lat.windows} windows ok", status,
             ))
         if self.lost_writes is not None:
             lw = self.lost_writes

@@ -92,7 +92,7 @@ class AddScreen(ModalScreen[Add | None]):
         region = self.regions[self.region_index] if self.regions else "-"
         extra = ""
         if self.kind:
-            extra = f"   kind: {self.kind}"
+            extra = f"   {self.game.engine.catalog[self.kind].title.lower()}"
         self.query_one("#status", Static).update(f"count: {self.count}   region: {region}{extra}")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

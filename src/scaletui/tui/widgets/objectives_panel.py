@@ -34,7 +34,7 @@ class ObjectivesPanel(Static):
         b.append(bar(v.budget_left, max(4, width - 12)), style=budget_style)
         b.append(f"{100 * v.budget_left:4.0f}%", style=budget_style)
         lines.append(b)
-        lines.append(Text(f"  {v.failures:,.0f} of {v.failures_allowed:,.0f} failures", style="dim"))
+        lines.append(Text(f"  {v.failures:,.0f}/{v.failures_allowed:,.0f} failures", style="dim"))
         for o in v.objectives:
             icon, style = STATUS[o.status]
             line = Text(icon + " ", style=style)
