@@ -18,7 +18,6 @@ import resource
 import subprocess
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -81,12 +80,26 @@ def speed(rps: float, model: str, wall_budget: float, tick: float = 1.0) -> tupl
 
 
 def day_memory() -> None:
-    """Child process: run a simulated day at 1M requests/s; print peak traced MB."""
-    tracemalloc.start()
+    """Child process: run a simulated day at 1M requests/s; print peak resident MB and wall s.
+
+    Measured by the kernel: VmHWM of this process image (ru_maxrss would carry over the
+    parent's peak across exec on Linux), without tracemalloc, whose own bookkeeping
+    would be most of what it reports.
+    """
+    start = time.perf_counter()
     engine = Engine(config(1_000_000, 86400.0), seed=1)
     engine.run()
-    _, peak = tracemalloc.get_traced_memory()
-    print(f"{peak / 1e6:.1f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}")
+    wall = time.perf_counter() - start
+    print(f"{peak_resident_mb():.1f} {wall:.1f} {len(engine.metrics.series)}")
+
+
+def peak_resident_mb() -> float:
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
@@ -115,9 +128,10 @@ def main() -> None:
           f"[target >= 300: {'PASS' if at_1m >= 300 else 'FAIL'}]")
     if not args.quick:
         out = subprocess.run([sys.executable, __file__, "--day-child"], capture_output=True, text=True, check=True)
-        traced, rss = (float(x) for x in out.stdout.split())
-        print(f"a simulated day at 1M requests/s: peak {traced:.1f} MB traced by Python, {rss:.1f} MB resident "
-              f"[target < 200 MB: {'PASS' if rss < 200 else 'FAIL'}]")
+        rss, wall, rows = out.stdout.split()
+        print(f"a simulated day at 1M requests/s: {float(wall):.0f} s of wall time, {rows} report rows, peak "
+              f"{float(rss):.1f} MB resident for the whole process "
+              f"[target < 200 MB: {'PASS' if float(rss) < 200 else 'FAIL'}]")
 
 
 if __name__ == "__main__":
