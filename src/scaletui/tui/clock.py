@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 SPEEDS = (1, 2, 5, 10, 30, 60, 120, 300, 600)
 FRAME_S = 1 / 15  # timer interval
-WORK_BUDGET_S = 0.025  # longest a frame may spend stepping the engine
+WORK_BUDGET_S = 0.02  # longest a frame may spend stepping the engine
 MAX_LAG_S = 0.25  # a frame never catches up more than this much wall time
 # Up to 10x the picture changes slowly; five redraws a second are plenty and save the CPU.
 SLOW_REDRAW_S = 0.2
