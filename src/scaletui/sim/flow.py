@@ -484,16 +484,14 @@ class FlowPlane:
         self.completed.append(f)
 
     def _enqueue(self, f: Flow) -> None:
-        # The answer ("202 accepted") is immediate; the job waits in the queue.
-        picks = f.stages[-1].picks if f.stages else []
-        total = f.stages[-1].cum[-1] if f.stages else 0.0
+        """The answer ("202 accepted") is immediate; the jobs wait in the queues they went to."""
+        stage = f.stages[-1]  # the queue stage: async work with a queue ends there
+        total = stage.cum[-1]
         prev = 0.0
-        for cum, pick in zip(f.stages[-1].cum if f.stages else [], picks):
-            q = pick[0]
-            share = (cum - prev) / total if total > 0 else 0.0
+        for cum, pick in zip(stage.cum, stage.picks):
+            if isinstance(pick[0], MessageQueue) and total > 0:
+                pick[0].depth += f.count * (cum - prev) / total
             prev = cum
-            if isinstance(q, MessageQueue):
-                q.depth += f.count * share
         self.e.metrics.jobs_enqueued += f.count
 
     def _fail(self, f: Flow, comp: Component | None, reason: str, count: float) -> None:

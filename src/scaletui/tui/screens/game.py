@@ -49,13 +49,6 @@ class GameScreen(Screen):
         Binding("escape", "leave", "Leave", show=False),
     ]
 
-    class Stepped(Message):
-        """The engine advanced; widgets have been refreshed."""
-
-        def __init__(self, t: float) -> None:
-            self.t = t
-            super().__init__()
-
     class Finished(Message):
         """The game ended (won, lost, or out of time)."""
 
@@ -70,7 +63,6 @@ class GameScreen(Screen):
         self._drawn_wall = 0.0
         self._ended = False
         self.frames = 0  # screen updates, for benchmarks
-        self.step_seconds = 0.0
 
     @property
     def tapp(self) -> "ScaleTuiApp":
@@ -125,7 +117,6 @@ class GameScreen(Screen):
                 game.step(min(goal, game.now + chunk))
                 if time.perf_counter() - start > WORK_BUDGET_S:
                     break
-            self.step_seconds += time.perf_counter() - start
         if game.finished:
             self._end()
         else:
@@ -154,7 +145,6 @@ class GameScreen(Screen):
         self._show_selected(snap)
         events, self._log_cursor = game.engine.events.since(self._log_cursor)
         self.query_one(EventLog).add_events(events)
-        self.post_message(self.Stepped(game.now))
 
     def _show_selected(self, snap=None) -> None:
         snap = snap or self.game.snapshot()
@@ -335,6 +325,3 @@ class GameScreen(Screen):
                 self.tapp.leave_game()
 
         self.app.push_screen(ConfirmScreen("Leave this game? It will be lost."), done)
-
-    def title_line(self) -> str:
-        return f"{self.game.scenario.title} {clock(self.game.now)}"
