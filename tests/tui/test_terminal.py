@@ -67,3 +67,20 @@ def test_play_without_a_terminal_exits_2() -> None:
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert "needs a terminal" in out.stderr
+
+
+def test_unknown_theme_is_refused_before_starting() -> None:
+    from scaletui.tui.launch import launch
+    from scaletui.tui.themes import theme_names
+
+    assert "nord" in theme_names() and "textual-light" in theme_names()
+    assert launch(None, theme="no-such-theme") == 2
+
+
+def test_bad_scenario_file_is_refused_before_starting(tmp_path: Path, capsys) -> None:
+    from scaletui.tui.launch import launch
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nduration: soon\n")
+    assert launch(str(bad)) == 2
+    assert capsys.readouterr().err.startswith(f"{bad}:2:11: duration:")
