@@ -37,12 +37,15 @@ def test_run_json_report_has_every_field() -> None:
                 "components", "events"):
         assert key in r, key
     t = r["totals"]
-    for key in ("requests", "served", "failed", "availability", "latency_ms", "cost", "lost_writes"):
+    for key in ("requests", "served", "failed", "availability", "latency_ms", "cost", "lost_writes", "revenue",
+                "revenue_lost"):
         assert key in t
+    # one-server earns the default 0.5 per 1,000 requests answered
+    assert t["revenue_lost"] == pytest.approx(t["failed"] * 0.0005, abs=0.01) and t["revenue_lost"] > 0
     assert set(t["latency_ms"]) >= {"mean", "p50", "p95", "p99"}
     assert t["requests"] == t["served"] + t["failed"]
     row = r["series"][0]
-    assert set(row) >= {"t", "rps", "p95_ms", "error_rate", "cost_per_hour"}
+    assert set(row) >= {"t", "rps", "p95_ms", "error_rate", "cost_per_hour", "users", "users_served"}
     comp = r["components"][0]
     assert set(comp) >= {"id", "kind", "region", "utilization"}
     assert r["outcome"] == "lost" and r["stars"] == 0

@@ -273,3 +273,28 @@ def test_colon_in_unquoted_text_is_explained(tmp_path: Path) -> None:
     p = write(tmp_path, "name: x\nduration: 1h\nhints:\n  - Watch out: it is a trap\n")
     (msg,) = problems(p)
     assert msg.startswith(f"{p}:4:5: expected text, but YAML read a mapping here")
+
+
+def _readme_yaml_blocks() -> list[str]:
+    text = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    return [block.split("```", 1)[0] for block in text.split("```yaml\n")[1:]]
+
+
+def test_readme_scenario_and_plan_examples_load(tmp_path: Path) -> None:
+    scenario, plan = _readme_yaml_blocks()[:2]
+    sc = load_scenario(write(tmp_path, scenario))
+    assert sc.name == "launch-day"
+    assert sc.config.traffic.revenue_per_1k_requests == 0.5
+    assert [r for r, _ in sc.config.traffic.regions] == ["us-east", "eu-west"]
+    actions = load_plan(write(tmp_path, plan, "p.plan.yaml")).actions
+    assert len(actions) == 12
+    assert {type(a.command) for a in actions} == {Add, Upgrade, Promote, Remove, Configure}
+
+
+def test_revenue_per_request_is_checked(tmp_path: Path) -> None:
+    p = write(tmp_path, """\
+        name: x
+        duration: 1h
+        traffic: {revenue_per_1k_requests: -1}
+        """)
+    assert f"{p}:3:36: revenue_per_1k_requests: should be greater than or equal to 0" in problems(p)

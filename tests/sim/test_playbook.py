@@ -713,6 +713,30 @@ def test_dashboards_series_and_traces():
     assert {h.component for t in traces for h in t.hops} >= {"lb-1", "cache-1"}
 
 
+def test_business_metrics_users_served_and_revenue_lost():
+    # Two web servers behind a load balancer, 300 requests/s; one crashes for the second
+    # minute and its health-checked share fails for a few seconds, then the other carries
+    # everything. A 4x surge in the fourth minute is more than one server can answer.
+    cfg = make_config(spec("load_balancer", "small"), spec("web", "small"), spec("web", "small"),
+                      spec("session_store", "small"), users=3000, duration=300, report_every=60,
+                      revenue_per_1k_requests=2.0,
+                      events=[fail(60, "web-1", 60), surge(180, 4.0, over=0, duration=60)])
+    e = run(cfg)
+    t = e.metrics.totals()
+    assert t.failed > 0
+    assert t.revenue_lost == pytest.approx(t.failed * 0.002)
+    assert t.revenue == pytest.approx(t.served * 0.002)
+    series = e.metrics.series
+    quiet, surged = series[0], series[3]
+    assert quiet.failed == 0 and quiet.users_served == pytest.approx(quiet.users)
+    assert surged.failed > 0
+    # Users served is the share of users whose requests were answered.
+    assert surged.users_served == pytest.approx(surged.users * (1 - surged.failed / surged.requests), rel=0.02)
+    assert surged.users_served < 0.8 * surged.users
+    for row in e.metrics.recent:
+        assert 0 <= row.users_served <= row.users + 1e-9
+
+
 # --- sharding --------------------------------------------------------------------------
 
 SHARD_MIX = Mix(0.0, 0.2, 0.8, 0.0)

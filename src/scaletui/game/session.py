@@ -63,6 +63,7 @@ class GameView:
     budget_per_hour: float | None
     cost: float
     lost_writes: int
+    revenue_lost: float  # what the failed requests would have earned
     alerts: tuple[str, ...]
     objectives: tuple[ObjectiveView, ...]
 
@@ -253,6 +254,7 @@ class Game:
             budget_per_hour=spec.budget_per_hour,
             cost=e.metrics.cost,
             lost_writes=int(round(e.metrics.lost_writes)),
+            revenue_lost=e.metrics.revenue_lost(),
             alerts=firing,
             objectives=tuple(objectives),
         )

@@ -392,6 +392,7 @@ def to_sim_config(spec: ScenarioSpec) -> SimConfig:
         static_keys=t.static_keys,
         async_work_ms=t.async_work_ms,
         session_minutes=t.session_minutes,
+        revenue_per_1k_requests=t.revenue_per_1k_requests,
     )
     comps = tuple(
         c if c.size else ComponentSpec(c.kind, catalog[c.kind].default_size, c.region, c.id, c.of)

@@ -142,6 +142,9 @@ class TrafficSpec(Strict):
     static_keys: int = Field(10_000, ge=1, le=100_000_000)
     async_work_ms: float = Field(200.0, gt=0)
     session_minutes: float = Field(10.0, gt=0)
+    revenue_per_1k_requests: float = Field(
+        0.5, ge=0, description="money earned per 1,000 requests answered; each failed request is revenue lost"
+    )
 
     @field_validator("regions")
     @classmethod

@@ -53,6 +53,7 @@ class Traffic:
     static_keys: int = 10_000  # distinct static objects (CDN hit rate)
     async_work_ms: float = 200.0  # CPU time of one async job when done inline on a web server
     session_minutes: float = 10.0  # mean length of a user's session (sticky sessions)
+    revenue_per_1k_requests: float = 0.5  # what answered requests earn; failed ones are revenue lost
 
     @property
     def region_names(self) -> tuple[str, ...]:

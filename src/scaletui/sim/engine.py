@@ -72,7 +72,7 @@ class Engine:
         self.hits = HitRateModel(self.keys)
         self.cdn_keys = KeySpace(config.traffic.static_keys, config.traffic.zipf)
         self.cdn_hits = HitRateModel(self.cdn_keys)
-        self.metrics = Metrics(config.report_every)
+        self.metrics = Metrics(config.report_every, config.traffic.revenue_per_1k_requests / 1000.0)
         self.events = EventLog()
         self.router = Router(self.topology, config.network, self.keys, config.traffic.region_names)
         self.sticky = StickySessions(self.topology, config.traffic.session_minutes)

@@ -34,8 +34,9 @@ def weighted_quantile(samples: list[tuple[float, float]], p: float) -> float:
 
 
 class Metrics:
-    def __init__(self, report_every: float) -> None:
+    def __init__(self, report_every: float, revenue_per_request: float = 0.0) -> None:
         self.report_every = report_every
+        self.revenue_per_request = revenue_per_request
         self.arrived = 0.0
         self.served = 0.0
         self.failed = 0.0
@@ -74,6 +75,7 @@ class Metrics:
         self.w_cost = 0.0
         self.w_time = 0.0
         self.w_users = 0.0
+        self.w_users_served = 0.0
         self.w_hits = 0.0
         self.w_lookups = 0.0
         self.w_db = 0.0
@@ -126,10 +128,13 @@ class Metrics:
     ) -> TickRow:
         self.cost += cost_per_hour * dt / 3600.0
         done = self.t_served + self.t_failed
+        # Users whose requests are being answered, in proportion: the business view of errors.
+        users_served = users * self.t_served / done if done > 0 else users
         hit = self.t_hits / self.t_lookups if self.t_lookups > 0 else None
         row = TickRow(
             t=t,
             users=users,
+            users_served=users_served,
             offered_rps=self.t_arrived / dt,
             served_rps=self.t_served / dt,
             failed_rps=self.t_failed / dt,
@@ -149,6 +154,7 @@ class Metrics:
         self.w_cost += cost_per_hour * dt
         self.w_time += dt
         self.w_users += users * dt
+        self.w_users_served += users_served * dt
         self.w_hits += self.t_hits
         self.w_lookups += self.t_lookups
         self.w_db += db_utilization * dt
@@ -175,6 +181,7 @@ class Metrics:
                 error_rate=self.w_failed / done if done > 0 else 0.0,
                 cost_per_hour=self.w_cost / span,
                 users=self.w_users / span,
+                users_served=self.w_users_served / span,
                 hit_rate=self.w_hits / self.w_lookups if self.w_lookups > 0 else None,
                 db_utilization=self.w_db / span,
                 lag_s=self.w_lag,
@@ -186,6 +193,9 @@ class Metrics:
         self._new_window(self.w_start + span)
 
     # --- reading ----------------------------------------------------------------------
+    def revenue_lost(self) -> float:
+        return self.failed * self.revenue_per_request
+
     def window_p95_ms(self) -> float:
         return self.w_hist.quantile(0.95) * 1000.0
 
@@ -214,6 +224,8 @@ class Metrics:
             latency=self.latency_summary(),
             cost=self.cost,
             lost_writes=int(round(self.lost_writes)),
+            revenue=served * self.revenue_per_request,
+            revenue_lost=failed * self.revenue_per_request,
             sessions_lost=int(round(self.sessions_lost)),
             jobs_enqueued=int(round(self.jobs_enqueued)),
             jobs_done=int(round(self.jobs_done)),

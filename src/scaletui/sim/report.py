@@ -34,6 +34,8 @@ def engine_report(engine: Engine, scenario: str) -> dict[str, Any]:
         },
         "cost": _r(t.cost, 4),
         "lost_writes": t.lost_writes,
+        "revenue": _r(t.revenue, 2),
+        "revenue_lost": _r(t.revenue_lost, 2),
         "sessions_lost": t.sessions_lost,
         "jobs": {"enqueued": t.jobs_enqueued, "done": t.jobs_done, "queued": int(round(engine.queue_depth()))},
     }
@@ -45,6 +47,7 @@ def engine_report(engine: Engine, scenario: str) -> dict[str, Any]:
             "error_rate": _r(row.error_rate, 6),
             "cost_per_hour": _r(row.cost_per_hour, 4),
             "users": _r(row.users, 2),
+            "users_served": _r(row.users_served, 2),
             "p99_ms": _r(row.p99_ms, 3),
             "hit_rate": _r(row.hit_rate, 4) if row.hit_rate is not None else None,
             "db_utilization": _r(row.db_utilization, 4),

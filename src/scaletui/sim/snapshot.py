@@ -39,6 +39,7 @@ class TickRow:
 
     t: float
     users: float
+    users_served: float  # users whose requests were answered (users x share served)
     offered_rps: float
     served_rps: float
     failed_rps: float
@@ -64,6 +65,7 @@ class SeriesRow:
     error_rate: float
     cost_per_hour: float
     users: float
+    users_served: float
     hit_rate: float | None
     db_utilization: float
     lag_s: float
@@ -90,6 +92,8 @@ class Totals:
     latency: LatencySummary
     cost: float
     lost_writes: int
+    revenue: float  # earned by the requests served
+    revenue_lost: float  # what the failed requests would have earned
     sessions_lost: int
     jobs_enqueued: int
     jobs_done: int

@@ -78,6 +78,11 @@ def si(x: float, unit: str = "") -> str:
     return f"{x:.1f}{unit}"
 
 
+def money(x: float) -> str:
+    """In the unit of the catalog's costs: 12.34, 1,234.50, 12k."""
+    return si(x) if abs(x) >= 1e4 else f"{x:,.2f}"
+
+
 def ms(x: float) -> str:
     if x >= 10000:
         return f"{x / 1000:.0f}s"

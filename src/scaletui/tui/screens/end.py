@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
 from scaletui.game.session import WON, Game
-from scaletui.tui.render import clock, stars
+from scaletui.tui.render import clock, money, stars
 
 if TYPE_CHECKING:
     from scaletui.tui.app import ScaleTuiApp
@@ -45,6 +45,10 @@ class EndScreen(ModalScreen[None]):
         if self.new_best:
             head.append("   new best!", style="bold yellow")
         head.append(f"\n{res.reason}", style="italic")
+        totals = self.game.engine.metrics.totals()
+        head.append(f"\n{totals.served:,} requests served, {totals.failed:,} failed: revenue lost "
+                    f"{money(totals.revenue_lost)} of {money(totals.revenue + totals.revenue_lost)}",
+                    style="red" if totals.failed else "dim")
         card = res.card
         why = Text()
         if not won:

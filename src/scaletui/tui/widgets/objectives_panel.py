@@ -8,7 +8,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from scaletui.game.session import GameView
-from scaletui.tui.render import bar, clock
+from scaletui.tui.render import bar, clock, money
 
 
 STATUS = {"ok": ("✔", "green"), "at risk": ("⚠", "bold yellow"), "failed": ("✘", "bold red")}
@@ -51,4 +51,8 @@ class ObjectivesPanel(Static):
         lines.append(cost)
         for alert in v.alerts:
             lines.append(Text(f"⚠ {alert}", style="bold magenta"))
+        if len(lines) < self.size.height:
+            # The business view of the failures, where there is room for it (not at 80x24).
+            lines.insert(3, Text(f"  revenue lost {money(v.revenue_lost)}",
+                                 style="red" if v.revenue_lost >= 0.005 else "dim"))
         return Group(*lines)
