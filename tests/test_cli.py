@@ -122,11 +122,29 @@ def test_unknown_scenario_name() -> None:
 def test_validate(tmp_path: Path) -> None:
     code, out, _ = run("validate", str(builtin_path(ONE)), str(solution_path(ONE)))
     assert code == 0 and "ok (scenario one-server)" in out
-    assert "ok (plan, 2 actions against scenario one-server)" in out
+    assert "ok (plan, 2 actions, against scenario one-server)" in out
     bad = tmp_path / "b.yaml"
     bad.write_text("name: x\nduration: 1h\nduration: 2h\n")
     code, _, err = run("validate", str(bad))
     assert code == 2 and err.startswith(f"{bad}:3:1: duplicate key 'duration'")
+    # a plan alone is checked only for its shape, and says so; with a scenario named, fully
+    plan = tmp_path / "p.plan.yaml"
+    plan.write_text("- {at: 1m, upgrade: web-7, size: xlarge}\n- {at: 2m, add: cache}\n")
+    code, out, _ = run("validate", str(plan))
+    assert code == 0 and "not checked against a scenario" in out
+    code, _, err = run("validate", ONE, str(plan))
+    assert code == 2
+    assert f"{plan}:1:3: there is no component 'web-7'" in err and f"{plan}:2:3:" in err
+
+
+def test_validate_reports_sizes_regions_and_event_targets_at_once(tmp_path: Path) -> None:
+    level = tmp_path / "level.yaml"
+    level.write_text("name: x\nduration: 1h\ntopology:\n  - {kind: web, size: huge, region: mars}\n"
+                     "events:\n  - {at: 90s, fail: web-9}\n")
+    code, _, err = run("validate", str(level))
+    assert code == 2
+    assert [line.split(": ", 1)[0] for line in err.strip().splitlines()] == [
+        f"{level}:4:23", f"{level}:4:37", f"{level}:6:21"]
 
 
 def test_schema_is_json_schema_of_both_formats() -> None:
@@ -138,14 +156,20 @@ def test_schema_is_json_schema_of_both_formats() -> None:
     assert doc["scenario"]["additionalProperties"] is False
 
 
-def test_scenarios_lists_the_campaign_and_best_stars() -> None:
+def test_scenarios_lists_the_campaign_and_best_stars(tmp_path: Path) -> None:
     code, out, _ = run("scenarios", "--json")
     assert code == 0
     rows = json.loads(out)
     first = rows[0]
     assert first["name"] == ONE and first["title"] and first["concept"] == "vertical scaling"
     assert first["best_stars"] is None
+    # replaying the shipped solution earns nothing ...
     assert run("run", ONE, "--plan", str(solution_path(ONE)))[0] == 0
+    assert json.loads(run("scenarios", "--json")[1])[0]["best_stars"] is None
+    # ... a plan of one's own does
+    own = tmp_path / "own.plan.yaml"
+    own.write_text("- {at: 0s, upgrade: web-1, size: xlarge}\n- {at: 0s, upgrade: database-1, size: large}\n")
+    assert run("run", ONE, "--plan", str(own))[0] == 0
     rows = json.loads(run("scenarios", "--json")[1])
     assert rows[0]["best_stars"] >= 1
     code, out, _ = run("scenarios")

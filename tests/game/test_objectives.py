@@ -7,6 +7,7 @@ import pytest
 from scaletui.game.scoring import score_run
 from scaletui.game.session import LOST, WON
 from scaletui.sim.commands import Add
+from tests.game.conftest import BASE
 
 
 def test_error_budget_ends_the_game_the_moment_it_is_spent(make_game) -> None:
@@ -39,6 +40,37 @@ def test_burn_rate_alerts_come_before_the_budget_is_gone(make_game) -> None:
     assert alerts and over
     assert alerts[0].t < over[0].t
     assert "fast burn" in alerts[0].message or "slow burn" in alerts[0].message
+
+
+def test_burn_rate_alert_estimates_when_the_budget_is_gone(make_game) -> None:
+    # Early in the run the alert's window holds only a few seconds: the estimate must use
+    # the failures per second of what it holds, not spread them over the whole window.
+    game = make_game("events:\n  - {at: 30s, fail: database-1}\n")
+    game.finish()
+    events = game.engine.events.events
+    alert = next(e for e in events if e.kind == "alert" and "fast burn" in e.message)
+    over = next(e for e in events if e.kind == "outcome")
+    estimate = alert.message.split("gone in ")[1].rstrip(")")
+    seconds = float(estimate[:-1]) * {"s": 1, "m": 60, "h": 3600}[estimate[-1]]
+    actual = over.t - alert.t
+    assert 0.5 * actual <= seconds <= 2 * actual, (estimate, actual)
+
+
+def test_objective_states_follow_the_budget_not_the_early_ratio(make_game) -> None:
+    game = make_game("slo: {availability: 99.0, latency_p95_ms: 500}\nevents:\n  - {at: 20s, fail: database-1, for: 3s}\n",
+                     base=BASE.replace("slo: {availability: 99.0}\n", ""))
+    states = lambda: {o.name: o.status for o in game.view().objectives}  # noqa: E731
+    assert states() == {"availability": "ok", "latency_p95": "waiting"}  # nothing measured yet
+    game.step(10)
+    assert states() == {"availability": "ok", "latency_p95": "ok"}
+    game.step(25)  # the database is down: the budget burns fast
+    assert game.view().availability < 99.0
+    assert states()["availability"] == "at risk"
+    game.step(150)  # long recovered: the ratio is still under target, but most of the budget is left
+    view = game.view()
+    assert view.availability < 99.0 and view.budget_left > 0.25
+    assert not any(game.alerts.firing.values())
+    assert states()["availability"] == "ok"
 
 
 def test_quiet_run_is_won_with_stars(make_game) -> None:

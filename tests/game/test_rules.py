@@ -37,6 +37,19 @@ def test_refused_actions_change_nothing(make_game) -> None:
     assert "does not allow building cdn" in refused[0].message
 
 
+def test_a_dead_node_cannot_be_upgraded(make_game) -> None:
+    # A crash "until replaced": a restart does not bring it back, so nothing is paid for.
+    game = make_game("events:\n  - {at: 30s, fail: web-2}\n")
+    game.step(60)
+    before = _state(game)
+    res = game.act(Upgrade("web-2", "large"))
+    assert not res.ok and "web-2 is down (crashed)" in res.message and "remove it" in res.message
+    assert _state(game) == before and game.applied == []
+    game.step(600)
+    assert game.snapshot().component("web-2").health == "down"
+    assert not any("web-2 is back" in e.message for e in game.engine.events.events)
+
+
 def test_upgrade_past_the_ceiling_names_the_largest(make_game) -> None:
     game = make_game()
     res = game.act(Upgrade("web-1", "colossal"))

@@ -200,3 +200,79 @@ async def test_help_hints_and_palette(app_factory) -> None:
         await pilot.pause()
         assert [str(c) for _, c in screen.game.applied] == ["Upgrade(target='web-1', size='large')"]
         assert builtin_path("one-server") is not None
+
+
+async def test_dialogs_from_the_playtest(app_factory) -> None:
+    """Long questions wrap; hints reveal one more with h; size lists stop at their ends;
+    a bad autoscaling rule says what is expected; the campaign returns to the level."""
+    app = app_factory()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("down")  # scale-out
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # brief -> game
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, GameScreen) and screen.game.scenario.name == "scale-out"
+        # remove the only web server: the whole warning is on screen
+        screen.select_component("web-1")
+        await pilot.press("x")
+        await pilot.pause()
+        title = app.screen.query_one("#dialog-title")
+        assert str(title.content).endswith("It is the only web in us-east.")
+        dialog = app.screen.query_one("#dialog")
+        assert title.size.height >= 2 and title.region.right <= dialog.region.right  # wrapped, not cut
+        await pilot.press("n")
+        await pilot.pause()
+        # hints: h opens the first, h again shows the second in place
+        await pilot.press("h")
+        await pilot.pause()
+        assert "Hints (1 of" in str(app.screen.query_one("#dialog-title").content)
+        await pilot.press("h")
+        await pilot.pause()
+        assert "Hints (2 of" in str(app.screen.query_one("#dialog-title").content)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.hints_shown == 2
+        # the size list stops at the largest size instead of wrapping to the smallest
+        await pilot.press("u")
+        await pilot.pause()
+        sizes = app.screen.query_one("#choices")
+        for _ in range(6):
+            await pilot.press("down")
+        assert sizes.get_option_at_index(sizes.highlighted).id == "xlarge"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.game.applied == []
+        # back to the campaign: the cursor is on the level just played
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, CampaignScreen)
+        assert app.screen.query_one("DataTable").cursor_row == 1
+
+
+async def test_bad_autoscaling_rule_says_what_is_expected(app_factory) -> None:
+    app = app_factory("sandbox")
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        screen.select_component("web-1")
+        await pilot.press("c")
+        await pilot.pause()
+        choices = app.screen.query_one("#choices")
+        ids = [choices.get_option_at_index(i).id for i in range(choices.option_count)]
+        choices.highlighted = ids.index("autoscale")
+        await pilot.press("enter")
+        await pilot.pause()
+        box = app.screen.query_one("Input")
+        box.value = "abc"
+        await pilot.press("enter")
+        await pilot.pause()
+        notes = [n.message for n in app._notifications]
+        assert any("expected min max target warm-up" in m for m in notes), notes
+        assert not any("unpack" in m for m in notes)
+        assert screen.game.applied == []

@@ -30,16 +30,19 @@ SLOW = BurnRule("slow burn", 6.0, 600.0, 60.0, "warning")
 class _Window:
     def __init__(self, span: float) -> None:
         self.span = span
-        self.items: deque[tuple[float, float, float]] = deque()
+        self.items: deque[tuple[float, float, float, float]] = deque()
         self.req = 0.0
         self.fail = 0.0
+        self.seconds = 0.0  # time the window holds: less than its span early in a run
 
-    def add(self, t: float, req: float, fail: float) -> None:
-        self.items.append((t, req, fail))
+    def add(self, t: float, dt: float, req: float, fail: float) -> None:
+        self.items.append((t, dt, req, fail))
         self.req += req
         self.fail += fail
+        self.seconds += dt
         while self.items and self.items[0][0] <= t - self.span:
-            _, r, f = self.items.popleft()
+            _, d, r, f = self.items.popleft()
+            self.seconds -= d
             self.req -= r
             self.fail -= f
 
@@ -56,21 +59,25 @@ class BurnRateAlerts:
         self.calm_since: dict[str, float | None] = {r.name: None for r in rules}
 
     def failure_rate(self, rule: BurnRule) -> float:
-        """Failures per second over the rule's long window."""
-        long_w, _ = self.windows[rule.name]
-        return long_w.fail / rule.long_s
+        """Failures per second now: over the rule's short window (or as much of it as has run).
+
+        The long window says whether the burn is significant, but it also holds the calm
+        before the burn began, so it would put the end of the budget far too late.
+        """
+        _, short_w = self.windows[rule.name]
+        return short_w.fail / short_w.seconds if short_w.seconds > 0 else 0.0
 
     def burn(self, rule: BurnRule) -> tuple[float, float]:
         long_w, short_w = self.windows[rule.name]
         return long_w.rate() / self.allowed_error, short_w.rate() / self.allowed_error
 
-    def update(self, t: float, requests: float, failed: float) -> list[tuple[BurnRule, bool, float]]:
+    def update(self, t: float, dt: float, requests: float, failed: float) -> list[tuple[BurnRule, bool, float]]:
         """Feed one tick; returns (rule, started?, burn rate) for alerts that start or end."""
         changes = []
         for rule in self.rules:
             long_w, short_w = self.windows[rule.name]
-            long_w.add(t, requests, failed)
-            short_w.add(t, requests, failed)
+            long_w.add(t, dt, requests, failed)
+            short_w.add(t, dt, requests, failed)
             b_long, b_short = self.burn(rule)
             hot = b_long >= rule.threshold and b_short >= rule.threshold
             if hot and not self.firing[rule.name]:

@@ -95,8 +95,10 @@ class PostmortemRecorder:
                 self._good_for += dt
                 if self._good_for >= RECOVERY_S:
                     inc.end = row.t - self._good_for + dt
+                    # With every request failing nothing was answered: no latency to tell.
+                    p95 = f", peak p95 {inc.peak_p95_ms:,.0f} ms" if inc.peak_p95_ms > 0 else ""
                     inc.recovery = (f"healthy again after {_span(inc.end - inc.start)} "
-                                    f"(peak error rate {inc.peak_error_rate:.2%}, peak p95 {inc.peak_p95_ms:,.0f} ms)")
+                                    f"(peak error rate {inc.peak_error_rate:.2%}{p95})")
                     self._open = None
                     self._good_for = 0.0
 

@@ -31,6 +31,8 @@ LOST = "lost"
 OK = "ok"  # meeting the objective now
 AT_RISK = "at risk"  # below target now, but it can still be met
 FAILED = "failed"  # can no longer be met
+WAITING = "waiting"  # nothing measured yet
+AT_RISK_BUDGET_LEFT = 0.25  # below this share of the error budget, availability is at risk
 
 
 @dataclass(frozen=True)
@@ -169,10 +171,10 @@ class Game:
                 e.log("alert", f"the latency objective can no longer be met: p95 was over "
                                f"{self.latency.p95_ms:g} ms in too many windows", severity=CRITICAL)
         done = row.served_rps * dt + row.failed_rps * dt
-        for rule, started, burn in self.alerts.update(row.t, done, row.failed_rps * dt):
+        for rule, started, burn in self.alerts.update(row.t, dt, done, row.failed_rps * dt):
             if started:
                 left = self.budget.allowed - self.budget.failed
-                rate = self.alerts.failure_rate(rule)  # failures/s over the alert's long window
+                rate = self.alerts.failure_rate(rule)  # failures/s over the alert's short window
                 eta = left / rate if rate > 0 else math.inf
                 when = f"; at this rate it is gone in {_fmt_s(eta)}" if math.isfinite(eta) and eta > 0 else ""
                 e.log("alert", f"{rule.name}: errors burn the error budget {burn:.0f}x faster than it lasts "
@@ -200,7 +202,9 @@ class Game:
         b = self.budget
         if b.exhausted:
             status = FAILED
-        elif b.achieved() < b.availability or self.alerts.firing.get("fast burn"):
+        elif b.remaining < AT_RISK_BUDGET_LEFT or any(self.alerts.firing.values()):
+            # The objective is the budget: early failures make the ratio look dire while
+            # most of the budget is left; it is at risk when the budget burns or runs low.
             status = AT_RISK
         else:
             status = OK
@@ -216,6 +220,8 @@ class Game:
             p95 = lat.current_p95_ms() if lat.hist.total > 0 or lat.last_p95_ms is not None else None
             if not lat.still_possible(self._total_windows):
                 status = FAILED
+            elif p95 is None:
+                status = WAITING
             elif lat.serving_now() and p95 is not None and p95 <= lat.p95_ms:
                 status = OK
             else:

@@ -78,7 +78,8 @@ def run_command(
         except OSError as exc:
             print(f"{record}:1:1: cannot write the plan: {exc.strerror}", file=sys.stderr)
             return EXIT_BAD_INPUT
-    if builtin_path(scenario) is not None and model == "flow" and result.outcome == WON:
+    if builtin_path(scenario) is not None and model == "flow" and result.outcome == WON \
+            and not _is_reference_plan(sc.name, plan):
         store = Store()
         store.record(sc.name, result.card.stars, result.card.score)
         store.close()
@@ -90,6 +91,18 @@ def run_command(
         if record:
             console.print(f"plan recorded to {record}")
     return EXIT_WON if result.outcome == WON else EXIT_LOST
+
+
+def _is_reference_plan(name: str, plan: Plan) -> bool:
+    """Replaying the shipped solution earns no stars: only the player's own plans count."""
+    ref_path = solution_path(name)
+    if ref_path is None:
+        return False
+    try:
+        ref = load_plan(ref_path)
+    except ScenarioError:
+        return False
+    return [(a.at, a.command) for a in ref.actions] == [(a.at, a.command) for a in plan.actions]
 
 
 def _run_with_progress(game: Game, plan: Plan) -> None:
@@ -142,7 +155,7 @@ def validate_command(files: list[str]) -> int:
         if f in plans:
             continue
         try:
-            sc = load_scenario(f)
+            sc = load_scenario(resolve(f))  # a file, or a built-in name
             scenarios[f] = sc
             print(f"{f}: ok (scenario {sc.name})")
         except ScenarioError as exc:
@@ -160,8 +173,11 @@ def validate_command(files: list[str]) -> int:
                 problems = check_plan(sc, plan)
                 if problems:
                     raise ScenarioError(problems)
-            against = f" against scenario {sc.name}" if sc is not None else ""
-            print(f"{f}: ok (plan, {len(plan.actions)} actions{against})")
+            if sc is not None:
+                print(f"{f}: ok (plan, {len(plan.actions)} actions, against scenario {sc.name})")
+            else:
+                print(f"{f}: ok as a plan ({len(plan.actions)} actions), but not checked against a scenario: "
+                      f"give it a 'scenario:' key or name the scenario too (scaletui validate SCENARIO {f})")
         except ScenarioError as exc:
             bad = True
             print(exc, file=sys.stderr)

@@ -55,7 +55,7 @@ def render_summary(report: dict[str, Any], title: str, timeline_rows: int = 24) 
     if budget.get("per_hour") is not None:
         totals.add_row("peak cost per hour", f"{budget['peak_cost_per_hour']:.1f} (budget {budget['per_hour']:g})")
     totals.add_row("lost writes", f"{t['lost_writes']:,}")
-    totals.add_row("revenue lost", f"{t['revenue_lost']:,.2f} of {t['revenue'] + t['revenue_lost']:,.2f}")
+    totals.add_row("revenue earned / lost", f"{t['revenue']:,.2f} / {t['revenue_lost']:,.2f}")
 
     parts: list[Any] = [Panel(head, title=title, expand=False), slo, totals]
     if report.get("failures"):

@@ -312,16 +312,22 @@ def _check_scenario(spec: ScenarioSpec, loc: Located) -> list[Problem]:
         if entry.of is not None:
             if entry.kind != "replica":
                 problems.append(loc.problem(("topology", i, "of"), "only replicas follow another node (of)"))
-    if problems:
+    if any(p.message.endswith("is used twice") for p in problems):
         return problems
-    # The ids the engine will give, to check what events and replicas name.
-    expanded = [(i, c if c.size else ComponentSpec(c.kind, catalog[c.kind].default_size, c.region, c.id, c.of))
-                for i, c in _expand(spec)]
+    # The ids the engine will give, to check what events and replicas name. A bad size
+    # or region does not change the ids: stand in the defaults and go on, so that one
+    # run reports every problem.
+    expanded = [
+        (i, ComponentSpec(c.kind,
+                          c.size if c.size in catalog[c.kind].size_names else catalog[c.kind].default_size,
+                          c.region if c.region in (None, *regions) else regions[0], c.id, c.of))
+        for i, c in _expand(spec)
+    ]
     topo = Topology(catalog)
     try:
         topo.build(tuple(c for _, c in expanded), regions[0])
     except ValueError as exc:
-        return [loc.problem(("topology",), str(exc))]
+        return problems + [loc.problem(("topology",), str(exc))]
     known = topo.ids()
     for i, entry in enumerate(spec.topology):
         if entry.of is not None:

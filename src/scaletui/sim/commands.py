@@ -247,6 +247,10 @@ def _upgrade(e: "Engine", cmd: Upgrade) -> CommandResult:
         return refuse(f"{comp.id} is already {cmd.size}")
     if comp.booting(e.now):
         return refuse(f"{comp.id} is {comp.booting_reason or 'booting'}; wait until it is up")
+    if comp.unreachable_since() is not None:
+        # A restart does not bring back a dead machine or a lost region.
+        return refuse(f"{comp.id} is down ({comp.down_cause()}); only a running node can be upgraded"
+                      + (": remove it and add a new one" if comp.crashed else ""))
     e.resize(comp, cmd.size)
     return CommandResult(True, f"{comp.id}: restarting as {cmd.size} ({spec.restart_s:g}s down)", (comp.id,))
 

@@ -464,6 +464,7 @@ class Engine:
         if isinstance(c, Database):
             extra["role"] = c.role
             extra["group"] = c.group
+            extra["failover"] = "auto" if self.auto_failover.get(c.group) else "manual"
             if not c.is_primary:
                 extra["lag_s"] = c.lag
                 g = self.topology.group(c.group)

@@ -29,6 +29,7 @@ class ComponentView:
     role: str | None = None  # database nodes: primary / replica
     group: int | None = None  # database nodes: shard group
     follows: str | None = None  # replicas: their primary
+    failover: str | None = None  # database nodes: "auto" or "manual" for their group
     ttl_s: float | None = None  # caches and CDN
     share: float | None = None  # web servers: share of their data centre's traffic
 

@@ -43,6 +43,7 @@ class ScaleTuiApp(App):
         self.start_paused = start_paused
         self.plan_dir = plan_dir or Path.cwd()
         self.game: Game | None = None
+        self.last_opened: str | None = None  # the campaign returns to it
 
     def on_mount(self) -> None:
         if self.requested_theme:
@@ -50,6 +51,7 @@ class ScaleTuiApp(App):
         if self.progress.problem:
             self.notify(self.progress.problem, severity="warning", timeout=8)
         if self.first_scenario is not None:
+            self.last_opened = self.first_scenario.name
             self.push_screen(BriefScreen(self.first_scenario))
         else:
             self.push_screen(CampaignScreen())
@@ -61,6 +63,7 @@ class ScaleTuiApp(App):
         except ScenarioError as exc:
             self.notify(str(exc), title="cannot load", severity="error", timeout=10)
             return
+        self.last_opened = sc.name
         self.push_screen(BriefScreen(sc))
 
     def start_game(self, scenario: Scenario, seed: int | None = None) -> GameScreen:
@@ -92,6 +95,7 @@ class ScaleTuiApp(App):
             return
         self.pop_screen()
         sc = load_scenario(builtin_path(nxt))  # type: ignore[arg-type]
+        self.last_opened = sc.name
         self.switch_screen(BriefScreen(sc))
 
     def save_plan(self, game: Game) -> Path | None:
@@ -130,7 +134,7 @@ class ScaleTuiApp(App):
         # Unwind everything above the base screen, then show the campaign.
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        self.switch_screen(CampaignScreen())
+        self.switch_screen(CampaignScreen(select=self.last_opened))
 
 
 def make_app(

@@ -42,9 +42,11 @@ class GameCommands(Provider):
         snap = game.snapshot()
         for c in snap.components:
             spec = cat[c.kind]
+            names = spec.size_names
             for size in spec.sizes:
-                if size.name != c.size:
-                    out.append((f"Upgrade {c.id} to {size.name}", f"{size.cost_per_hour:g}/h; restarts",
+                if size.name != c.size and c.size in names:
+                    verb = "Upgrade" if names.index(size.name) > names.index(c.size) else "Downsize"
+                    out.append((f"{verb} {c.id} to {size.name}", f"{size.cost_per_hour:g}/h; restarts",
                                 partial(act, Upgrade(c.id, size.name))))
             if not (c.kind in ("database", "shard") and c.role == "primary"):
                 out.append((f"Remove {c.id}", f"{c.kind} {c.size}", partial(act, Remove(c.id))))

@@ -16,6 +16,7 @@ from scaletui.game.session import Game
 from scaletui.sim.catalog import KINDS
 from scaletui.sim.commands import Add
 from scaletui.tui.render import si
+from scaletui.tui.widgets.choice_list import ChoiceList
 
 WHAT = {
     "load_balancer": "spreads requests over web servers",
@@ -52,7 +53,7 @@ class AddScreen(ModalScreen[Add | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("Add what?", id="dialog-title")
-            yield OptionList(*self._kind_options(), id="choices")
+            yield ChoiceList(*self._kind_options(), id="choices")
             yield Static(id="status")
             yield Static("enter choose · + / - count · r region · esc cancel", classes="help-line")
 
@@ -78,6 +79,8 @@ class AddScreen(ModalScreen[Add | None]):
 
     def _size_options(self, kind: str) -> list[Option]:
         spec = self.game.engine.catalog[kind]
+        usual = self._usual_size(kind)
+        built = bool(self.game.engine.topology.of_kind(kind))
         opts = []
         for s in spec.sizes:
             cap = "no queueing" if math.isinf(s.capacity_rps) else f"{si(s.capacity_rps)} rps"
@@ -85,6 +88,8 @@ class AddScreen(ModalScreen[Add | None]):
             t.append(f"{s.workers:>4} workers  {cap:>10}  {s.cost_per_hour:>5.1f}/h")
             if s.items:
                 t.append(f"  {si(s.items)} items", style="dim")
+            if s.name == usual:
+                t.append("  ◀ the size you run" if built else "  ◀ default", style="cyan")
             opts.append(Option(t, id=s.name))
         return opts
 

@@ -26,6 +26,10 @@ class CampaignScreen(Screen):
         Binding("q", "app.quit", "Quit"),
     ]
 
+    def __init__(self, select: str | None = None) -> None:
+        super().__init__()
+        self.select = select  # the level to put the cursor on (the one just played)
+
     def compose(self) -> ComposeResult:
         yield Static(" scaletui · from one server to millions of users", id="title")
         yield Static(
@@ -38,7 +42,11 @@ class CampaignScreen(Screen):
 
     def on_mount(self) -> None:
         self.refresh_rows()
-        self.query_one(DataTable).focus()
+        table = self.query_one(DataTable)
+        names = builtin_names()
+        if self.select in names:
+            table.move_cursor(row=names.index(self.select))
+        table.focus()
 
     def on_screen_resume(self) -> None:
         self.refresh_rows()

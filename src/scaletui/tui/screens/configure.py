@@ -15,6 +15,7 @@ from scaletui.game.session import Game
 from scaletui.scenario.durations import parse_duration
 from scaletui.sim.commands import AutoscaleRule, Configure
 from scaletui.sim.snapshot import ComponentView
+from scaletui.tui.widgets.choice_list import ChoiceList
 
 
 class ConfigureScreen(ModalScreen[Configure | None]):
@@ -53,7 +54,7 @@ class ConfigureScreen(ModalScreen[Configure | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(f"Configure {self.comp.id}", id="dialog-title")
-            yield OptionList(*self._options(), id="choices")
+            yield ChoiceList(*self._options(), id="choices")
             yield Input(id="value", placeholder="value")
             yield Static("enter choose · esc cancel", id="value-help", classes="help-line")
 
@@ -86,18 +87,34 @@ class ConfigureScreen(ModalScreen[Configure | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
-        try:
-            if self.pending == "ttl":
-                ttl = math.inf if text.lower() in ("none", "off", "never") else parse_duration(text)
-                self.dismiss(Configure(self.comp.id, ttl=ttl))
-            elif self.pending == "shards":
-                self.dismiss(Configure(self.comp.id, shards=int(text)))
-            elif self.pending == "autoscale":
-                lo, hi, target, warm = text.split()
-                rule = AutoscaleRule(int(lo), int(hi), float(target), parse_duration(warm))
-                self.dismiss(Configure("web", autoscale=rule))
-        except ValueError as exc:
-            self.notify(f"not understood: {exc}", severity="error")
+        if self.pending == "ttl":
+            if text.lower() in ("none", "off", "never"):
+                self.dismiss(Configure(self.comp.id, ttl=math.inf))
+                return
+            try:
+                self.dismiss(Configure(self.comp.id, ttl=parse_duration(text)))
+            except ValueError:
+                self._not_understood(text, "a duration such as 90s or 5m, or none")
+        elif self.pending == "shards":
+            if not text.isdigit():
+                self._not_understood(text, "a whole number of shards, e.g. 4")
+                return
+            self.dismiss(Configure(self.comp.id, shards=int(text)))
+        elif self.pending == "autoscale":
+            expected = "min max target warm-up, e.g. 2 10 0.6 2m"
+            parts = text.split()
+            if len(parts) != 4:
+                self._not_understood(text, expected)
+                return
+            try:
+                rule = AutoscaleRule(int(parts[0]), int(parts[1]), float(parts[2]), parse_duration(parts[3]))
+            except ValueError:
+                self._not_understood(text, expected)
+                return
+            self.dismiss(Configure("web", autoscale=rule))
+
+    def _not_understood(self, text: str, expected: str) -> None:
+        self.notify(f"'{text}' is not understood: expected {expected}", title="not understood", severity="error")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -42,12 +42,13 @@ class EndScreen(ModalScreen[None]):
         head.append("YOU WON  " if won else "GAME OVER  ", style="bold green" if won else "bold red")
         head.append_text(stars(res.card.stars))
         head.append(f"   score {res.card.score}", style="bold")
+        head.append(f"   seed {self.game.seed}", style="dim")
         if self.new_best:
             head.append("   new best!", style="bold yellow")
         head.append(f"\n{res.reason}", style="italic")
         totals = self.game.engine.metrics.totals()
-        head.append(f"\n{totals.served:,} requests served, {totals.failed:,} failed: revenue lost "
-                    f"{money(totals.revenue_lost)} of {money(totals.revenue + totals.revenue_lost)}",
+        head.append(f"\n{totals.served:,} requests served, {totals.failed:,} failed: revenue "
+                    f"{money(totals.revenue)} earned, {money(totals.revenue_lost)} lost",
                     style="red" if totals.failed else "dim")
         card = res.card
         why = Text()
@@ -109,7 +110,8 @@ class EndScreen(ModalScreen[None]):
             saved = self.query_one("#saved", Static)
             saved.display = True
             saved.update(Text(
-                f"plan saved: {path}\nreplay it: scaletui run {self.game.scenario.path} --plan {path}",
+                f"plan saved: {path}\nreplay it: scaletui run {self.game.scenario.path} --plan {path} "
+                f"--seed {self.game.seed}",
                 style="bold cyan"))
 
     def action_campaign(self) -> None:

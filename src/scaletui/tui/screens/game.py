@@ -134,7 +134,8 @@ class GameScreen(Screen):
         snap = game.snapshot()
         ids = ordered_ids(snap)
         if self.selected not in ids:
-            self.selected = next((i for i in ids if not i.startswith("dc-")), ids[0] if ids else None)
+            self.selected = self._successor(ids)
+        self._drawn_ids = ids
         topo = self.query_one(TopologyPanel)
         topo.selected = self.selected
         topo.snapshot = snap
@@ -201,6 +202,16 @@ class GameScreen(Screen):
         self.clock.paused = getattr(self, "_was_paused", self.clock.paused)
         self.clock.sync(self.game.now)
         self.refresh_bindings()
+
+    def _successor(self, ids: list[str]) -> str | None:
+        """What to select when the selection is gone: its neighbour (after a removal)."""
+        before = getattr(self, "_drawn_ids", [])
+        if self.selected in before:
+            at = before.index(self.selected)
+            for cid in before[at + 1:] + before[:at][::-1]:
+                if cid in ids:
+                    return cid
+        return next((i for i in ids if not i.startswith("dc-")), ids[0] if ids else None)
 
     def action_faster(self) -> None:
         self.clock.faster()
@@ -305,7 +316,11 @@ class GameScreen(Screen):
             self.notify("this scenario has no hints", severity="information")
             return
         self.hints_shown = min(len(hints), self.hints_shown + 1)
-        self.app.push_screen(HintsScreen(hints, self.hints_shown))
+
+        def done(shown: int | None) -> None:
+            self.hints_shown = max(self.hints_shown, shown or 0)
+
+        self.app.push_screen(HintsScreen(hints, self.hints_shown), done)
 
     def action_help(self) -> None:
         from scaletui.tui.screens.help import HelpScreen

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Footer, Label, Static
 
 KEYS = [
     ("space", "pause / resume"),
@@ -58,11 +58,12 @@ class HelpScreen(ModalScreen[None]):
         for k, v in CONCEPTS:
             concepts.add_row(k, v)
         with VerticalScroll(id="dialog", classes="wide"):
-            yield Label("Keys", id="dialog-title")
+            yield Label("Keys  (esc closes; ↑ ↓ scroll)", id="dialog-title")
             yield Static(keys)
             yield Label("Concepts", classes="section")
             yield Static(concepts)
             yield Static("esc close", classes="help-line")
+        yield Footer()
 
     def action_close(self) -> None:
         self.dismiss(None)

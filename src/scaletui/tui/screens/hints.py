@@ -10,8 +10,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 
-class HintsScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,h,enter,q", "close", "Close")]
+class HintsScreen(ModalScreen[int]):
+    """Dismissed with how many hints have been shown, so the game remembers."""
+
+    BINDINGS = [
+        Binding("h", "more", "Another hint"),
+        Binding("escape,enter,q", "close", "Close"),
+    ]
 
     def __init__(self, hints: list[str], shown: int) -> None:
         super().__init__()
@@ -20,14 +25,27 @@ class HintsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog"):
-            yield Label(f"Hints ({self.shown} of {len(self.hints)})", id="dialog-title")
-            body = Text()
-            for i, hint in enumerate(self.hints[: self.shown], 1):
-                body.append(f"{i}. ", style="bold yellow")
-                body.append(hint + "\n\n")
-            yield Static(body)
-            more = "press h again in the game for another hint · " if self.shown < len(self.hints) else ""
-            yield Static(f"{more}esc close", classes="help-line")
+            yield Label("", id="dialog-title")
+            yield Static(id="hints")
+            yield Static(classes="help-line")
+
+    def on_mount(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        self.query_one("#dialog-title", Label).update(f"Hints ({self.shown} of {len(self.hints)})")
+        body = Text()
+        for i, hint in enumerate(self.hints[: self.shown], 1):
+            body.append(f"{i}. ", style="bold yellow")
+            body.append(hint + "\n\n")
+        self.query_one("#hints", Static).update(body)
+        more = "h another hint · " if self.shown < len(self.hints) else "no more hints · "
+        self.query_one(".help-line", Static).update(f"{more}esc close")
+
+    def action_more(self) -> None:
+        if self.shown < len(self.hints):
+            self.shown += 1
+            self._show()
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.dismiss(self.shown)

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from scaletui.sim.catalog import KindSpec
 from scaletui.sim.snapshot import ComponentView
 from scaletui.tui.render import si
+from scaletui.tui.widgets.choice_list import ChoiceList
 
 
 class ResizeScreen(ModalScreen[str | None]):
@@ -36,7 +37,7 @@ class ResizeScreen(ModalScreen[str | None]):
                 if s.name == self.comp.size:
                     t.append("  (now)", style="dim")
                 opts.append(Option(t, id=s.name))
-            yield OptionList(*opts, id="choices")
+            yield ChoiceList(*opts, id="choices")
             yield Static(f"It restarts: down for {self.spec.restart_s:g}s. The largest size is the ceiling.",
                          classes="help-line")
 

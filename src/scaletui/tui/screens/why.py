@@ -43,6 +43,8 @@ class WhyScreen(ModalScreen[None]):
         causes = Text("\nAll failures so far, by cause:\n", style="bold")
         for cause, n in snap.totals.failures_by_cause[:8]:
             causes.append(f"  {n:>10,}  {cause}\n", style="")
+        if not snap.totals.failures_by_cause:
+            causes.append("  none: every request so far was answered\n", style="green")
         with VerticalScroll(id="dialog", classes="wide"):
             yield Label("Why did requests fail?", id="dialog-title")
             yield Static(body)

@@ -16,7 +16,7 @@ from scaletui.tui.render import HEALTH_STYLE, ms, si
 def actions_for(c: ComponentView, sizes: tuple[str, ...]) -> list[tuple[str, str]]:
     """(key, description) of the actions that apply to this component."""
     out: list[tuple[str, str]] = []
-    if len(sizes) > 1 and c.health != "booting":
+    if len(sizes) > 1 and c.health in ("up", "degraded"):
         out.append(("u", "upgrade"))
     if c.kind == "replica" and c.health in ("up", "degraded"):
         out.append(("p", "promote"))
@@ -62,7 +62,11 @@ class ComponentPanel(Static):
             ttl = "" if c.ttl_s is None or math.isinf(c.ttl_s) else f"  ttl {c.ttl_s:g}s"
             lines.append(Text(f"hit rate {100 * c.hit_rate:.1f}%{ttl}"))
         if c.lag_s is not None:
-            lines.append(Text(f"follows {c.follows}  lag {c.lag_s:.2f}s"))
+            # A dead replica applies nothing: its growing lag would only alarm.
+            lag = "down" if c.health == "down" else f"lag {c.lag_s:.2f}s"
+            lines.append(Text(f"follows {c.follows}  {lag}"))
+        if c.failover is not None and c.role == "primary":
+            lines.append(Text(f"failover {c.failover}", style="green" if c.failover == "auto" else "dim"))
         if c.depth is not None:
             lines.append(Text(f"depth {si(c.depth)} messages"))
         if c.share is not None and c.kind == "web":

@@ -11,7 +11,8 @@ from scaletui.game.session import GameView
 from scaletui.tui.render import bar, clock, money
 
 
-STATUS = {"ok": ("✔", "green"), "at risk": ("⚠", "bold yellow"), "failed": ("✘", "bold red")}
+STATUS = {"ok": ("✔", "green"), "at risk": ("⚠", "bold yellow"), "failed": ("✘", "bold red"),
+          "waiting": ("·", "dim")}
 
 
 class ObjectivesPanel(Static):
@@ -47,7 +48,9 @@ class ObjectivesPanel(Static):
             cost.append(f"{v.cost_per_hour:.1f}/h of {v.budget_per_hour:g}", style="bold red" if over else "")
         else:
             cost.append(f"{v.cost_per_hour:.1f}/h")
-        cost.append(f"  spent {v.cost:.1f}", style="dim")
+        spent = f"  spent {v.cost:.1f}"
+        if cost.cell_len + len(spent) <= width:  # at 80x24 there is room for the rate only
+            cost.append(spent, style="dim")
         lines.append(cost)
         for alert in v.alerts:
             lines.append(Text(f"⚠ {alert}", style="bold magenta"))
