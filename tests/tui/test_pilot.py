@@ -276,3 +276,28 @@ async def test_bad_autoscaling_rule_says_what_is_expected(app_factory) -> None:
         assert any("expected min max target warm-up" in m for m in notes), notes
         assert not any("unpack" in m for m in notes)
         assert screen.game.applied == []
+
+
+async def test_topology_drops_load_bars_to_fit_at_80x24(app_factory) -> None:
+    from scaletui.sim.commands import Add
+    from scaletui.tui.widgets.topology_panel import TopologyPanel
+
+    app = app_factory("thundering-herd")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.game.act(Add("cache", "small", count=3)).ok
+        screen.game.step(40)
+        screen.redraw(force=True)
+        await pilot.pause()
+        panel = screen.query_one(TopologyPanel)
+        lines = [line.plain for line in panel._draw().renderables]
+        assert len(lines) <= panel.parent.size.height, (lines, panel.size)
+        assert any("database-1" in line for line in lines)
+        assert not any("▮" in line or "▯" in line for line in lines)  # compact: percentages only
+    async with app_factory("thundering-herd").run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        lines = [line.plain for line in pilot.app.screen.query_one(TopologyPanel)._draw().renderables]
+        assert any("▯" in line for line in lines)  # room enough: load bars

@@ -1,6 +1,7 @@
 """The topology panel: each data centre's tiers as rows of components.
 
-A component shows its id, a load bar and its utilization, coloured by health
+A component shows its id, a load bar (dropped when the panel is short of room) and
+its utilization, coloured by health
 (booting components count down to ready). The selected one is highlighted; clicking
 one selects it.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 from rich.console import Group
 from rich.text import Text
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Static
 
 from scaletui.sim.snapshot import ComponentView, Snapshot
@@ -59,7 +61,7 @@ def _tier(snapshot: Snapshot, region: str, kinds: tuple[str, ...]) -> list[Compo
     return comps
 
 
-def chip(c: ComponentView, now: float, selected: bool) -> Text:
+def chip(c: ComponentView, now: float, selected: bool, compact: bool = False) -> Text:
     shedding = c.failed_rps > 0.001 * max(1.0, c.offered_rps)
     style = load_style(c.utilization, c.health, shedding)
     t = Text()
@@ -78,10 +80,13 @@ def chip(c: ComponentView, now: float, selected: bool) -> Text:
     elif c.kind == "datacenter":
         t.append(" up", style="green")
     else:
-        t.append(" " + bar(c.utilization, 4, "▮", "▯"), style=style)
-        t.append(f"{100 * c.utilization:3.0f}%", style=style)
+        if compact:  # the percentage alone, so that more fit on a line
+            t.append(f" {100 * c.utilization:.0f}%", style=style)
+        else:
+            t.append(" " + bar(c.utilization, 4, "▮", "▯"), style=style)
+            t.append(f"{100 * c.utilization:3.0f}%", style=style)
         if c.kind == "cache" and c.hit_rate is not None:
-            t.append(f" hit {100 * c.hit_rate:.0f}%", style="dim")
+            t.append(f" hit{'' if compact else ' '}{100 * c.hit_rate:.0f}%", style="dim")
         if c.lag_s is not None and c.lag_s >= 1.0:
             t.append(f" lag{c.lag_s:.0f}s", style="yellow")
         if c.depth is not None and c.depth >= 1:
@@ -111,7 +116,20 @@ class TopologyPanel(Static):
         snap = self.snapshot
         if snap is None:
             return Text("starting...", style="dim")
-        width = max(20, self.size.width - 1)
+        box = self.parent
+        if not isinstance(box, Widget) or box.size.height == 0:
+            return self._lines(snap, False, self.size.width)
+        # Lay out for the box's width without a scrollbar: when the lines fit, it goes.
+        # Too tall for the box (80x24, big topologies): drop the load bars first.
+        full = box.region.width - box.gutter.width
+        for compact in (False, True):
+            group = self._lines(snap, compact, full)
+            if len(group.renderables) <= box.size.height:
+                return group
+        return self._lines(snap, True, self.size.width)  # it scrolls: fit beside the scrollbar
+
+    def _lines(self, snap: Snapshot, compact: bool, panel_width: int) -> Group:
+        width = max(20, panel_width - 1)
         lines: list[Text] = []
         for region in _regions(snap):
             dc = snap.component(f"dc-{region}")
@@ -134,9 +152,9 @@ class TopologyPanel(Static):
                 row = Text(f" {label:<{LABEL_W - 1}}", style="dim")
                 col = LABEL_W
                 for c in comps:
-                    ch = chip(c, snap.t, c.id == self.selected)
+                    ch = chip(c, snap.t, c.id == self.selected, compact)
                     need = len(ch.plain) + 1
-                    if col + need > width and col > LABEL_W:
+                    if col + need - 1 > width and col > LABEL_W:  # the last one needs no space after it
                         lines.append(row)
                         row = Text(" " * LABEL_W)
                         col = LABEL_W
