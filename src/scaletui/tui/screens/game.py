@@ -63,6 +63,7 @@ class GameScreen(Screen):
         self._drawn_wall = 0.0
         self._ended = False
         self.frames = 0  # screen updates, for benchmarks
+        self._tick_cost = 0.001  # wall seconds per engine tick, measured as the game runs
 
     @property
     def tapp(self) -> "ScaleTuiApp":
@@ -112,9 +113,16 @@ class GameScreen(Screen):
         goal = math.floor(target / dt + 1e-9) * dt  # the engine moves in whole ticks
         if goal > game.now:
             start = time.perf_counter()
-            chunk = max(dt, math.floor(self.clock.speed * FRAME_S / 4 / dt) * dt)
+            # Slices small enough that a frame does not overrun its budget on a big
+            # topology (a tick of the finale costs several milliseconds).
+            per_slice = max(1, int(WORK_BUDGET_S / 3 / self._tick_cost))
+            chunk = max(dt, min(math.floor(self.clock.speed * FRAME_S / 4 / dt), per_slice) * dt)
             while game.now < goal and not game.finished:
+                t0, before = time.perf_counter(), game.now
                 game.step(min(goal, game.now + chunk))
+                ticks = round((game.now - before) / dt)
+                if ticks > 0:
+                    self._tick_cost = 0.7 * self._tick_cost + 0.3 * (time.perf_counter() - t0) / ticks
                 if time.perf_counter() - start > WORK_BUDGET_S:
                     break
         if game.finished:
