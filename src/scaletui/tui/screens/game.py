@@ -64,6 +64,7 @@ class GameScreen(Screen):
         self._ended = False
         self.frames = 0  # screen updates, for benchmarks
         self._tick_cost = 0.001  # wall seconds per engine tick, measured as the game runs
+        self._drawn_ids: list[str] = []  # the components in the last picture, in order
 
     @property
     def tapp(self) -> "ScaleTuiApp":
@@ -213,7 +214,7 @@ class GameScreen(Screen):
 
     def _successor(self, ids: list[str]) -> str | None:
         """What to select when the selection is gone: its neighbour (after a removal)."""
-        before = getattr(self, "_drawn_ids", [])
+        before = self._drawn_ids
         if self.selected in before:
             at = before.index(self.selected)
             for cid in before[at + 1:] + before[:at][::-1]:
