@@ -8,10 +8,12 @@ from pathlib import Path
 from scaletui.game.session import WON
 from scaletui.runner.headless import run_command
 from scaletui.scenario.campaign import builtin_path
+from scaletui.sim.commands import Add
 from scaletui.tui.screens.add import AddScreen
 from scaletui.tui.screens.campaign import CampaignScreen
 from scaletui.tui.screens.end import EndScreen
 from scaletui.tui.screens.game import GameScreen
+from scaletui.tui.widgets.topology_panel import TopologyPanel
 from tests.tui.conftest import wait_for
 
 
@@ -279,9 +281,6 @@ async def test_bad_autoscaling_rule_says_what_is_expected(app_factory) -> None:
 
 
 async def test_topology_drops_load_bars_to_fit_at_80x24(app_factory) -> None:
-    from scaletui.sim.commands import Add
-    from scaletui.tui.widgets.topology_panel import TopologyPanel
-
     app = app_factory("thundering-herd")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")

@@ -126,6 +126,8 @@ class TopologyPanel(Static):
             group = self._lines(snap, compact, full)
             if len(group.renderables) <= box.size.height:
                 return group
+        if self.size.width == full:
+            return group
         return self._lines(snap, True, self.size.width)  # it scrolls: fit beside the scrollbar
 
     def _lines(self, snap: Snapshot, compact: bool, panel_width: int) -> Group:
