@@ -70,6 +70,7 @@ def test_reference_plan_wins_and_recorded_plan_replays_exactly(tmp_path: Path) -
     assert json.loads(first)["outcome"] == "won"
     text = rec.read_text()
     assert "scenario: one-server" in text and "upgrade: web-1" in text
+    assert "# Replay: scaletui run one-server --plan THIS_FILE" in text  # the built-in name, not a path
     code, again, _ = run("run", ONE, "--plan", str(rec), "--json")
     assert code == 0
     assert again == first

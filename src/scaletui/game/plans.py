@@ -5,6 +5,7 @@ from __future__ import annotations
 import yaml
 
 from scaletui.game.session import Game, GameResult
+from scaletui.scenario.campaign import run_argument
 from scaletui.scenario.errors import ScenarioError
 from scaletui.scenario.load import Plan, command_to_action
 
@@ -31,7 +32,7 @@ def record_plan(game: Game) -> str:
     """The actions the game applied, as a plan file that replays it exactly."""
     lines = [
         f"# Recorded plan: scenario {game.scenario.name}, seed {game.seed}.",
-        f"# Replay: scaletui run {game.scenario.path} --plan THIS_FILE",
+        f"# Replay: scaletui run {run_argument(game.scenario.name, game.scenario.path)} --plan THIS_FILE",
         f"scenario: {game.scenario.name}",
         f"seed: {game.seed}",
     ]

@@ -47,6 +47,12 @@ def builtin_path(name: str) -> Path | None:
     return p if p.is_file() else None
 
 
+def run_argument(name: str, path: str | Path) -> str:
+    """How `scaletui run` names a scenario: its built-in name, else its file."""
+    builtin = builtin_path(name)
+    return name if builtin is not None and builtin.resolve() == Path(path).resolve() else str(path)
+
+
 def solution_path(name: str) -> Path | None:
     p = campaign_dir() / f"{name}{PLAN_SUFFIX}"
     return p if p.is_file() else None

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
 from scaletui.game.session import WON, Game
+from scaletui.scenario.campaign import run_argument
 from scaletui.tui.render import clock, money, stars
 
 if TYPE_CHECKING:
@@ -109,8 +110,9 @@ class EndScreen(ModalScreen[None]):
         if path is not None:
             saved = self.query_one("#saved", Static)
             saved.display = True
+            sc = self.game.scenario
             saved.update(Text(
-                f"plan saved: {path}\nreplay it: scaletui run {self.game.scenario.path} --plan {path} "
+                f"plan saved: {path}\nreplay it: scaletui run {run_argument(sc.name, sc.path)} --plan {path} "
                 f"--seed {self.game.seed}",
                 style="bold cyan"))
 
