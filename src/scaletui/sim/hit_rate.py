@@ -7,6 +7,8 @@ With a TTL (expire after insertion) a key alone would be cached a fraction
 rTTL/(1+rTTL) of the time; the two are combined as a product. A cache that restarted
 `age` seconds ago cannot have kept anything longer than that, so T becomes min(T, age):
 this is the warm-up after a crash (and why a cold cache sends a herd to the database).
+During the first TTL after a (re)start nothing can have expired yet, so the cache warms
+exactly as one without a TTL; the TTL factor applies only from then on.
 By PASTA the probability that a key is cached is its hit probability.
 """
 
@@ -23,6 +25,15 @@ INFINITE = math.inf
 def _ttl_factor(x: float) -> float:
     # x = rate * ttl
     return x / (1.0 + x)
+
+
+def ttl_in_force(ttl: float, age: float) -> float:
+    """The TTL that shapes a cache `age` seconds after it started empty.
+
+    Whatever it holds then was stored less than `age` seconds ago: before the first TTL
+    has passed no entry has expired, and the TTL has no effect yet.
+    """
+    return INFINITE if age < ttl else ttl
 
 
 class HitRateModel:
@@ -84,12 +95,27 @@ class HitRateModel:
         """
         if capacity <= 0 or rate <= 1e-12 or age <= 0:
             return 0.0
+        ttl = ttl_in_force(ttl, age)
         if age < self.warm_time(capacity, rate, ttl):
             # Warming: the curve is smooth in log(age) and log(rate); 1% steps of each let
             # a whole warm-up reuse a few hundred evaluations instead of one per tick.
             return self._warming(_quantize(rate), _quantize(max(age, 1e-3)), ttl)
         # Without a TTL the steady state does not depend on the rate (T scales as 1/rate).
         return self._steady(float(capacity), _quantize(rate) if ttl != INFINITE else 1.0, ttl)
+
+    def key_hit_rate(
+        self, key_rate: float, capacity: float, rate: float, ttl: float = INFINITE, age: float = INFINITE
+    ) -> float:
+        """Hit probability of one key requested `key_rate` times/s (such as a celebrity key
+        outside the Zipf ranks) in a cache whose Zipf traffic is `rate` requests/s."""
+        if key_rate <= 0 or capacity <= 0 or age <= 0:
+            return 0.0
+        ttl = ttl_in_force(ttl, age)
+        stay = min(age, self.warm_time(capacity, rate or 1.0, ttl))
+        hit = -math.expm1(-key_rate * stay)
+        if ttl != INFINITE:
+            hit *= _ttl_factor(key_rate * ttl)
+        return hit
 
     @lru_cache(maxsize=8192)
     def _warming(self, rate: float, age: float, ttl: float) -> float:
@@ -113,6 +139,7 @@ class HitRateModel:
             return (1.0,)
         if capacity <= 0 or rate <= 1e-12 or age <= 0:
             return self.keys.partition_shares(parts)
+        ttl = ttl_in_force(ttl, age)
         if ttl == INFINITE:
             t1 = self.characteristic_time(float(capacity), 1.0, ttl)  # at rate 1; scales as 1/rate
             x = min(t1, age * rate)  # rate * T: what the per-key stay depends on
