@@ -20,6 +20,8 @@ from scaletui.sim.catalog import Catalog
 from scaletui.sim.commands import Configure
 from scaletui.sim.config import Mix, ScenarioEvent
 from scaletui.sim.engine import Engine
+from scaletui.sim.hit_rate import HitRateModel
+from scaletui.sim.keyspace import KeySpace
 
 ZIPF = 0.9  # the traffic's default skew
 READS = Mix(0.0, 1.0, 0.0, 0.0)
@@ -165,14 +167,26 @@ def cache_ttl_run(model: str) -> tuple[tuple[float, float], float]:
 
 @pytest.mark.parametrize("model", ["flow", "exact"])
 def test_cache_with_ttl_matches_lru_ttl_simulation(model):
-    """Steady state and the first TTL after a crash. Regression: in its first TTL after
-    the restart the flow engine's cache hit 0.33 of reads where the simulation here gives
-    0.39 (the cold start multiplied by the steady TTL factor)."""
+    """Steady state and the first TTL after a crash. Regressions of the flow engine, which
+    multiplied its warm-up term by the steady TTL factor: 0.33 of reads hit in the first
+    TTL after the restart where the simulation here gives 0.39, and, since that warm-up
+    term never ended while every fresh key fits, 0.43 in steady state for 0.446."""
     (steady, first_ttl), back = cache_ttl_run(model)
     start = math.ceil(back)
     expected = simulate_lru_ttl(20_000, 200.0, 2_000, CACHE_TTL, [(40.0, 100.0), (start, start + CACHE_TTL - 1.0)],
                                 end=start + CACHE_TTL, down=(CRASH_AT, back), seeds=8)
     assert expected[1] > 0.3 and expected[0] > expected[1] + 0.05
-    tol = 0.02 if model == "flow" else 0.04  # the exact plane's window holds ~1,800 reads
-    assert steady == pytest.approx(expected[0], abs=0.02)
-    assert first_ttl == pytest.approx(expected[1], abs=tol)
+    noise = 1 if model == "flow" else 2  # the exact plane's first TTL holds ~1,800 reads
+    assert steady == pytest.approx(expected[0], abs=0.01 * noise)
+    assert first_ttl == pytest.approx(expected[1], abs=0.02 * noise)
+
+
+def test_celebrity_key_feels_the_ttl_only_after_the_first_ttl():
+    """A key outside the Zipf ranks (the celebrity key) in a cache where everything fits:
+    requested 0.1 times/s, it is held if it was requested since the start during the first
+    TTL, and for the TTL-only share x / (1 + x), x = rate x TTL, from then on."""
+    model = HitRateModel(KeySpace(1_000, ZIPF))
+    ttl = 100.0
+    assert model.key_hit_rate(0.1, 10_000, 100.0, ttl, age=5.0) == pytest.approx(-math.expm1(-0.1 * 5.0))
+    assert model.key_hit_rate(0.1, 10_000, 100.0, ttl, age=99.0) == pytest.approx(-math.expm1(-0.1 * 99.0))
+    assert model.key_hit_rate(0.1, 10_000, 100.0, ttl, age=500.0) == pytest.approx(10.0 / 11.0)
