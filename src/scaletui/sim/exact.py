@@ -12,11 +12,12 @@ engine does not.
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import deque
 from typing import TYPE_CHECKING, Callable
 
-from scaletui.sim.components import Cache, Component, Database, WebServer
+from scaletui.sim.components import Cache, Cdn, Component, Database, WebServer
 from scaletui.sim.keyspace import HOT_KEY, KeySampler, partition_of
+from scaletui.sim.lru_ttl import LruTtlStore
 from scaletui.sim.mmck import IDLE
 from scaletui.sim.routing import DcRoute, RoutePlan, Tier
 
@@ -101,8 +102,7 @@ class ExactPlane:
         self.env = engine.env
         self.rng = engine.rng
         self.stations: dict[Component, Station] = {}
-        self.lru: dict[Component, OrderedDict] = {}
-        self.cdn_store: dict[int, float] = {}
+        self.stores: dict[Component, tuple[float, LruTtlStore]] = {}  # cache or CDN -> (started_at, contents)
         self._keys: KeySampler | None = None
         self._static_keys: KeySampler | None = None
         self.jobs: deque = deque()
@@ -128,6 +128,13 @@ class ExactPlane:
         if self._static_keys is None:
             self._static_keys = self.e.cdn_keys.sampler(self.rng)
         return self._static_keys.draw()
+
+    def store(self, comp: Cache | Cdn) -> LruTtlStore:
+        """What a cache node or the CDN holds: empty again whenever it (re)started or was flushed."""
+        held = self.stores.get(comp)
+        if held is None or held[0] != comp.started_at:
+            held = self.stores[comp] = (comp.started_at, LruTtlStore())
+        return held[1]
 
     def station(self, comp: Component) -> Station:
         st = self.stations.get(comp)
@@ -215,13 +222,13 @@ class ExactPlane:
             cdn.gigabytes += e.config.traffic.static_kb / 1e6
             cdn.tick_served += 1
             req.extra += cdn.edge_delay
-            born = self.cdn_store.get(key)
-            if born is not None and born >= cdn.started_at and self.env.now - born < cdn.ttl:
+            edge = self.store(cdn)
+            if edge.lookup(key, self.env.now, cdn.ttl):
                 cdn.hits += 1
                 cdn.hit_rate = cdn.hits / cdn.lookups
                 self.done(req)
                 return
-            self.cdn_store[key] = self.env.now
+            edge.store(key, self.env.now, cdn.size_spec.items)  # fetched from the origin on the way
             cdn.hit_rate = cdn.hits / cdn.lookups
         if route is None:
             self.fail(req, plan.unreachable.get(region, f"no data centre can serve users in {region}"))
@@ -295,16 +302,10 @@ class ExactPlane:
             self.database(req)
 
     def cache_lookup(self, req: Request, node: Cache) -> None:
-        lru = self.lru.get(node)
-        if lru is None or getattr(node, "_exact_epoch", None) != node.started_at:
-            lru = self.lru[node] = OrderedDict()
-            node._exact_epoch = node.started_at  # type: ignore[attr-defined]
         now = self.env.now
         node.lookups += 1
         self.e.metrics.lookups(0, 1)
-        born = lru.get(req.key)
-        if born is not None and now - born < node.ttl:
-            lru.move_to_end(req.key)
+        if self.store(node).lookup(req.key, now, node.ttl):
             node.hits += 1
             self.e.metrics.lookups(1, 0)
             node.hit_rate = node.hits / node.lookups
@@ -314,12 +315,7 @@ class ExactPlane:
 
         def fill(r: Request, node=node) -> None:
             if node.reachable() and not node.removed:
-                store = self.lru.get(node)
-                if store is not None:
-                    store[r.key] = self.env.now
-                    store.move_to_end(r.key)
-                    while len(store) > node.items:
-                        store.popitem(last=False)
+                self.store(node).store(r.key, self.env.now, node.items)
             self.done(r)
 
         self.database(req, fill)

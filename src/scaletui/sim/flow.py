@@ -378,15 +378,8 @@ class FlowPlane:
                     continue
                 age = t - node.started_at
                 hz = e.hits.hit_rate(node.items * n, total_rate * (1 - hot_share), node.ttl, age)
-                hot_rate = total_rate * hot_share
-                if hot_rate > 0:
-                    stay = min(age, e.hits.warm_time(node.items * n, total_rate * (1 - hot_share) or 1.0, node.ttl))
-                    hh = -math.expm1(-hot_rate * stay)
-                    if node.ttl != math.inf:
-                        x = hot_rate * node.ttl
-                        hh *= x / (1 + x)
-                else:
-                    hh = 0.0
+                hh = e.hits.key_hit_rate(total_rate * hot_share, node.items * n, total_rate * (1 - hot_share),
+                                         node.ttl, age)
                 hit_of[node] = (hz, hh)
         for f in reads:
             ring = f.route.cache

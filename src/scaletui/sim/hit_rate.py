@@ -7,6 +7,10 @@ With a TTL (expire after insertion) a key alone would be cached a fraction
 rTTL/(1+rTTL) of the time; the two are combined as a product. A cache that restarted
 `age` seconds ago cannot have kept anything longer than that, so T becomes min(T, age):
 this is the warm-up after a crash (and why a cold cache sends a herd to the database).
+A TTL splits the warm-up in two. During the first TTL after a (re)start nothing has
+expired yet, so the cache warms exactly as one without a TTL. From then on whatever it
+holds was stored within the last TTL, after the start: its contents no longer depend on
+the start, and the steady state (with the TTL factor) applies.
 By PASTA the probability that a key is cached is its hit probability.
 """
 
@@ -23,6 +27,12 @@ INFINITE = math.inf
 def _ttl_factor(x: float) -> float:
     # x = rate * ttl
     return x / (1.0 + x)
+
+
+def ttl_in_force(ttl: float, age: float) -> float:
+    """The TTL that shapes a cache `age` seconds after it started empty: none before the
+    first TTL has passed (no entry has expired yet), `ttl` from then on."""
+    return INFINITE if age < ttl else ttl
 
 
 class HitRateModel:
@@ -63,16 +73,16 @@ class HitRateModel:
                 hi = mid
         return math.exp((lo + hi) / 2.0) / rate
 
-    def warm_time(self, capacity: float, rate: float, ttl: float = INFINITE) -> float:
-        """Seconds after a restart at which the cache reaches its steady hit rate."""
+    def warm_time(self, capacity: float, rate: float) -> float:
+        """Seconds after a restart at which a cache without a TTL reaches its steady hit
+        rate (one with a TTL reaches it after one TTL: see the module's docstring)."""
         if rate <= 1e-12:
             return 0.0
-        rate_q = _quantize(rate) if ttl != INFINITE else 1.0
-        t = self.characteristic_time(float(capacity), rate_q, ttl)
+        t = self.characteristic_time(float(capacity), 1.0, INFINITE)
         if t == INFINITE:
             # Everything fits: warm once even the rarest key has almost surely been seen.
             return 50.0 / (rate * min(self.keys.bucket_p))
-        return t * rate_q / rate
+        return t / rate
 
     def hit_rate(
         self, capacity: float, rate: float, ttl: float = INFINITE, age: float = INFINITE
@@ -84,16 +94,33 @@ class HitRateModel:
         """
         if capacity <= 0 or rate <= 1e-12 or age <= 0:
             return 0.0
-        if age < self.warm_time(capacity, rate, ttl):
+        if ttl_in_force(ttl, age) != INFINITE:
+            return self._steady(float(capacity), _quantize(rate), ttl)
+        if age < self.warm_time(capacity, rate):
             # Warming: the curve is smooth in log(age) and log(rate); 1% steps of each let
             # a whole warm-up reuse a few hundred evaluations instead of one per tick.
-            return self._warming(_quantize(rate), _quantize(max(age, 1e-3)), ttl)
+            return self._warming(_quantize(rate), _quantize(max(age, 1e-3)))
         # Without a TTL the steady state does not depend on the rate (T scales as 1/rate).
-        return self._steady(float(capacity), _quantize(rate) if ttl != INFINITE else 1.0, ttl)
+        return self._steady(float(capacity), 1.0, INFINITE)
+
+    def key_hit_rate(
+        self, key_rate: float, capacity: float, rate: float, ttl: float = INFINITE, age: float = INFINITE
+    ) -> float:
+        """Hit probability of one key requested `key_rate` times/s (such as a celebrity key
+        outside the Zipf ranks) in a cache whose Zipf traffic is `rate` requests/s."""
+        if key_rate <= 0 or capacity <= 0 or age <= 0:
+            return 0.0
+        if ttl_in_force(ttl, age) == INFINITE:
+            return -math.expm1(-key_rate * min(age, self.warm_time(capacity, rate or 1.0)))
+        stay = INFINITE
+        if rate > 1e-12:
+            rate_q = _quantize(rate)
+            stay = self.characteristic_time(float(capacity), rate_q, ttl) * rate_q / rate
+        return -math.expm1(-key_rate * stay) * _ttl_factor(key_rate * ttl)
 
     @lru_cache(maxsize=8192)
-    def _warming(self, rate: float, age: float, ttl: float) -> float:
-        return self._occupancy_and_hits(rate, age, ttl)[1]
+    def _warming(self, rate: float, age: float) -> float:
+        return self._occupancy_and_hits(rate, age, INFINITE)[1]
 
     @lru_cache(maxsize=4096)
     def _steady(self, capacity: float, rate: float, ttl: float) -> float:
@@ -113,12 +140,13 @@ class HitRateModel:
             return (1.0,)
         if capacity <= 0 or rate <= 1e-12 or age <= 0:
             return self.keys.partition_shares(parts)
+        ttl = ttl_in_force(ttl, age)
         if ttl == INFINITE:
             t1 = self.characteristic_time(float(capacity), 1.0, ttl)  # at rate 1; scales as 1/rate
             x = min(t1, age * rate)  # rate * T: what the per-key stay depends on
             return self._miss_shares(parts, 1.0, round(math.log(x), 2) if x != INFINITE else INFINITE, ttl)
         rate_q = _quantize(rate)
-        t = min(self.characteristic_time(float(capacity), rate_q, ttl), age)
+        t = self.characteristic_time(float(capacity), rate_q, ttl)  # past the first TTL: steady
         return self._miss_shares(parts, rate_q, round(math.log(rate_q * t), 2) if t != INFINITE else INFINITE, ttl)
 
     @lru_cache(maxsize=2048)

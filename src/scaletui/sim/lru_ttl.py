@@ -1,0 +1,40 @@
+"""An exact LRU store with expire-after-insertion TTL: what the exact plane's caches hold.
+
+Used by the exact model for cache nodes and for the CDN's edges. Capacity and TTL are
+passed on each call because the player can change them while the store is in use.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+
+class LruTtlStore:
+    """At most `capacity` keys; the least recently used goes first, an entry expires `ttl`
+    seconds after it was stored (a hit does not renew it)."""
+
+    __slots__ = ("born",)
+
+    def __init__(self) -> None:
+        self.born: OrderedDict[int, float] = OrderedDict()  # key -> when it was stored, in use order
+
+    def lookup(self, key: int, now: float, ttl: float) -> bool:
+        """Whether `key` is held and fresh at `now`; a hit makes it the most recently used."""
+        born = self.born.get(key)
+        if born is None:
+            return False
+        if now - born >= ttl:
+            del self.born[key]  # expired: it no longer takes a place
+            return False
+        self.born.move_to_end(key)
+        return True
+
+    def store(self, key: int, now: float, capacity: int) -> None:
+        """Keep `key` as fetched at `now`, evicting the least recently used beyond `capacity`."""
+        self.born[key] = now
+        self.born.move_to_end(key)
+        while len(self.born) > capacity:
+            self.born.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self.born)
