@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Callable
 
-from scaletui.sim.components import Cache, Component, Database, WebServer
+from scaletui.sim.async_jobs import job_seconds
+from scaletui.sim.components import Cache, Component, Database, MessageQueue, WebServer, Worker
 from scaletui.sim.keyspace import HOT_KEY, KeySampler, partition_of
 from scaletui.sim.mmck import IDLE
 from scaletui.sim.routing import DcRoute, RoutePlan, Tier
@@ -27,7 +28,7 @@ DYNAMIC = ("read", "write", "async")
 
 
 class Request:
-    __slots__ = ("t0", "region", "cls", "route", "key", "extra", "plan")
+    __slots__ = ("t0", "region", "cls", "route", "key", "extra", "plan", "last")
 
     def __init__(self, t0: float, region: str, cls: str, route: DcRoute | None, key: int, plan: RoutePlan) -> None:
         self.t0 = t0
@@ -37,6 +38,7 @@ class Request:
         self.key = key
         self.extra = 0.0  # network delays, added to the time spent in stations
         self.plan = plan
+        self.last: Component | None = None  # the station it went to last
 
 
 class Station:
@@ -105,11 +107,8 @@ class ExactPlane:
         self.cdn_store: dict[int, float] = {}
         self._keys: KeySampler | None = None
         self._static_keys: KeySampler | None = None
-        self.jobs: deque = deque()
-        self.jobs_done_tick = 0
-        self.job_busy = 0
-        self.job_area = 0.0
-        self.job_last = 0.0
+        self.jobs: dict[MessageQueue, deque[float]] = {}  # enqueue times, per queue
+        self.threads: dict[Worker, _Threads] = {}
         self.applies: dict[Component, Station] = {}
         self.lag_sum: dict[Component, float] = {}
         self.lag_n: dict[Component, int] = {}
@@ -167,23 +166,18 @@ class ExactPlane:
                 comp.tick_writes = 0.0
             if comp not in self.stations:
                 comp.utilization = 0.0
-        self.job_area += self.job_busy * (now - self.job_last)
-        self.job_last = now
-        workers = [w for w in self.e.topology.of_kind("worker") if w.serving(now)]
-        cap = sum(w.workers for w in workers)
-        util = self.job_area / (cap * dt) if cap > 0 else 0.0
-        self.job_area = 0.0
-        done = self.jobs_done_tick
-        self.jobs_done_tick = 0
-        for w in self.e.topology.of_kind("worker"):
-            w.utilization = min(1.0, util) if w in workers else 0.0
+        for w in self._workers():
+            th = self._threads(w)
+            th.account(now)
+            w.utilization = min(1.0, th.area / (w.workers * dt)) if w.serving(now) else 0.0
             w.busy_seconds += w.utilization * dt
             w.peak_utilization = max(w.peak_utilization, w.utilization)
-            if w in workers and cap > 0:
-                w.total_served += done * w.workers / cap
-        queues = [q for q in self.e.topology.of_kind("queue")]
-        for i, q in enumerate(queues):
-            q.depth = float(len(self.jobs)) if i == 0 else 0.0  # type: ignore[attr-defined]
+            w.total_served += th.done
+            th.area = 0.0
+            th.done = 0
+        for q in self.e.topology.of_kind("queue"):
+            if isinstance(q, MessageQueue):
+                q.depth = float(len(self.jobs.get(q, ())))
         self._drain_jobs()
 
     def replication(self, t: float, dt: float, plan: RoutePlan) -> None:
@@ -257,11 +251,12 @@ class ExactPlane:
                     break
         req.extra += o.delay
         comp = o.comp
+        req.last = comp
         self.station(comp).arrive(req, self.service(comp, req), then)
 
     def service(self, comp: Component, req: Request) -> float:
         if req.cls == "async" and isinstance(comp, WebServer) and req.route.queue is None:
-            return self.e.config.traffic.async_work_ms / 1000.0 * comp.slow_factor
+            return job_seconds(self.e.config.traffic.async_work_ms, comp)
         return comp.service_time
 
     def after_lb(self, req: Request) -> None:
@@ -356,33 +351,61 @@ class ExactPlane:
         st.submit(t0, base)
 
     def enqueued(self, req: Request) -> None:
+        queue = req.last
+        assert isinstance(queue, MessageQueue)
         self.e.metrics.jobs_enqueued += 1
-        self.jobs.append(self.env.now)
+        self.jobs.setdefault(queue, deque()).append(self.env.now)
         self._drain_jobs()
         self.done(req)
 
-    def _drain_jobs(self) -> None:
-        now = self.env.now
-        workers = [w for w in self.e.topology.of_kind("worker") if w.serving(now)]
-        cap = sum(w.workers for w in workers)
-        if not workers:
-            return
-        service = sum(w.service_time * w.workers for w in workers) / cap
-        while self.jobs and self.job_busy < cap:
-            self.jobs.popleft()
-            self.job_area += self.job_busy * (now - self.job_last)
-            self.job_last = now
-            self.job_busy += 1
-            ev = self.env.timeout(self.rng.expovariate(1.0 / service))
-            ev.callbacks.append(lambda _ev: self._job_done())
+    def _workers(self) -> list[Worker]:
+        return [w for w in self.e.topology.of_kind("worker") if isinstance(w, Worker)]
 
-    def _job_done(self) -> None:
+    def _threads(self, w: Worker) -> "_Threads":
+        th = self.threads.get(w)
+        if th is None:
+            th = self.threads[w] = _Threads(self.env.now)
+        return th
+
+    def jobs_held(self) -> int:
+        """Jobs accepted and not done: waiting in a queue or being worked on."""
+        return sum(len(q) for q in self.jobs.values()) + sum(th.busy for th in self.threads.values())
+
+    def _drain_jobs(self) -> None:
+        """Free worker threads take the oldest job of the queues that are up; the thread
+        that gets it is any free one, as workers compete for messages."""
         now = self.env.now
-        self.job_area += self.job_busy * (now - self.job_last)
-        self.job_last = now
-        self.job_busy -= 1
-        self.e.metrics.jobs_done += 1
-        self.jobs_done_tick += 1
+        workers = [w for w in self._workers() if w.serving(now)]
+        while True:
+            free = [(w.workers - self._threads(w).busy, w) for w in workers]
+            n_free = sum(n for n, _ in free)
+            ready = [(jobs[0], q.seq, q) for q, jobs in self.jobs.items() if jobs and q.reachable()]
+            if n_free <= 0 or not ready:
+                return
+            pick = self.rng.randrange(n_free)
+            for n, w in free:
+                if pick < n:
+                    break
+                pick -= n
+            q: MessageQueue = min(ready)[2]
+            enqueued_at = self.jobs[q].popleft()
+            th = self._threads(w)
+            th.account(now)
+            th.busy += 1
+            ev = self.env.timeout(self.rng.expovariate(1.0 / job_seconds(self.e.config.traffic.async_work_ms, w)))
+            ev.callbacks.append(lambda _ev, w=w, q=q, t=enqueued_at: self._job_done(w, q, t))
+
+    def _job_done(self, w: Worker, q: MessageQueue, enqueued_at: float) -> None:
+        th = self._threads(w)
+        th.account(self.env.now)
+        th.busy -= 1
+        if w.serving(self.env.now):
+            self.e.metrics.jobs_done += 1
+            th.done += 1
+        else:
+            # The worker died holding it: unacknowledged, the message goes back to the
+            # front of its queue for another worker (at-least-once delivery).
+            self.jobs.setdefault(q, deque()).appendleft(enqueued_at)
         self._drain_jobs()
 
     # --- outcomes -------------------------------------------------------------------------
@@ -405,6 +428,22 @@ class ExactPlane:
         end = self.env.now + horizon
         while self.e.metrics.in_flight > 0.5 and self.env.now < end:
             self.env.run(until=min(end, self.env.now + 1.0))
+
+
+class _Threads:
+    """A worker's busy threads, and its busy thread-seconds and jobs done since the last tick."""
+
+    __slots__ = ("busy", "area", "last", "done")
+
+    def __init__(self, now: float) -> None:
+        self.busy = 0
+        self.area = 0.0
+        self.last = now
+        self.done = 0
+
+    def account(self, now: float) -> None:
+        self.area += self.busy * (now - self.last)
+        self.last = now
 
 
 class _ApplyStream:

@@ -22,6 +22,7 @@ import bisect
 import math
 from typing import TYPE_CHECKING, Callable
 
+from scaletui.sim.async_jobs import job_seconds, jobs_per_second
 from scaletui.sim.components import Cache, Component, Database, MessageQueue, WebServer
 from scaletui.sim.keyspace import HOT_KEY, partition_of
 from scaletui.sim.mmck import IDLE, StationState, sample_response, station_state
@@ -235,7 +236,7 @@ class FlowPlane:
 
     def _service_mean(self, comp: Component, f: Flow) -> float:
         if f.cls == "async" and isinstance(comp, WebServer) and f.route.queue is None:
-            return self.e.config.traffic.async_work_ms / 1000.0 * comp.slow_factor
+            return job_seconds(self.e.config.traffic.async_work_ms, comp)
         return comp.service_time
 
     def _stage(self, flows: list[Flow], label: str, tier_of: Callable[[Flow], list[TierOption] | None], t: float) -> list[Flow]:
@@ -518,12 +519,17 @@ class FlowPlane:
                 comp.peak_utilization = comp.utilization
 
     def _jobs(self, t: float, dt: float, plan: RoutePlan) -> None:
-        """Workers drain the message queues; full queues refuse (counted at enqueue)."""
+        """Workers drain the message queues; full queues refuse (counted at enqueue).
+
+        Each worker finishes its threads' worth of jobs of the traffic's size; the work
+        done is spread over the workers in proportion to what each can do, so all of
+        them are equally busy.
+        """
         queues = [q for q in plan.queues if not q.removed]
-        capacity = 0.0
+        work_ms = self.e.config.traffic.async_work_ms
         live = [w for w in plan.workers if w.serving(t)]
-        for w in live:
-            capacity += w.job_rate * dt
+        rates = {w: jobs_per_second(work_ms, w) for w in live}
+        capacity = sum(rates.values()) * dt
         depth = sum(q.depth for q in queues if q.reachable())
         done = min(depth, capacity)
         if depth > 0 and done > 0:
@@ -535,10 +541,10 @@ class FlowPlane:
         self.e.metrics.jobs_done += done
         util = done / capacity if capacity > 0 else 0.0
         for w in plan.workers:
-            w.utilization = util if w in live else 0.0
+            w.utilization = util if w in rates else 0.0
             w.queue_length = 0.0
             w.busy_seconds += w.utilization * dt
-            w.total_served += done / len(live) if w in live else 0.0
+            w.total_served += util * rates[w] * dt if w in rates else 0.0
             w.peak_utilization = max(w.peak_utilization, w.utilization)
         for q in queues:
             q.queue_length = q.depth
