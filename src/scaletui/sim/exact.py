@@ -13,6 +13,7 @@ engine does not.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
+from functools import partial
 from typing import TYPE_CHECKING, Callable
 
 from scaletui.sim.async_jobs import job_seconds
@@ -74,19 +75,30 @@ class Station:
             comp.tick_failed += 1
             plane.fail(req, f"{comp.id} was overloaded and shed it (queue full)")
 
-    def _start(self, req: Request, service: float, done: Callable[[Request], None]) -> None:
+    def apply(self, service: float, done: Callable[[None], None]) -> None:
+        """A replica's apply job: it takes a worker like a read, in FIFO order with them,
+        but is never shed (the write waits in the primary's log whatever happens)."""
+        if self.busy < self.comp.workers:
+            self._start(None, service, done)
+        else:
+            self.queue.append((None, service, done))
+
+    def _start(self, req: Request | None, service: float, done: Callable) -> None:
         self._account()
         self.busy += 1
         ev = self.plane.env.timeout(self.plane.rng.expovariate(1.0 / service) if service > 0 else 0.0)
         ev.callbacks.append(lambda _ev: self._finish(req, done))
 
-    def _finish(self, req: Request, done: Callable[[Request], None]) -> None:
+    def _finish(self, req: Request | None, done: Callable) -> None:
         self._account()
         self.busy -= 1
         comp = self.comp
         while self.queue and self.busy < comp.workers:
             nreq, nservice, ndone = self.queue.popleft()
             self._start(nreq, nservice, ndone)
+        if req is None:  # an apply job: its stream tells whether it counted
+            done(None)
+            return
         if comp.removed or not comp.reachable():
             comp.tick_failed += 1
             self.plane.fail(req, f"{comp.id} is down ({comp.down_cause()})")
@@ -109,7 +121,7 @@ class ExactPlane:
         self._static_keys: KeySampler | None = None
         self.jobs: dict[MessageQueue, deque[float]] = {}  # enqueue times, per queue
         self.threads: dict[Worker, _Threads] = {}
-        self.applies: dict[Component, Station] = {}
+        self.applies: dict[Component, _ApplyStream] = {}
         self.lag_sum: dict[Component, float] = {}
         self.lag_n: dict[Component, int] = {}
         self.queued_area = 0.0
@@ -187,9 +199,9 @@ class ExactPlane:
             self.lag_sum[r] = 0.0
             self.lag_n[r] = 0
         for r, stream in self.applies.items():
-            if not r.reachable() and stream.queue:
+            if not r.reachable() and stream.held:
                 # Nothing applied: it is as far behind as its oldest waiting write.
-                t0, base = stream.queue[0]
+                t0, base = stream.held[0]
                 r.lag = self.env.now - t0 + base  # type: ignore[attr-defined]
 
     # --- one request ----------------------------------------------------------------------
@@ -447,42 +459,50 @@ class _Threads:
 
 
 class _ApplyStream:
-    """A replica's single apply stream: an M/M/1 queue at the replica's apply rate."""
+    """A replica replaying its primary's writes: each takes one of the replica's workers
+    for the apply time (Database.apply_seconds), queued with its reads. While the
+    replica is down, the writes wait in the primary's log (`held`)."""
 
     def __init__(self, plane: ExactPlane, replica: Database) -> None:
         self.plane = plane
         self.replica = replica
-        self.queue: deque = deque()
-        self.busy = False
+        self.held: deque[tuple[float, float]] = deque()  # (committed at, network delay)
+        self.applying = 0  # sent to the replica's workers, not applied yet
+        self.retrying = False
 
     def submit(self, t0: float, base: float) -> None:
-        self.queue.append((t0, base))
-        if not self.busy:
-            self._next()
+        self.held.append((t0, base))
+        self._pump()
 
-    def _next(self) -> None:
-        if not self.queue:
-            self.busy = False
-            self.replica.apply_backlog = 0.0
-            return
-        self.busy = True
-        if not self.replica.reachable():
-            # Down: the writes wait in the primary's log until it is back.
-            self.replica.apply_backlog = float(len(self.queue))
-            ev = self.plane.env.timeout(1.0)
-            ev.callbacks.append(lambda _ev: self._next())
-            return
-        t0, base = self.queue.popleft()
-        self.replica.apply_backlog = float(len(self.queue))
-        rate = self.replica.apply_rate
-        ev = self.plane.env.timeout(self.plane.rng.expovariate(rate))
-        ev.callbacks.append(lambda _ev: self._done(t0, base))
-
-    def _done(self, t0: float, base: float) -> None:
-        p = self.plane
-        lag = p.env.now - t0 + base
+    def _pump(self) -> None:
         r = self.replica
+        if not r.reachable():
+            if not self.retrying:
+                self.retrying = True
+                ev = self.plane.env.timeout(1.0)
+                ev.callbacks.append(lambda _ev: self._retry())
+        else:
+            station = self.plane.station(r)
+            while self.held:
+                t0, base = self.held.popleft()
+                self.applying += 1
+                station.apply(r.apply_seconds, partial(self._done, t0, base))
+        r.apply_backlog = float(len(self.held) + self.applying)
+
+    def _retry(self) -> None:
+        self.retrying = False
+        self._pump()
+
+    def _done(self, t0: float, base: float, _job: None) -> None:
+        p = self.plane
+        r = self.replica
+        self.applying -= 1
+        if not r.reachable():
+            # It went down before the write was applied: it is replayed from the log.
+            self.held.appendleft((t0, base))
+            self._pump()
+            return
+        lag = p.env.now - t0 + base
         p.lag_sum[r] = p.lag_sum.get(r, 0.0) + lag
         p.lag_n[r] = p.lag_n.get(r, 0) + 1
-        self._next()
-
+        r.apply_backlog = float(len(self.held) + self.applying)
