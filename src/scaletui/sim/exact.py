@@ -4,8 +4,9 @@ It shares everything but the data plane with the flow engine: the same traffic a
 arrival counts, the same route plan, scenario events, commands and metrics. What
 differs is how stations behave: here each is a real FIFO queue with c workers and
 room for K, exponential service times drawn per request, caches are exact LRU (with
-TTL) over keys drawn from the Zipf law, and replicas apply each write through a real
-queue. It is written in callback style (SimPy events with callbacks, no process per
+TTL) over keys drawn from the Zipf law, replicas apply each write on one of their
+workers, queued with their reads, and queue workers take each job on one of their
+threads. It is written in callback style (SimPy events with callbacks, no process per
 request) so that it stays usable for small loads: it costs time per request, the flow
 engine does not.
 """
