@@ -664,7 +664,6 @@ def test_queue_absorbs_a_surge_and_drains():
     assert depth[-1] < 1
     t = e.metrics.totals()
     assert t.failed == 0
-    assert t.jobs_lost == 0
     assert t.jobs_done == t.jobs_enqueued
     assert e.metrics.series[-3].queue_depth > 0  # the report shows the queue
 

@@ -4,8 +4,9 @@ It shares everything but the data plane with the flow engine: the same traffic a
 arrival counts, the same route plan, scenario events, commands and metrics. What
 differs is how stations behave: here each is a real FIFO queue with c workers and
 room for K, exponential service times drawn per request, caches are exact LRU (with
-TTL) over keys drawn from the Zipf law, and replicas apply each write through a real
-queue. It is written in callback style (SimPy events with callbacks, no process per
+TTL) over keys drawn from the Zipf law, replicas apply each write on one of their
+workers, queued with their reads, and queue workers take each job on one of their
+threads. It is written in callback style (SimPy events with callbacks, no process per
 request) so that it stays usable for small loads: it costs time per request, the flow
 engine does not.
 """
@@ -13,9 +14,11 @@ engine does not.
 from __future__ import annotations
 
 from collections import deque
+from functools import partial
 from typing import TYPE_CHECKING, Callable
 
-from scaletui.sim.components import Cache, Cdn, Component, Database, WebServer
+from scaletui.sim.async_jobs import job_seconds
+from scaletui.sim.components import Cache, Cdn, Component, Database, MessageQueue, WebServer, Worker
 from scaletui.sim.keyspace import HOT_KEY, KeySampler, partition_of
 from scaletui.sim.lru_ttl import LruTtlStore
 from scaletui.sim.mmck import IDLE
@@ -28,7 +31,7 @@ DYNAMIC = ("read", "write", "async")
 
 
 class Request:
-    __slots__ = ("t0", "region", "cls", "route", "key", "extra", "plan")
+    __slots__ = ("t0", "region", "cls", "route", "key", "extra", "plan", "last")
 
     def __init__(self, t0: float, region: str, cls: str, route: DcRoute | None, key: int, plan: RoutePlan) -> None:
         self.t0 = t0
@@ -38,6 +41,7 @@ class Request:
         self.key = key
         self.extra = 0.0  # network delays, added to the time spent in stations
         self.plan = plan
+        self.last: Component | None = None  # the station it went to last
 
 
 class Station:
@@ -73,19 +77,30 @@ class Station:
             comp.tick_failed += 1
             plane.fail(req, f"{comp.id} was overloaded and shed it (queue full)")
 
-    def _start(self, req: Request, service: float, done: Callable[[Request], None]) -> None:
+    def apply(self, service: float, done: Callable[[None], None]) -> None:
+        """A replica's apply job: it takes a worker like a read, in FIFO order with them,
+        but is never shed (the write waits in the primary's log whatever happens)."""
+        if self.busy < self.comp.workers:
+            self._start(None, service, done)
+        else:
+            self.queue.append((None, service, done))
+
+    def _start(self, req: Request | None, service: float, done: Callable) -> None:
         self._account()
         self.busy += 1
         ev = self.plane.env.timeout(self.plane.rng.expovariate(1.0 / service) if service > 0 else 0.0)
         ev.callbacks.append(lambda _ev: self._finish(req, done))
 
-    def _finish(self, req: Request, done: Callable[[Request], None]) -> None:
+    def _finish(self, req: Request | None, done: Callable) -> None:
         self._account()
         self.busy -= 1
         comp = self.comp
         while self.queue and self.busy < comp.workers:
             nreq, nservice, ndone = self.queue.popleft()
             self._start(nreq, nservice, ndone)
+        if req is None:  # an apply job: its stream tells whether it counted
+            done(None)
+            return
         if comp.removed or not comp.reachable():
             comp.tick_failed += 1
             self.plane.fail(req, f"{comp.id} is down ({comp.down_cause()})")
@@ -105,12 +120,9 @@ class ExactPlane:
         self.stores: dict[Component, tuple[float, LruTtlStore]] = {}  # cache or CDN -> (started_at, contents)
         self._keys: KeySampler | None = None
         self._static_keys: KeySampler | None = None
-        self.jobs: deque = deque()
-        self.jobs_done_tick = 0
-        self.job_busy = 0
-        self.job_area = 0.0
-        self.job_last = 0.0
-        self.applies: dict[Component, Station] = {}
+        self.jobs: dict[MessageQueue, deque[float]] = {}  # enqueue times, per queue
+        self.threads: dict[Worker, _Threads] = {}
+        self.applies: dict[Component, _ApplyStream] = {}
         self.lag_sum: dict[Component, float] = {}
         self.lag_n: dict[Component, int] = {}
         self.queued_area = 0.0
@@ -174,23 +186,18 @@ class ExactPlane:
                 comp.tick_writes = 0.0
             if comp not in self.stations:
                 comp.utilization = 0.0
-        self.job_area += self.job_busy * (now - self.job_last)
-        self.job_last = now
-        workers = [w for w in self.e.topology.of_kind("worker") if w.serving(now)]
-        cap = sum(w.workers for w in workers)
-        util = self.job_area / (cap * dt) if cap > 0 else 0.0
-        self.job_area = 0.0
-        done = self.jobs_done_tick
-        self.jobs_done_tick = 0
-        for w in self.e.topology.of_kind("worker"):
-            w.utilization = min(1.0, util) if w in workers else 0.0
+        for w in self._workers():
+            th = self._threads(w)
+            th.account(now)
+            w.utilization = min(1.0, th.area / (w.workers * dt)) if w.serving(now) else 0.0
             w.busy_seconds += w.utilization * dt
             w.peak_utilization = max(w.peak_utilization, w.utilization)
-            if w in workers and cap > 0:
-                w.total_served += done * w.workers / cap
-        queues = [q for q in self.e.topology.of_kind("queue")]
-        for i, q in enumerate(queues):
-            q.depth = float(len(self.jobs)) if i == 0 else 0.0  # type: ignore[attr-defined]
+            w.total_served += th.done
+            th.area = 0.0
+            th.done = 0
+        for q in self.e.topology.of_kind("queue"):
+            if isinstance(q, MessageQueue):
+                q.depth = float(len(self.jobs.get(q, ())))
         self._drain_jobs()
 
     def replication(self, t: float, dt: float, plan: RoutePlan) -> None:
@@ -200,9 +207,9 @@ class ExactPlane:
             self.lag_sum[r] = 0.0
             self.lag_n[r] = 0
         for r, stream in self.applies.items():
-            if not r.reachable() and stream.queue:
+            if not r.reachable() and stream.held:
                 # Nothing applied: it is as far behind as its oldest waiting write.
-                t0, base = stream.queue[0]
+                t0, base = stream.held[0]
                 r.lag = self.env.now - t0 + base  # type: ignore[attr-defined]
 
     # --- one request ----------------------------------------------------------------------
@@ -264,11 +271,12 @@ class ExactPlane:
                     break
         req.extra += o.delay
         comp = o.comp
+        req.last = comp
         self.station(comp).arrive(req, self.service(comp, req), then)
 
     def service(self, comp: Component, req: Request) -> float:
         if req.cls == "async" and isinstance(comp, WebServer) and req.route.queue is None:
-            return self.e.config.traffic.async_work_ms / 1000.0 * comp.slow_factor
+            return job_seconds(self.e.config.traffic.async_work_ms, comp)
         return comp.service_time
 
     def after_lb(self, req: Request) -> None:
@@ -352,33 +360,61 @@ class ExactPlane:
         st.submit(t0, base)
 
     def enqueued(self, req: Request) -> None:
+        queue = req.last
+        assert isinstance(queue, MessageQueue)
         self.e.metrics.jobs_enqueued += 1
-        self.jobs.append(self.env.now)
+        self.jobs.setdefault(queue, deque()).append(self.env.now)
         self._drain_jobs()
         self.done(req)
 
-    def _drain_jobs(self) -> None:
-        now = self.env.now
-        workers = [w for w in self.e.topology.of_kind("worker") if w.serving(now)]
-        cap = sum(w.workers for w in workers)
-        if not workers:
-            return
-        service = sum(w.service_time * w.workers for w in workers) / cap
-        while self.jobs and self.job_busy < cap:
-            self.jobs.popleft()
-            self.job_area += self.job_busy * (now - self.job_last)
-            self.job_last = now
-            self.job_busy += 1
-            ev = self.env.timeout(self.rng.expovariate(1.0 / service))
-            ev.callbacks.append(lambda _ev: self._job_done())
+    def _workers(self) -> list[Worker]:
+        return [w for w in self.e.topology.of_kind("worker") if isinstance(w, Worker)]
 
-    def _job_done(self) -> None:
+    def _threads(self, w: Worker) -> "_Threads":
+        th = self.threads.get(w)
+        if th is None:
+            th = self.threads[w] = _Threads(self.env.now)
+        return th
+
+    def jobs_held(self) -> int:
+        """Jobs accepted and not done: waiting in a queue or being worked on."""
+        return sum(len(q) for q in self.jobs.values()) + sum(th.busy for th in self.threads.values())
+
+    def _drain_jobs(self) -> None:
+        """Free worker threads take the oldest job of the queues that are up; the thread
+        that gets it is any free one, as workers compete for messages."""
         now = self.env.now
-        self.job_area += self.job_busy * (now - self.job_last)
-        self.job_last = now
-        self.job_busy -= 1
-        self.e.metrics.jobs_done += 1
-        self.jobs_done_tick += 1
+        workers = [w for w in self._workers() if w.serving(now)]
+        while True:
+            free = [(w.workers - self._threads(w).busy, w) for w in workers]
+            n_free = sum(n for n, _ in free)
+            ready = [(jobs[0], q.seq, q) for q, jobs in self.jobs.items() if jobs and q.reachable()]
+            if n_free <= 0 or not ready:
+                return
+            pick = self.rng.randrange(n_free)
+            for n, w in free:
+                if pick < n:
+                    break
+                pick -= n
+            q: MessageQueue = min(ready)[2]
+            enqueued_at = self.jobs[q].popleft()
+            th = self._threads(w)
+            th.account(now)
+            th.busy += 1
+            ev = self.env.timeout(self.rng.expovariate(1.0 / job_seconds(self.e.config.traffic.async_work_ms, w)))
+            ev.callbacks.append(lambda _ev, w=w, q=q, t=enqueued_at: self._job_done(w, q, t))
+
+    def _job_done(self, w: Worker, q: MessageQueue, enqueued_at: float) -> None:
+        th = self._threads(w)
+        th.account(self.env.now)
+        th.busy -= 1
+        if w.serving(self.env.now):
+            self.e.metrics.jobs_done += 1
+            th.done += 1
+        else:
+            # The worker died holding it: unacknowledged, the message goes back to the
+            # front of its queue for another worker (at-least-once delivery).
+            self.jobs.setdefault(q, deque()).appendleft(enqueued_at)
         self._drain_jobs()
 
     # --- outcomes -------------------------------------------------------------------------
@@ -403,43 +439,67 @@ class ExactPlane:
             self.env.run(until=min(end, self.env.now + 1.0))
 
 
+class _Threads:
+    """A worker's busy threads, and its busy thread-seconds and jobs done since the last tick."""
+
+    __slots__ = ("busy", "area", "last", "done")
+
+    def __init__(self, now: float) -> None:
+        self.busy = 0
+        self.area = 0.0
+        self.last = now
+        self.done = 0
+
+    def account(self, now: float) -> None:
+        self.area += self.busy * (now - self.last)
+        self.last = now
+
+
 class _ApplyStream:
-    """A replica's single apply stream: an M/M/1 queue at the replica's apply rate."""
+    """A replica replaying its primary's writes: each takes one of the replica's workers
+    for the apply time (Database.apply_seconds), queued with its reads. While the
+    replica is down, the writes wait in the primary's log (`held`)."""
 
     def __init__(self, plane: ExactPlane, replica: Database) -> None:
         self.plane = plane
         self.replica = replica
-        self.queue: deque = deque()
-        self.busy = False
+        self.held: deque[tuple[float, float]] = deque()  # (committed at, network delay)
+        self.applying = 0  # sent to the replica's workers, not applied yet
+        self.retrying = False
 
     def submit(self, t0: float, base: float) -> None:
-        self.queue.append((t0, base))
-        if not self.busy:
-            self._next()
+        self.held.append((t0, base))
+        self._pump()
 
-    def _next(self) -> None:
-        if not self.queue:
-            self.busy = False
-            self.replica.apply_backlog = 0.0
-            return
-        self.busy = True
-        if not self.replica.reachable():
-            # Down: the writes wait in the primary's log until it is back.
-            self.replica.apply_backlog = float(len(self.queue))
-            ev = self.plane.env.timeout(1.0)
-            ev.callbacks.append(lambda _ev: self._next())
-            return
-        t0, base = self.queue.popleft()
-        self.replica.apply_backlog = float(len(self.queue))
-        rate = self.replica.apply_rate
-        ev = self.plane.env.timeout(self.plane.rng.expovariate(rate))
-        ev.callbacks.append(lambda _ev: self._done(t0, base))
-
-    def _done(self, t0: float, base: float) -> None:
-        p = self.plane
-        lag = p.env.now - t0 + base
+    def _pump(self) -> None:
         r = self.replica
+        if not r.reachable():
+            if not self.retrying:
+                self.retrying = True
+                ev = self.plane.env.timeout(1.0)
+                ev.callbacks.append(lambda _ev: self._retry())
+        else:
+            station = self.plane.station(r)
+            while self.held:
+                t0, base = self.held.popleft()
+                self.applying += 1
+                station.apply(r.apply_seconds, partial(self._done, t0, base))
+        r.apply_backlog = float(len(self.held) + self.applying)
+
+    def _retry(self) -> None:
+        self.retrying = False
+        self._pump()
+
+    def _done(self, t0: float, base: float, _job: None) -> None:
+        p = self.plane
+        r = self.replica
+        self.applying -= 1
+        if not r.reachable():
+            # It went down before the write was applied: it is replayed from the log.
+            self.held.appendleft((t0, base))
+            self._pump()
+            return
+        lag = p.env.now - t0 + base
         p.lag_sum[r] = p.lag_sum.get(r, 0.0) + lag
         p.lag_n[r] = p.lag_n.get(r, 0) + 1
-        self._next()
-
+        r.apply_backlog = float(len(self.held) + self.applying)

@@ -22,6 +22,7 @@ import bisect
 import math
 from typing import TYPE_CHECKING, Callable
 
+from scaletui.sim.async_jobs import job_seconds, jobs_per_second
 from scaletui.sim.components import Cache, Component, Database, MessageQueue, WebServer
 from scaletui.sim.keyspace import HOT_KEY, partition_of
 from scaletui.sim.mmck import IDLE, StationState, sample_response, station_state
@@ -99,6 +100,9 @@ class FlowPlane:
         self.completed: list[Flow] = []
         self.failures: list[FailurePoint] = []
         self._touched: dict[Component, float] = {}
+        # Last state of each station under mixed work, by (workers, rate, service):
+        # loads repeat tick to tick.
+        self._mixed: dict[Component, tuple[tuple[int, float, float], StationState]] = {}
 
     # --- one tick -------------------------------------------------------------------
     def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
@@ -235,13 +239,14 @@ class FlowPlane:
 
     def _service_mean(self, comp: Component, f: Flow) -> float:
         if f.cls == "async" and isinstance(comp, WebServer) and f.route.queue is None:
-            return self.e.config.traffic.async_work_ms / 1000.0 * comp.slow_factor
+            return job_seconds(self.e.config.traffic.async_work_ms, comp)
         return comp.service_time
 
     def _stage(self, flows: list[Flow], label: str, tier_of: Callable[[Flow], list[TierOption] | None], t: float) -> list[Flow]:
         passing: list[Flow] = []
         work: list[tuple[Flow, list[TierOption]]] = []
         offered: dict[Component, list[float]] = {}
+        writes: dict[Component, float] = {}  # write rate offered to each primary
         for f in flows:
             opts = tier_of(f)
             if opts is None:
@@ -256,15 +261,47 @@ class FlowPlane:
                     lam = f.rate * w
                     acc[0] += lam
                     acc[1] += lam * self._service_mean(comp, f)
+                    if f.cls == "write":
+                        writes[comp] = writes.get(comp, 0.0) + lam
         states: dict[Component, tuple[StationState, float]] = {}
+        if label == "db":
+            self._charge_applies(t, offered, writes, states)
         for comp, (lam, work_s) in offered.items():
-            service = work_s / lam if lam > 1e-12 and work_s > 0 else comp.service_time
-            states[comp] = self._evaluate(comp, lam, service)
+            if comp not in states:
+                states[comp] = self._station(comp, lam, work_s)
         for f, opts in work:
             nxt = self._through(f, label, opts, states)
             if nxt is not None:
                 passing.append(nxt)
         return passing
+
+    def _station(self, comp: Component, lam: float, work_s: float) -> tuple[StationState, float]:
+        """State of a station offered lam requests/s that bring work_s seconds of work per second."""
+        service = work_s / lam if lam > 1e-12 and work_s > 0 else comp.service_time
+        return self._evaluate(comp, lam, service)
+
+    def _charge_applies(self, t: float, offered: dict[Component, list[float]], writes: dict[Component, float],
+                        states: dict[Component, tuple[StationState, float]]) -> None:
+        """Replicas replay the writes their primary commits: each takes one of their workers
+        for the apply time, so that work joins the reads they are offered (and slows them).
+
+        A replica applies what its primary accepts this tick plus what it fell behind on
+        (after being down), at most its apply rate (replication_step's rule)."""
+        dt = self.e.dt
+        for g in self.e.topology.groups():
+            p = g.primary
+            accepted = 0.0
+            if p is not None and p in offered:
+                states[p] = self._station(p, *offered[p])
+                accepted = writes.get(p, 0.0) * (1.0 - states[p][0].blocking) if p.reachable() else 0.0
+            for r in g.replicas:
+                if not r.serving(t):
+                    continue
+                lam = min(accepted + r.apply_backlog / dt, r.apply_rate)
+                if lam > 0:
+                    acc = offered.setdefault(r, [0.0, 0.0])
+                    acc[0] += lam
+                    acc[1] += lam * r.apply_seconds
 
     def _evaluate(self, comp: Component, lam: float, service: float) -> tuple[StationState, float]:
         """State of a station at rate lam with this mean service time; returns (state, mu)."""
@@ -277,10 +314,16 @@ class FlowPlane:
             st = comp.evaluate(lam)
             mu = comp.mu
         else:
-            # Mixed work (async jobs done inline): slower service, and a shorter queue so
-            # that nobody waits past the timeout.
+            # Mixed work (async jobs done inline, writes a replica applies): another mean
+            # service time, and a queue that holds what it finishes within the timeout.
             mu = 1.0 / service
-            st = station_state(comp.workers, mu, comp.capacity_for(service), lam)
+            key = (comp.workers, lam, service)
+            memo = self._mixed.get(comp)
+            if memo is not None and memo[0] == key:
+                st = memo[1]
+            else:
+                st = station_state(comp.workers, mu, comp.capacity_for(service), lam)
+                self._mixed[comp] = (key, st)
         comp.state = st
         return st, mu
 
@@ -511,12 +554,17 @@ class FlowPlane:
                 comp.peak_utilization = comp.utilization
 
     def _jobs(self, t: float, dt: float, plan: RoutePlan) -> None:
-        """Workers drain the message queues; full queues refuse (counted at enqueue)."""
+        """Workers drain the message queues; full queues refuse (counted at enqueue).
+
+        Each worker finishes its threads' worth of jobs of the traffic's size; the work
+        done is spread over the workers in proportion to what each can do, so all of
+        them are equally busy.
+        """
         queues = [q for q in plan.queues if not q.removed]
-        capacity = 0.0
+        work_ms = self.e.config.traffic.async_work_ms
         live = [w for w in plan.workers if w.serving(t)]
-        for w in live:
-            capacity += w.job_rate * dt
+        rates = {w: jobs_per_second(work_ms, w) for w in live}
+        capacity = sum(rates.values()) * dt
         depth = sum(q.depth for q in queues if q.reachable())
         done = min(depth, capacity)
         if depth > 0 and done > 0:
@@ -528,10 +576,10 @@ class FlowPlane:
         self.e.metrics.jobs_done += done
         util = done / capacity if capacity > 0 else 0.0
         for w in plan.workers:
-            w.utilization = util if w in live else 0.0
+            w.utilization = util if w in rates else 0.0
             w.queue_length = 0.0
             w.busy_seconds += w.utilization * dt
-            w.total_served += done / len(live) if w in live else 0.0
+            w.total_served += util * rates[w] * dt if w in rates else 0.0
             w.peak_utilization = max(w.peak_utilization, w.utilization)
         for q in queues:
             q.queue_length = q.depth
@@ -607,10 +655,11 @@ class FlowPlane:
 def replication_step(e: "Engine", t: float, dt: float) -> None:
     """Replica lag: how old the oldest write a replica has not applied is.
 
-    Without a backlog that is the network and batching delay plus the apply stream's
-    M/M/1 sojourn at the write rate. With one (writes faster than it applies, or it was
-    down), the writes wait in FIFO order: the lag is the age of the oldest of them,
-    read off the curve of cumulative writes received.
+    Without a backlog that is the network and batching delay plus the time a write
+    spends at the replica: the wait for one of its workers (shared with its reads, as
+    _charge_applies put it) and the apply time. With a backlog (writes faster than it
+    applies, or it was down), the writes wait in FIFO order: the lag is the age of the
+    oldest of them, read off the curve of cumulative writes received.
     """
     net = e.config.network
     end = t + dt
@@ -633,8 +682,7 @@ def replication_step(e: "Engine", t: float, dt: float) -> None:
             r.apply_backlog = max(0.0, r.apply_backlog + received - applied)
             r.cum_received += received
             r.cum_applied += applied
-            rho = min(w / a, 0.99) if a > 0 else 0.99
-            steady = base + (1.0 / a) / (1.0 - rho) if a > 0 else math.inf
+            steady = base + r.state.mean_wait + r.apply_seconds
             if r.apply_backlog <= 1e-6:
                 r.write_log.clear()
                 r.cum_applied = r.cum_received

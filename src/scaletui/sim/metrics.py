@@ -47,7 +47,6 @@ class Metrics:
         self.sessions_lost = 0.0
         self.jobs_enqueued = 0.0
         self.jobs_done = 0.0
-        self.jobs_lost = 0.0
         self.failures: dict[str, float] = {}
         self.series: list[SeriesRow] = []
         self.recent: deque[TickRow] = deque(maxlen=RECENT_TICKS)
@@ -229,6 +228,5 @@ class Metrics:
             sessions_lost=int(round(self.sessions_lost)),
             jobs_enqueued=int(round(self.jobs_enqueued)),
             jobs_done=int(round(self.jobs_done)),
-            jobs_lost=int(round(self.jobs_lost)),
             failures_by_cause=tuple((k, int(round(v))) for k, v in causes if round(v) > 0),
         )

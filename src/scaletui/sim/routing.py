@@ -6,7 +6,8 @@ model differ only in how stations behave, never in where a request is sent.
 Paths, per data centre:
   static   CDN edge (if any) -> on a miss: [load balancer] -> web
   read     [load balancer] -> web -> [session store] -> [cache node by key hash]
-           -> on a miss: the key's shard group: a replica (local first) or the primary
+           -> on a miss: a copy of the key's shard group in the same region (its
+           replicas, else its primary), a remote copy only when no local one can serve
   write    [load balancer] -> web -> [session store] -> the key's shard primary
   async    [load balancer] -> web -> [session store] -> message queue (or done inline
            on the web server when there is no queue)
@@ -298,19 +299,41 @@ class Router:
             valid = min(valid, primary.promoting_until)
         else:
             wt = Tier([Option(primary, 1.0, self._delay(region, primary))])
-        # Reads: replicas, local first; the primary only when no replica can (a primary
-        # that is being promoted still answers reads: it was a replica a moment ago).
-        replicas = [r for r in g.replicas if not r.booting(now)]
-        if replicas:
-            rt, v = self._tier(region, replicas, now, "every replica is down")
-            valid = min(valid, v)
-            if rt:
-                return rt, wt, valid
+        rt, v = self._read_tier(region, g, wt, now)
+        return rt, wt, min(valid, v)
+
+    def _read_tier(self, region: str, g, wt: Tier, now: float) -> tuple[Tier, float]:
+        """Reads go to a copy of the data in the users' own region when there is one: its
+        replicas, else its primary. Only when no local copy can serve do they cross to
+        another region (its replicas, else the primary). A primary that is being
+        promoted still answers reads: it was a replica a moment ago."""
+        valid = math.inf
+        primary: Database | None = g.primary
+        copies: list[Component] = []
+        for r in g.replicas:
+            if r.booting(now):
+                continue
+            ok, until = _alive(r, now, HEALTH_CHECK_S)
+            valid = min(valid, until)
+            if ok:
+                copies.append(r)
+        primary_ok = False
+        if primary is not None and not primary.booting(now):
+            primary_ok, until = _alive(primary, now, HEALTH_CHECK_S)
+            valid = min(valid, until)
+        for local in (True, False):
+            replicas = [c for c in copies if (c.region == region) == local]
+            if replicas:
+                caps = [capacity_weight(c) for c in replicas]
+                total = sum(caps)
+                return Tier([Option(c, w / total, self._delay(region, c)) for c, w in zip(replicas, caps)]), valid
+            if primary_ok and primary is not None and (primary.region == region) == local:
+                return Tier([Option(primary, 1.0, self._delay(region, primary))]), valid
+        # No copy is known to be alive: reads go where writes go (and fail there), or
+        # say why nothing can serve them.
         if wt:
-            return Tier(list(wt.options)), wt, valid
-        if primary is not None and not primary.booting(now) and primary.reachable():
-            return Tier([Option(primary, 1.0, self._delay(region, primary))]), wt, valid
+            return Tier(list(wt.options)), valid
         why = wt.missing or "the primary is down"
         if primary is not None and primary.crashed:
             why = f"{primary.id} is down ({primary.down_cause()})"
-        return Tier([], f"no database can serve reads: {why} and no replica is up"), wt, valid
+        return Tier([], f"no database can serve reads: {why} and no replica is up"), valid

@@ -98,7 +98,6 @@ class Totals:
     sessions_lost: int
     jobs_enqueued: int
     jobs_done: int
-    jobs_lost: int
     failures_by_cause: tuple[tuple[str, int], ...]
 
 

@@ -40,8 +40,13 @@ class Database(Component):
         return self.role == "primary"
 
     @property
+    def apply_seconds(self) -> float:
+        """Time one of a replica's workers spends replaying one logged write. Replaying a
+        change costs about half of executing it, so a replica of the primary's size keeps
+        up with its write load with room to spare; a much smaller one falls behind."""
+        return self.service_time / 2.0
+
+    @property
     def apply_rate(self) -> float:
-        """Writes/s a replica can apply. Replaying a logged change costs about half of
-        executing it, so a replica of the primary's size keeps up with its write load
-        with room to spare; a much smaller one falls behind."""
-        return 2.0 * self.workers * self.mu
+        """Writes/s a replica applies with all its workers (and nothing else to do)."""
+        return self.workers / self.apply_seconds
