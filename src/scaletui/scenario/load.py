@@ -418,6 +418,19 @@ def _check_scenario(spec: ScenarioSpec, loc: Located) -> list[Problem]:
     return problems
 
 
+MAX_EXACT_KEYS = 2_000_000  # the exact model holds per-key state: ~80 bytes a key (100M keys took 7.9 GB)
+
+
+def exact_model_problems(scenario: Scenario) -> list[Problem]:
+    """What the exact model (one simulated request at a time) cannot afford to run."""
+    count = scenario.spec.traffic.keys.count
+    if count <= MAX_EXACT_KEYS:
+        return []
+    return [scenario.located.problem(("traffic", "keys", "count"),
+                                     f"count: --model exact holds state for every key and takes at most "
+                                     f"{MAX_EXACT_KEYS:,} keys, not {count:,}; use --model flow")]
+
+
 MAX_REPORT_ROWS = 10_080  # a week at the default report_every of 60s: about 3 MB of JSON
 
 
