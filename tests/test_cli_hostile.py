@@ -70,6 +70,12 @@ def test_a_plan_given_as_the_scenario_says_use_plan() -> None:
                            "scaletui run SCENARIO --plan FILE")
 
 
+def test_control_characters_in_a_file_name_are_shown_escaped() -> None:
+    code, _, err = run("run", "no\x1b]0;PWNED\x07such.yaml")
+    assert code == 2 and "\x1b" not in err and "\x07" not in err
+    assert err.startswith("no\\x1b]0;PWNED\\x07such.yaml:1:1: no such file or built-in scenario")
+
+
 def test_an_unknown_level_suggests_the_closest() -> None:
     code, _, err = run("run", "one-servr")
     assert code == 2 and err.startswith("one-servr:1:1: no such file or built-in scenario; did you mean 'one-server'?")
