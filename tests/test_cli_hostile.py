@@ -76,6 +76,16 @@ def test_control_characters_in_a_file_name_are_shown_escaped() -> None:
     assert err.startswith("no\\x1b]0;PWNED\\x07such.yaml:1:1: no such file or built-in scenario")
 
 
+def test_users_in_a_region_without_a_data_centre_are_warned_of(tmp_path: Path) -> None:
+    level = tmp_path / "r.yaml"
+    level.write_text(SHORT.replace("rps_per_user: 0.05}", "rps_per_user: 0.05, regions: {us-east: 3, eu-west: 1}}"))
+    code, out, err = run("validate", str(level))
+    assert code == 0 and err == ""
+    assert out.splitlines()[1] == (f"{level}:4:64: warning: no data centre in eu-west at the start: its users "
+                                   "(25% of all) are served from another region, with cross-region latency, "
+                                   "until a plan adds one there")
+
+
 def test_an_unknown_level_suggests_the_closest() -> None:
     code, _, err = run("run", "one-servr")
     assert code == 2 and err.startswith("one-servr:1:1: no such file or built-in scenario; did you mean 'one-server'?")

@@ -171,6 +171,8 @@ def validate_command(files: list[str]) -> int:
             sc = load_scenario(resolve(f))  # a file, or a built-in name
             scenarios[f] = sc
             print(f"{f}: ok (scenario {sc.name})")
+            for warning in sc.warnings():
+                print(warning)
         except ScenarioError as exc:
             bad = True
             print(exc, file=sys.stderr)

@@ -59,6 +59,22 @@ class Scenario:
     def title(self) -> str:
         return self.spec.title or self.spec.name.replace("-", " ").capitalize()
 
+    def warnings(self) -> list[Problem]:
+        """What is allowed but likely not meant: users in a region with no data centre."""
+        topo = Topology(self.config.catalog)
+        topo.build(self.config.topology, self.config.home_region)
+        built = set(topo.regions())
+        out = []
+        total = sum(share for _, share in self.config.traffic.regions)
+        for region, share in self.config.traffic.regions:
+            if region not in built:
+                out.append(self.located.problem(
+                    ("traffic", "regions", region),
+                    f"warning: no data centre in {region} at the start: its users ({share / total:.0%} of "
+                    "all) are served from another region, with cross-region latency, until a plan adds "
+                    "one there", key=True))
+        return out
+
     def initial_ids(self) -> list[str]:
         topo = Topology(self.config.catalog)
         topo.build(self.config.topology, self.config.home_region)

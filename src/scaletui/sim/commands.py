@@ -144,8 +144,9 @@ def size_problem(spec: KindSpec, size: str) -> str | None:
     if size in spec.size_names:
         return None
     close = difflib.get_close_matches(size, spec.size_names, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else f" (the largest is {spec.largest.name})"
-    return f"{kind_name(spec.kind)} comes in {', '.join(spec.size_names)}, not '{size}'{hint}"
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return (f"{kind_name(spec.kind)} comes in {', '.join(spec.size_names)}, not '{size}' "
+            f"(the largest is {spec.largest.name}){hint}")
 
 
 def unknown_component(target: str, ids: list[str], when: str = "") -> str:
