@@ -62,7 +62,8 @@ class _Refused(Exception):
 
     def __init__(self, mark: yaml.Mark | None, message: str) -> None:
         super().__init__(message)
-        self.line, self.col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        self.line: int = mark.line + 1 if mark else 1
+        self.col: int = mark.column + 1 if mark else 1
         self.message = message
 
 
