@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
 from scaletui import __version__
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _Main(click.Group):
+    """Any unexpected error ends in one line, a crash report and exit 3 (never a traceback)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last guard: everything else is a bug
+            from scaletui.runner.crash import report_crash
+
+            sys.exit(report_crash(exc))
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="scaletui")
 def main() -> None:
     """scaletui: keep a web service alive from zero to millions of users.
@@ -30,7 +46,8 @@ def run(scenario: str, plan_file: str | None, seed: int | None, as_json: bool, r
         model: str) -> None:
     """Run SCENARIO (a built-in name or a file) to its end and report.
 
-    Exits 0 when the game is won, 1 when it is lost, 2 on bad input.
+    Exits 0 when the game is won, 1 when it is lost, 2 on bad input, 3 on an internal
+    error (with the path of a crash report).
     """
     from scaletui.runner.headless import run_command
 

@@ -1,27 +1,21 @@
 """Checking a plan against its scenario before playing it: every problem at once.
 
-What can be told without simulating: actions after the end, kinds the scenario does not
-allow, sizes that do not exist, and component ids that will not exist at that time (ids
-are given in order, so they can be predicted by replaying the adds and removes).
+What can be told without simulating: actions after the end, and each command checked by
+the same rules a game applies (kinds allowed, the budget, the component limit) and the
+same wording the engine uses (sizes, component ids), on the topology the plan will
+have built by then (ids are given in order, so they can be predicted by replaying the
+adds and removes).
 """
 
 from __future__ import annotations
 
-import difflib
-
 from scaletui.game.rules import Rules
 from scaletui.scenario.errors import Problem
 from scaletui.scenario.load import Plan, Scenario
-from scaletui.sim.commands import Add, Configure, Promote, Remove, Upgrade
+from scaletui.sim.commands import Add, Configure, Promote, Remove, Upgrade, size_problem, unknown_component
 from scaletui.sim.topology import Topology
 
-
-def _size_problem(kind_title: str, sizes: tuple[str, ...], size: str) -> str | None:
-    if size in sizes:
-        return None
-    close = difflib.get_close_matches(size, sizes, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    return f"{kind_title} comes in {', '.join(sizes)}, not '{size}'{hint}"
+AT_THAT_TIME = " at that time"
 
 
 def check_plan(scenario: Scenario, plan: Plan) -> list[Problem]:
@@ -31,7 +25,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Problem]:
     topo = Topology(catalog)
     topo.build(cfg.topology, cfg.home_region)
     problems: list[Problem] = []
-    autoscaled = False  # after autoscaling is on, web ids are not predictable
+    autoscaled = False  # after autoscaling is on, web ids (and the cost) are not predictable
     for a in plan.actions:
         cmd = a.command
 
@@ -41,16 +35,22 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Problem]:
         if a.at >= cfg.duration:
             bad(f"at {a.at:g}s is after the end of the scenario ({cfg.duration:g}s)")
             continue
-        if isinstance(cmd, Add):
-            if cmd.kind not in rules.allow:
-                bad(f"this scenario does not allow building {cmd.kind} "
-                    f"(allowed: {', '.join(sorted(rules.allow)) or 'nothing'})")
-                continue
-            spec = catalog[cmd.kind]
-            msg = _size_problem(spec.title.lower(), spec.size_names, cmd.size) if cmd.size else None
+        if isinstance(cmd, Add) and cmd.kind in catalog and cmd.size:
+            msg = size_problem(catalog[cmd.kind], cmd.size)
             if msg:
                 bad(msg)
                 continue
+        if isinstance(cmd, Upgrade) and cmd.target in topo:
+            msg = size_problem(topo[cmd.target].kind_spec, cmd.size)
+            if msg:
+                bad(msg)
+                continue
+        reason = rules.check(topo, catalog, cmd)
+        if reason is not None and not (autoscaled and reason.startswith("over budget")):
+            bad(reason)
+            continue
+        if isinstance(cmd, Add):
+            spec = catalog[cmd.kind]
             region = cmd.region or cfg.home_region
             regions = set(cfg.traffic.region_names) | set(topo.regions())
             if region not in regions:
@@ -71,34 +71,27 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Problem]:
                 autoscaled = True
             target_ok = cmd.target in topo or cmd.target in catalog
             if not target_ok:
-                bad(_unknown(cmd.target, topo))
+                bad(unknown_component(cmd.target, topo.ids(), AT_THAT_TIME))
             elif cmd.shards is not None:
+                # New shards take the size of the first group's primary, as the engine does.
+                g0 = topo.group(0)
+                size = g0.primary.size if g0 is not None and g0.primary is not None \
+                    else catalog["shard"].default_size
                 for _ in range(max(0, cmd.shards - topo.shard_count)):
-                    topo.create("shard", "medium" if "medium" in catalog["shard"].size_names
-                                else catalog["shard"].default_size, cfg.home_region, a.at)
+                    topo.create("shard", size, cfg.home_region, a.at)
                 topo.shard_count = max(topo.shard_count, cmd.shards)
             continue
         target = cmd.target  # Remove, Upgrade, Promote
         if target not in topo:
             if autoscaled and target.startswith("web-"):
                 continue
-            bad(_unknown(target, topo))
+            bad(unknown_component(target, topo.ids(), AT_THAT_TIME))
             continue
         comp = topo[target]
         if isinstance(cmd, Upgrade):
-            msg = _size_problem(comp.kind_spec.title.lower(), comp.kind_spec.size_names, cmd.size)
-            if msg:
-                bad(msg)
+            comp.size_spec = comp.kind_spec.size(cmd.size)  # what it costs from now on
         elif isinstance(cmd, Remove):
             topo.remove(comp)
         elif isinstance(cmd, Promote) and comp.kind != "replica":
             bad(f"{target} is not a replica")
     return problems
-
-
-def _unknown(target: str, topo: Topology) -> str:
-    ids = topo.ids()
-    close = difflib.get_close_matches(target, ids, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    shown = ", ".join(i for i in ids if not i.startswith("dc-"))
-    return f"there is no component '{target}' at that time{hint} (there are: {shown})"

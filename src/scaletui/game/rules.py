@@ -1,16 +1,19 @@
-"""What a scenario lets the player do: which kinds can be built, and the cost cap.
+"""What a scenario lets the player do: which kinds can be built, the cost cap, and
+how many components a topology may hold.
 
 A command that breaks a rule is refused with a reason before it reaches the engine,
-so nothing changes.
+so nothing changes. The same check runs on a game's live topology and, in plan
+checking, on the topology a plan will have built by then: validate and run agree.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scaletui.scenario.schema import ScenarioSpec
+from scaletui.scenario.schema import MAX_COMPONENTS, ScenarioSpec
+from scaletui.sim.catalog import Catalog
 from scaletui.sim.commands import Add, Command, Configure, Upgrade
-from scaletui.sim.engine import Engine
+from scaletui.sim.topology import Topology
 
 # Building one of these needs the other one allowed as well.
 IMPLIED = {"queue": ("worker",)}
@@ -29,22 +32,25 @@ class Rules:
             allow.update(IMPLIED.get(kind, ()))
         return Rules(frozenset(allow), spec.budget_per_hour, spec.budget_mode)
 
-    def check(self, engine: Engine, cmd: Command) -> str | None:
+    def check(self, topology: Topology, catalog: Catalog, cmd: Command) -> str | None:
         """The reason the command is refused, or None if the rules allow it."""
         if isinstance(cmd, Add):
             if cmd.kind not in self.allow:
                 allowed = ", ".join(sorted(self.allow)) or "nothing"
                 return f"this scenario does not allow building {cmd.kind} (allowed: {allowed})"
-            if cmd.kind in engine.catalog:
-                spec = engine.catalog[cmd.kind]
+            if len(topology) + cmd.count > MAX_COMPONENTS:
+                return (f"a topology holds at most {MAX_COMPONENTS} components (it has {len(topology)}); "
+                        "the work of every tick grows with them")
+            if cmd.kind in catalog:
+                spec = catalog[cmd.kind]
                 size = cmd.size or spec.default_size
                 if size in spec.size_names:
-                    return self._over_budget(engine, spec.size(size).cost_per_hour * max(1, cmd.count), cmd)
+                    return self._over_budget(topology, spec.size(size).cost_per_hour * max(1, cmd.count))
         if isinstance(cmd, Upgrade):
-            comp = engine.topology.get(cmd.target)
+            comp = topology.get(cmd.target)
             if comp is not None and cmd.size in comp.kind_spec.size_names:
                 delta = comp.kind_spec.size(cmd.size).cost_per_hour - comp.cost_per_hour
-                return self._over_budget(engine, delta, cmd)
+                return self._over_budget(topology, delta)
         if isinstance(cmd, Configure):
             if (cmd.autoscale is not None) and "web" not in self.allow:
                 return "this scenario does not allow adding web servers, so no autoscaling"
@@ -52,11 +58,17 @@ class Rules:
                 return "this scenario does not allow sharding"
         return None
 
-    def _over_budget(self, engine: Engine, extra: float, cmd: Command) -> str | None:
+    def _over_budget(self, topology: Topology, extra: float) -> str | None:
         if self.budget_per_hour is None or self.budget_mode != "refuse" or extra <= 0:
             return None
-        after = engine.cost_per_hour() + extra
+        now = cost_per_hour(topology)
+        after = now + extra
         if after > self.budget_per_hour + 1e-9:
             return (f"over budget: that would cost {after:.1f}/h and the budget is "
-                    f"{self.budget_per_hour:.1f}/h (now {engine.cost_per_hour():.1f}/h)")
+                    f"{self.budget_per_hour:.1f}/h (now {now:.1f}/h)")
         return None
+
+
+def cost_per_hour(topology: Topology) -> float:
+    """What the topology costs an hour (as the engine counts it: every component, as built)."""
+    return sum(c.cost_per_hour for c in topology)

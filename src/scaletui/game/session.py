@@ -137,7 +137,7 @@ class Game:
         e = self.engine
         if e.finished:
             return refuse("the game is over")
-        reason = self.rules.check(e, cmd)
+        reason = self.rules.check(e.topology, e.catalog, cmd)
         mark = len(e.events)
         if reason is not None:
             res = refuse(reason)

@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.markup import escape
 from rich.text import Text
 
 from scaletui.game.plan_check import check_plan
@@ -19,7 +20,8 @@ from scaletui.game.session import WON, Game
 from scaletui.runner.summary import render_summary
 from scaletui.scenario.campaign import builtin_names, builtin_path, resolve, solution_path
 from scaletui.scenario.errors import Problem, ScenarioError
-from scaletui.scenario.load import Plan, is_plan, load_plan, load_scenario
+from scaletui.scenario.load import Plan, exact_model_problems, is_plan, load_plan, load_scenario
+from scaletui.scenario.safe_text import visible
 from scaletui.scenario.schema import PlanSpec, ScenarioSpec
 
 EXIT_WON = 0
@@ -53,6 +55,8 @@ def run_command(
             raise ScenarioError([Problem(1, 1, f"this plan is for scenario '{plan.scenario}', not '{sc.name}'",
                                          plan_file or "")])
         problems = check_plan(sc, plan)
+        if model == "exact":
+            problems += exact_model_problems(sc)
         if problems:
             raise ScenarioError(problems)
     except ScenarioError as exc:
@@ -76,21 +80,30 @@ def run_command(
         try:
             Path(record).write_text(record_plan(game), encoding="utf-8")
         except OSError as exc:
-            print(f"{record}:1:1: cannot write the plan: {exc.strerror}", file=sys.stderr)
+            print(visible(f"{record}:1:1: cannot write the plan: {exc.strerror}"), file=sys.stderr)
             return EXIT_BAD_INPUT
-    if builtin_path(scenario) is not None and model == "flow" and result.outcome == WON \
-            and not _is_reference_plan(sc.name, plan):
-        store = Store()
-        store.record(sc.name, result.card.stars, result.card.score)
-        store.close()
+    # The report first: whatever happens to the progress store, the run is not lost.
     if as_json:
         sys.stdout.write(to_json(report) + "\n")
     else:
         console = Console(highlight=False)
         console.print(render_summary(report, sc.title))
         if record:
-            console.print(f"plan recorded to {record}")
+            console.print(Text(f"plan recorded to {visible(record)}"))
+    sys.stdout.flush()
+    if builtin_path(scenario) is not None and model == "flow" and result.outcome == WON \
+            and not _is_reference_plan(sc.name, plan):
+        store = Store()
+        store.record(sc.name, result.card.stars, result.card.score)
+        store.close()
+        _say_store_problems(store)
     return EXIT_WON if result.outcome == WON else EXIT_LOST
+
+
+def _say_store_problems(store: Store) -> None:
+    """The progress store's troubles, once each, on stderr (never on stdout: it may be JSON)."""
+    for problem in store.problems:
+        print(f"scaletui: {problem}", file=sys.stderr)
 
 
 def _is_reference_plan(name: str, plan: Plan) -> bool:
@@ -119,7 +132,7 @@ def _run_with_progress(game: Game, plan: Plan) -> None:
         console=console,
         transient=True,
     ) as bar:
-        task = bar.add_task(game.scenario.title, total=duration, clock="", status="")
+        task = bar.add_task(escape(visible(game.scenario.title)), total=duration, clock="", status="")
         slice_s = max(game.engine.dt, duration / 200.0)
         while not game.finished:
             target = min(duration, game.now + slice_s)
@@ -158,6 +171,8 @@ def validate_command(files: list[str]) -> int:
             sc = load_scenario(resolve(f))  # a file, or a built-in name
             scenarios[f] = sc
             print(f"{f}: ok (scenario {sc.name})")
+            for warning in sc.warnings():
+                print(warning)
         except ScenarioError as exc:
             bad = True
             print(exc, file=sys.stderr)
@@ -221,6 +236,7 @@ def campaign_rows() -> list[dict[str, Any]]:
             "solution": solution_path(name) is not None,
         })
     store.close()
+    _say_store_problems(store)
     return rows
 
 
@@ -239,7 +255,8 @@ def scenarios_command(as_json: bool) -> int:
     for i, r in enumerate(rows, 1):
         stars = r.get("best_stars")
         best = Text("★" * stars + "☆" * (3 - stars), style="yellow") if stars else Text("-", style="dim")
-        table.add_row(str(i), r["name"], r["title"], r["concept"], "●" * r["difficulty"], best)
+        table.add_row(str(i), r["name"], Text(visible(r["title"])), Text(visible(r["concept"])),
+                      "●" * r["difficulty"], best)
     Console(highlight=False).print(table)
     return 0
 
@@ -248,7 +265,8 @@ def solution_command(name: str) -> int:
     path = solution_path(name)
     if path is None:
         names = ", ".join(n for n in builtin_names() if solution_path(n) is not None)
-        print(f"scaletui: no built-in scenario '{name}' with a reference plan (have: {names})", file=sys.stderr)
+        print(visible(f"scaletui: no built-in scenario '{name}' with a reference plan (have: {names})"),
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     sys.stdout.write(path.read_text(encoding="utf-8"))
     return 0

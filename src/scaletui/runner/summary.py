@@ -1,4 +1,8 @@
-"""The readable end-of-run summary (rich renderables) built from the JSON report."""
+"""The readable end-of-run summary (rich renderables) built from the JSON report.
+
+Text that came from files (titles, event messages, causes) goes in as rich Text, never
+as markup: a title such as "[/oops]" is shown as written instead of crashing rich.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,12 @@ from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+
+from scaletui.scenario.safe_text import visible
+
+
+def _text(s: str) -> Text:
+    return Text(visible(str(s)))
 
 
 def _stars(n: int) -> Text:
@@ -28,14 +38,14 @@ def render_summary(report: dict[str, Any], title: str, timeline_rows: int = 24) 
         head.append_text(_stars(report["stars"]))
         head.append(f"   score {report['score']}", style="bold")
     if report.get("reason"):
-        head.append(f"\n{report['reason']}", style="italic")
+        head.append(f"\n{visible(report['reason'])}", style="italic")
 
     slo = Table(title="Objectives", title_justify="left", expand=False)
     slo.add_column("objective", style="bold")
     slo.add_column("target / achieved")
     slo.add_column("met", justify="center")
     for o in report.get("slo", []):
-        slo.add_row(o["objective"], o["text"], Text("✔", style="green") if o["met"] else Text("✘", style="red"))
+        slo.add_row(_text(o["objective"]), _text(o["text"]), Text("✔", style="green") if o["met"] else Text("✘", style="red"))
 
     t = report["totals"]
     lat = t["latency_ms"]
@@ -57,13 +67,13 @@ def render_summary(report: dict[str, Any], title: str, timeline_rows: int = 24) 
     totals.add_row("lost writes", f"{t['lost_writes']:,}")
     totals.add_row("revenue earned / lost", f"{t['revenue']:,.2f} / {t['revenue_lost']:,.2f}")
 
-    parts: list[Any] = [Panel(head, title=title, expand=False), slo, totals]
+    parts: list[Any] = [Panel(head, title=_text(title), expand=False), slo, totals]
     if report.get("failures"):
         why = Table(title="Why requests failed", title_justify="left", show_header=False, expand=False)
         why.add_column(justify="right")
         why.add_column()
         for f in report["failures"][:6]:
-            why.add_row(f"{f['count']:,}", f["cause"])
+            why.add_row(f"{f['count']:,}", _text(f["cause"]))
         parts.append(why)
     pm = report.get("postmortem")
     if pm and pm.get("timeline"):
@@ -76,7 +86,8 @@ def render_summary(report: dict[str, Any], title: str, timeline_rows: int = 24) 
         style = {"trigger": "yellow", "symptom": "red", "first failure": "red", "first saturated": "red", "alert": "magenta",
                  "action": "cyan", "refused": "dim", "recovery": "green", "outcome": "bold"}
         for item in shown:
-            tl.add_row(_clock(item["t"]), Text(item["kind"], style=style.get(item["kind"], "")), item["message"])
+            tl.add_row(_clock(item["t"]), Text(item["kind"], style=style.get(item["kind"], "")),
+                       _text(item["message"]))
         if len(rows) > timeline_rows:
             tl.caption = f"{len(rows) - timeline_rows + 1} more entries in the JSON report"
         parts.append(tl)

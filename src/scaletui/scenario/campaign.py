@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -66,6 +67,10 @@ def resolve(scenario: str) -> Path:
     builtin = builtin_path(scenario)
     if builtin is not None:
         return builtin
+    if p.exists():  # a directory, device or FIFO: reading it says why it is refused
+        return p
     names = builtin_names()
-    hint = f"; built-in scenarios: {', '.join(names)}" if names else ""
+    close = difflib.get_close_matches(scenario, names, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    hint += f" (built-in scenarios: {', '.join(names)})" if names else ""
     raise ScenarioError([Problem(1, 1, f"no such file or built-in scenario{hint}", scenario)])

@@ -6,6 +6,7 @@ import math
 import re
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+MAX_DURATION_S = 7 * 86400.0  # the longest scenario: nothing in one lasts longer
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 
 
@@ -14,9 +15,11 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 90s, 10m, 2h or 1d, not a boolean")
     if isinstance(value, (int, float)):
-        if math.isnan(value) or value < 0:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("a duration is a finite number of seconds (not .inf or .nan); write e.g. 90s or 10m")
+        if value < 0:
             raise ValueError("a duration cannot be negative")
-        return float(value)
+        return _at_most(float(value), str(value))
     if not isinstance(value, str):
         raise ValueError("expected a duration such as 90s, 10m, 2h or 1d")
     text = value.strip().replace(" ", "")
@@ -31,7 +34,13 @@ def parse_duration(value: object) -> float:
         pos = m.end()
     if pos != len(text):
         raise ValueError(f"'{value}' is not a duration; write e.g. 90s, 10m, 2h, 1d or 1h30m")
-    return total
+    return _at_most(total, value)
+
+
+def _at_most(seconds: float, written: str) -> float:
+    if seconds > MAX_DURATION_S:
+        raise ValueError(f"{written} is longer than 7d, the longest a scenario (and anything in it) lasts")
+    return seconds
 
 
 def format_duration(seconds: float) -> str:
@@ -39,7 +48,10 @@ def format_duration(seconds: float) -> str:
     if seconds == 0:
         return "0s"
     if seconds != int(seconds):
-        return f"{seconds:g}s"
+        # repr is the shortest text that reads back as the same float (%g kept 6 digits:
+        # 10000.25 became 10000.2). Times here are under 7d, so repr has no exponent.
+        text = repr(float(seconds))
+        return f"{text}s" if "e" not in text else f"{seconds:.17f}".rstrip("0") + "s"
     s = int(seconds)
     out = ""
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):

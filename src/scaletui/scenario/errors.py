@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scaletui.scenario.safe_text import visible
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -13,7 +15,8 @@ class Problem:
     file: str = ""
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+        # Messages echo what the file said (keys, ids): never let it drive the terminal.
+        return visible(f"{self.file}:{self.line}:{self.col}: {self.message}")
 
 
 class ScenarioError(Exception):

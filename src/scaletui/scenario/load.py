@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import stat
 import types
 import typing
 from dataclasses import dataclass, field
@@ -17,7 +18,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from scaletui.scenario.errors import Problem, ScenarioError
+from scaletui.scenario.durations import format_duration
 from scaletui.scenario.schema import (
+    MAX_COMPONENTS,
+    MAX_USERS,
     ActionSpec,
     PlanSpec,
     ScenarioSpec,
@@ -55,6 +59,22 @@ class Scenario:
     def title(self) -> str:
         return self.spec.title or self.spec.name.replace("-", " ").capitalize()
 
+    def warnings(self) -> list[Problem]:
+        """What is allowed but likely not meant: users in a region with no data centre."""
+        topo = Topology(self.config.catalog)
+        topo.build(self.config.topology, self.config.home_region)
+        built = set(topo.regions())
+        out = []
+        total = sum(share for _, share in self.config.traffic.regions)
+        for region, share in self.config.traffic.regions:
+            if region not in built:
+                out.append(self.located.problem(
+                    ("traffic", "regions", region),
+                    f"warning: no data centre in {region} at the start: its users ({share / total:.0%} of "
+                    "all) are served from another region, with cross-region latency, until a plan adds "
+                    "one there", key=True))
+        return out
+
     def initial_ids(self) -> list[str]:
         topo = Topology(self.config.catalog)
         topo.build(self.config.topology, self.config.home_region)
@@ -84,23 +104,48 @@ class Plan:
 # --- reading -----------------------------------------------------------------------------
 
 
+MAX_FILE_BYTES = 1_000_000  # the largest shipped file is about 3 kB
+
+
 def read_text(path: str | Path) -> str:
+    """The text of a regular file of at most MAX_FILE_BYTES, else a ScenarioError saying why.
+
+    Devices and FIFOs are refused before opening (/dev/zero never ends, a FIFO blocks).
+    """
     p = Path(path)
+    file = str(path)
     try:
-        return p.read_text(encoding="utf-8")
+        st = p.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise ScenarioError([Problem(1, 1, "is a directory, not a file", file)])
+        if not stat.S_ISREG(st.st_mode):
+            raise ScenarioError([Problem(1, 1, "is not a regular file (a device, FIFO or socket); "
+                                               "give a scenario or plan file", file)])
+        if st.st_size > MAX_FILE_BYTES:
+            raise ScenarioError([Problem(1, 1, f"is {st.st_size:,} bytes; scenario and plan files are "
+                                               f"at most {MAX_FILE_BYTES:,}", file)])
+        with p.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
+        if len(data) > MAX_FILE_BYTES:
+            raise ScenarioError([Problem(1, 1, f"scenario and plan files are at most {MAX_FILE_BYTES:,} bytes",
+                                         file)])
+        return data.decode("utf-8")
     except FileNotFoundError:
-        raise ScenarioError([Problem(1, 1, "no such file", str(path))]) from None
-    except IsADirectoryError:
-        raise ScenarioError([Problem(1, 1, "is a directory, not a file", str(path))]) from None
+        raise ScenarioError([Problem(1, 1, "no such file", file)]) from None
     except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(1, 1, f"not UTF-8 text ({exc.reason})", str(path))]) from None
+        raise ScenarioError([Problem(1, 1, f"not UTF-8 text ({exc.reason})", file)]) from None
     except OSError as exc:
-        raise ScenarioError([Problem(1, 1, f"cannot read: {exc.strerror}", str(path))]) from None
+        raise ScenarioError([Problem(1, 1, f"cannot read: {exc.strerror}", file)]) from None
 
 
 def load_scenario(path: str | Path, text: str | None = None) -> Scenario:
     file = str(path)
     located = load_yaml(read_text(path) if text is None else text, file)
+    d = located.data
+    if (isinstance(d, list) and d and all(isinstance(x, dict) and "at" in x for x in d)) or \
+            (isinstance(d, dict) and "actions" in d and "duration" not in d):
+        raise ScenarioError([located.problem((), "this is a plan, not a scenario; run it with: "
+                                                 "scaletui run SCENARIO --plan FILE")])
     if not isinstance(located.data, dict):
         raise ScenarioError([located.problem((), "a scenario is a mapping of keys (name, duration, traffic, ...)")])
     spec = _validate(ScenarioSpec, located.data, located)
@@ -140,7 +185,10 @@ def is_plan(path: str | Path) -> bool:
         located = load_yaml(read_text(path), str(path))
     except ScenarioError:
         return str(path).endswith(".plan.yaml") or str(path).endswith(".plan.yml")
-    d = located.data
+    return _looks_like_plan(located.data)
+
+
+def _looks_like_plan(d: Any) -> bool:
     return isinstance(d, list) or (isinstance(d, dict) and "actions" in d and "duration" not in d)
 
 
@@ -267,11 +315,39 @@ def _problem(model: type[BaseModel], err: dict, located: Located) -> Problem:
         msg = "expected a mapping of keys"
         if isinstance(value, str) and value in YAML11_BOOLEANS:
             msg += f" ('{value}' is read as text here, not as a boolean)"
+    elif kind in _BOUNDS:
+        limit = (err.get("ctx") or {}).get(_BOUNDS[kind][1])
+        msg = f"should be {_BOUNDS[kind][0]} {_number(limit)}"
+    elif kind == "finite_number":
+        msg = "should be a finite number (.inf and .nan are not accepted)"
+    elif kind in ("float_type", "int_type", "float_parsing", "int_parsing", "int_from_float") and isinstance(value, bool):
+        msg = f"should be a number, not {str(value).lower()}"
+    elif kind in ("float_type", "int_type") and isinstance(value, str):
+        msg = f"should be a number, not the text '{value}' (write it without quotes)"
+    elif kind == "string_pattern_mismatch":
+        msg = (f"'{value}' is not a valid name: use lowercase letters, digits, '-' and '_', "
+               "starting with a letter or digit")
+    elif kind == "string_too_short":
+        msg = "should not be empty"
     else:
         msg = msg.replace("Input should be", "should be")
     if where and where not in ("actions", "events", "topology") and not msg.startswith(where):
         msg = f"{where}: {msg}"
     return located.problem(path, msg)
+
+
+_BOUNDS = {
+    "greater_than": ("greater than", "gt"),
+    "greater_than_equal": ("greater than or equal to", "ge"),
+    "less_than": ("less than", "lt"),
+    "less_than_equal": ("less than or equal to", "le"),
+}
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
 
 
 # --- checks that need more than one key ------------------------------------------------
@@ -335,6 +411,7 @@ def _check_scenario(spec: ScenarioSpec, loc: Located) -> list[Problem]:
             if node is None or node.kind not in ("database", "shard"):
                 problems.append(loc.problem(("topology", i, "of"),
                                             f"'{entry.of}' is not a database or shard of this topology"))
+    problems += _check_growth(spec, loc)
     kinds = [k.kind for k in catalog.kinds]
     for i, ev in enumerate(spec.events):
         if ev.at >= spec.duration:
@@ -354,6 +431,51 @@ def _check_scenario(spec: ScenarioSpec, loc: Located) -> list[Problem]:
     for i, kind in enumerate(spec.allow):
         if kind not in kinds:
             problems.append(loc.problem(("allow", i), f"unknown kind '{kind}'"))
+    return problems
+
+
+MAX_EXACT_KEYS = 2_000_000  # the exact model holds per-key state: ~80 bytes a key (100M keys took 7.9 GB)
+
+
+def exact_model_problems(scenario: Scenario) -> list[Problem]:
+    """What the exact model (one simulated request at a time) cannot afford to run."""
+    count = scenario.spec.traffic.keys.count
+    if count <= MAX_EXACT_KEYS:
+        return []
+    return [scenario.located.problem(("traffic", "keys", "count"),
+                                     f"count: --model exact holds state for every key and takes at most "
+                                     f"{MAX_EXACT_KEYS:,} keys, not {count:,}; use --model flow")]
+
+
+MAX_REPORT_ROWS = 10_080  # a week at the default report_every of 60s: about 3 MB of JSON
+
+
+def _check_growth(spec: ScenarioSpec, loc: Located) -> list[Problem]:
+    """Limits on what valid-looking input could make grow without bound."""
+    problems = []
+    rows = spec.duration / spec.report_every
+    if rows > MAX_REPORT_ROWS:
+        least = math.ceil(spec.duration / MAX_REPORT_ROWS)
+        problems.append(loc.problem(("report_every",), f"report_every: {spec.report_every:g}s over "
+                                    f"{format_duration(spec.duration)} gives {rows:,.0f} report rows; at most "
+                                    f"{MAX_REPORT_ROWS:,} (report_every of {least}s or more here)"))
+    total = sum(e.count for e in spec.topology)
+    if total > MAX_COMPONENTS:
+        problems.append(loc.problem(("topology",), f"the topology has {total} components; at most "
+                                    f"{MAX_COMPONENTS} (the work of every tick grows with them)"))
+    # Events multiply the users in file order of time; an upper bound (a change that
+    # ends is counted as lasting), so that no run can reach an absurd level.
+    level = spec.traffic.users
+    for i, ev in sorted(enumerate(spec.events), key=lambda p: p[1].at):
+        users = ev.traffic.users if ev.traffic is not None else None
+        if users is None:
+            continue
+        level = users.users if users.users is not None else level * (users.factor or 0.0)
+        if level > MAX_USERS:
+            problems.append(loc.problem(("events", i, "traffic", "users"),
+                                        f"users: events raise the users to {level:.3g}; at most "
+                                        f"{MAX_USERS:,.0f}"))
+            break
     return problems
 
 
@@ -477,8 +599,6 @@ def to_command(a: ActionSpec) -> Command:
 
 def command_to_action(at: float, cmd: Command) -> dict:
     """The plan-file form of a command (used to record plans)."""
-    from scaletui.scenario.durations import format_duration
-
     out: dict[str, Any] = {"at": format_duration(at)}
     if isinstance(cmd, Add):
         out["add"] = cmd.kind

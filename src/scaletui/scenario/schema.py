@@ -39,6 +39,10 @@ Duration = Annotated[
     ),
 ]
 
+MAX_SECONDS = 7 * 86400  # the longest scenario, and so the longest anything in it can last
+MAX_USERS = 1e9  # concurrent users: more than any service has had
+MAX_COMPONENTS = 300  # in a topology at any time: the work per tick grows with it
+
 Kind = Literal[
     "load_balancer", "web", "session_store", "cache", "cdn", "database",
     "replica", "shard", "queue", "worker", "datacenter",
@@ -46,6 +50,7 @@ Kind = Literal[
 assert set(Kind.__args__) == set(KINDS)  # type: ignore[attr-defined]
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+SizeName = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 def _users_level(value: Any) -> Any:
@@ -53,8 +58,8 @@ def _users_level(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("users is a number (20000) or a factor (x10)")
     if isinstance(value, (int, float)):
-        if value < 0 or math.isnan(value):
-            raise ValueError("users cannot be negative")
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"users is a finite number at least 0, not {value}")
         return {"users": float(value)}
     if isinstance(value, str):
         text = value.strip().lower()
@@ -64,16 +69,16 @@ def _users_level(value: Any) -> Any:
                 f = float(num)
             except ValueError:
                 raise ValueError(f"'{value}' is not a factor; write e.g. x10 or x0.5") from None
-            if f < 0 or math.isnan(f):
-                raise ValueError("a factor cannot be negative")
+            if not math.isfinite(f) or f < 0:
+                raise ValueError(f"'{value}' is not a factor; a factor is a finite number at least 0, e.g. x10")
             return {"factor": f}
     raise ValueError(f"users is a number (20000) or a factor (x10), not {value!r}")
 
 
 class UsersLevel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    users: float | None = None
-    factor: float | None = None
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    users: float | None = Field(None, le=MAX_USERS)
+    factor: float | None = Field(None, le=1e6)
 
 
 UsersValue = Annotated[
@@ -89,7 +94,8 @@ UsersValue = Annotated[
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # strict: true is not the number 1 and "2000" is not a number; no .inf or .nan anywhere.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True, allow_inf_nan=False)
 
 
 # --- scenario -------------------------------------------------------------------------
@@ -97,24 +103,31 @@ class Strict(BaseModel):
 
 class SloSpec(Strict):
     availability: float = Field(99.9, gt=0, le=100, description="percent of requests that must succeed over the run")
-    latency_p95_ms: float | None = Field(None, gt=0, description="p95 latency target per window, ms")
-    latency_window: Duration = Field(60.0, description="length of a latency window")
+    latency_p95_ms: float | None = Field(None, gt=0, le=600_000, description="p95 latency target per window, ms")
+    latency_window: Duration = Field(60.0, ge=1, description="length of a latency window")
     latency_windows: float = Field(
         95.0, gt=0, le=100, description="percent of windows whose p95 must be within the target"
     )
-    lost_writes: int | None = Field(None, ge=0, description="most writes that may be lost")
+    lost_writes: int | None = Field(None, ge=0, le=10**12, description="most writes that may be lost")
+
+
+MIX_TOLERANCE = 0.001  # shares written to three decimals may be off by a rounding
 
 
 class MixSpec(Strict):
-    static: float = Field(0.0, ge=0)
-    read: float = Field(0.0, ge=0)
-    write: float = Field(0.0, ge=0)
-    async_: float = Field(0.0, ge=0, alias="async")
+    static: float = Field(0.0, ge=0, le=1)
+    read: float = Field(0.0, ge=0, le=1)
+    write: float = Field(0.0, ge=0, le=1)
+    async_: float = Field(0.0, ge=0, le=1, alias="async")
 
     @model_validator(mode="after")
     def _some(self) -> "MixSpec":
-        if self.static + self.read + self.write + self.async_ <= 0:
+        total = self.static + self.read + self.write + self.async_
+        if total <= 0:
             raise ValueError("the mix needs at least one share above 0")
+        if abs(total - 1.0) > MIX_TOLERANCE:
+            raise ValueError(f"the mix shares are fractions of all requests and must sum to 1; "
+                             f"these sum to {total:.4g}")
         return self
 
 
@@ -130,20 +143,20 @@ class DailyCycleSpec(Strict):
 
 
 class TrafficSpec(Strict):
-    users: float = Field(1000.0, ge=0, description="concurrent users at the start")
+    users: float = Field(1000.0, ge=0, le=MAX_USERS, description="concurrent users at the start")
     rps_per_user: float = Field(0.05, gt=0, le=1000)
     mix: MixSpec = Field(default_factory=lambda: MixSpec(static=0.3, read=0.6, write=0.1))
     keys: KeysSpec = Field(default_factory=KeysSpec)
-    regions: dict[Name, Annotated[float, Field(gt=0)]] = Field(
+    regions: dict[Name, Annotated[float, Field(gt=0, le=1e6)]] = Field(
         default_factory=lambda: {"us-east": 1.0}, description="region: share of users"
     )
     daily_cycle: DailyCycleSpec | None = None
-    static_kb: float = Field(100.0, ge=0)
+    static_kb: float = Field(100.0, ge=0, le=1_000_000)
     static_keys: int = Field(10_000, ge=1, le=100_000_000)
-    async_work_ms: float = Field(200.0, gt=0)
-    session_minutes: float = Field(10.0, gt=0)
+    async_work_ms: float = Field(200.0, gt=0, le=600_000)
+    session_minutes: float = Field(10.0, gt=0, le=MAX_SECONDS / 60)
     revenue_per_1k_requests: float = Field(
-        0.5, ge=0, description="money earned per 1,000 requests answered; each failed request is revenue lost"
+        0.5, ge=0, le=1_000_000, description="money earned per 1,000 requests answered; each failed request is revenue lost"
     )
 
     @field_validator("regions")
@@ -155,35 +168,35 @@ class TrafficSpec(Strict):
 
 
 class NetworkSpec(Strict):
-    hop_ms: float = Field(0.5, ge=0, description="network time of one call inside a data centre, ms")
-    cross_region_ms: float = Field(80.0, ge=0, description="extra time of a call between regions, ms")
-    replication_ms: float = Field(100.0, ge=0, description="delay before a replica receives a committed write, ms")
+    hop_ms: float = Field(0.5, ge=0, le=10_000, description="network time of one call inside a data centre, ms")
+    cross_region_ms: float = Field(80.0, ge=0, le=10_000, description="extra time of a call between regions, ms")
+    replication_ms: float = Field(100.0, ge=0, le=600_000, description="delay before a replica receives a committed write, ms")
 
 
 class SizeSpecFile(Strict):
     workers: int | None = Field(None, ge=0, le=1024)
-    service_ms: float | None = Field(None, ge=0)
-    cost_per_hour: float | None = Field(None, ge=0)
-    items: int | None = Field(None, ge=0)
+    service_ms: float | None = Field(None, ge=0, le=600_000)
+    cost_per_hour: float | None = Field(None, ge=0, le=1_000_000)
+    items: int | None = Field(None, ge=0, le=10**10)
 
 
 class KindSpecFile(BaseModel):
     """Kind-level settings, and any other key is a size name with its figures."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, strict=True, allow_inf_nan=False)
     __pydantic_extra__: dict[str, SizeSpecFile] = Field(init=False)  # type: ignore[assignment]
 
     title: str | None = None
     boot_s: Duration | None = None
     restart_s: Duration | None = None
-    timeout_ms: float | None = Field(None, gt=0)
-    cost_per_gb: float | None = Field(None, ge=0)
+    timeout_ms: float | None = Field(None, gt=0, le=600_000)
+    cost_per_gb: float | None = Field(None, ge=0, le=10_000)
 
 
 class TopologyEntry(Strict):
     kind: Kind
-    size: str | None = None
-    count: int = Field(1, ge=1, le=500)
+    size: SizeName | None = None
+    count: int = Field(1, ge=1, le=MAX_COMPONENTS)
     region: Name | None = None
     id: Name | None = None
     of: str | None = Field(None, description="replicas: the primary they follow")
@@ -201,7 +214,7 @@ class HotKeySpec(Strict):
 
 class TrafficChangeSpec(Strict):
     users: UsersValue | None = None
-    rps_per_user: float | None = Field(None, gt=0)
+    rps_per_user: float | None = Field(None, gt=0, le=1000)
     mix: MixSpec | None = None
 
     @model_validator(mode="after")
@@ -254,13 +267,13 @@ class ScenarioSpec(Strict):
     concept: str = ""
     difficulty: int = Field(1, ge=1, le=5)
     hints: list[str] = Field(default_factory=list)
-    par_cost: float | None = Field(None, ge=0, description="cost of a good solution, for the third star")
+    par_cost: float | None = Field(None, ge=0, le=1e9, description="cost of a good solution, for the third star")
     duration: Duration
-    seed: int = 1
+    seed: int = Field(1, ge=0, lt=2**63)
     tick: Literal[0.25, 0.5, 1, 1.0, 2, 2.0] = 1.0
     report_every: Duration = 60.0
     slo: SloSpec = Field(default_factory=SloSpec)
-    budget_per_hour: float | None = Field(None, gt=0)
+    budget_per_hour: float | None = Field(None, gt=0, le=1_000_000)
     budget_mode: Literal["refuse", "penalty"] = "refuse"
     traffic: TrafficSpec = Field(default_factory=TrafficSpec)
     network: NetworkSpec = Field(default_factory=NetworkSpec)
@@ -290,8 +303,8 @@ class ScenarioSpec(Strict):
 
 
 class AutoscaleSpec(Strict):
-    min: int = Field(1, ge=1, le=500)
-    max: int = Field(10, ge=1, le=500)
+    min: int = Field(1, ge=1, le=MAX_COMPONENTS)
+    max: int = Field(10, ge=1, le=MAX_COMPONENTS)
     target: float = Field(0.6, ge=0.05, le=0.95, description="utilization to aim at (0-1)")
     warmup: Duration = Field(120.0, description="time before the rule acts again")
 
@@ -310,6 +323,7 @@ def _ttl(value: Any) -> Any:
 
 Ttl = Annotated[
     float,
+    Field(allow_inf_nan=True),  # none is math.inf; parse_duration refuses a written .inf
     BeforeValidator(_ttl),
     WithJsonSchema(
         {
@@ -333,7 +347,7 @@ class ActionSpec(Strict):
     upgrade: str | None = None
     promote: str | None = None
     configure: str | None = Field(None, description="a component id, or a kind (all of that kind)")
-    size: str | None = None
+    size: SizeName | None = None
     count: int = Field(1, ge=1, le=100)
     region: Name | None = None
     of: str | None = None
@@ -380,5 +394,5 @@ class ActionSpec(Strict):
 
 class PlanSpec(Strict):
     scenario: str | None = Field(None, description="the scenario this plan plays (name or path)")
-    seed: int | None = None
+    seed: int | None = Field(None, ge=0, lt=2**63)
     actions: list[ActionSpec] = Field(default_factory=list)

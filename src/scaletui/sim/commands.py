@@ -8,9 +8,12 @@ nothing.
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
+
+from scaletui.sim.catalog import KindSpec
 
 from scaletui.sim.components import Cache, Cdn, Database, Datacenter, MessageQueue, WebServer
 
@@ -131,6 +134,29 @@ def describe(cmd: Command) -> str:
     return f"configure {cmd.target}: " + ", ".join(parts)
 
 
+# --- checks shared by the engine and plan checking -------------------------------------
+# One wording for each refusal, whether a plan is checked before it runs or a command
+# reaches the engine.
+
+
+def size_problem(spec: KindSpec, size: str) -> str | None:
+    """Why `size` is not a size of this kind (naming the closest), or None."""
+    if size in spec.size_names:
+        return None
+    close = difflib.get_close_matches(size, spec.size_names, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return (f"{kind_name(spec.kind)} comes in {', '.join(spec.size_names)}, not '{size}' "
+            f"(the largest is {spec.largest.name}){hint}")
+
+
+def unknown_component(target: str, ids: list[str], when: str = "") -> str:
+    """Refusal for a name that is no component (`when`: e.g. " at that time")."""
+    close = difflib.get_close_matches(target, ids, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    shown = ", ".join(i for i in ids if not i.startswith("dc-")) or "nothing"
+    return f"there is no component '{target}'{when}{hint} (there are: {shown})"
+
+
 # --- application ----------------------------------------------------------------------
 
 
@@ -154,8 +180,9 @@ def _add(e: "Engine", cmd: Add) -> CommandResult:
         return refuse(f"there is no component kind '{cmd.kind}'")
     spec = cat[cmd.kind]
     size = cmd.size or spec.default_size
-    if size not in spec.size_names:
-        return refuse(f"{cmd.kind} comes in {', '.join(spec.size_names)}, not '{size}'")
+    problem = size_problem(spec, size)
+    if problem:
+        return refuse(problem)
     if cmd.count < 1:
         return refuse("count must be at least 1")
     region = cmd.region or e.config.home_region
@@ -220,7 +247,7 @@ def _primary_for_replica(e: "Engine", of: str | None):
 def _remove(e: "Engine", cmd: Remove) -> CommandResult:
     comp = e.topology.get(cmd.target)
     if comp is None:
-        return refuse(f"there is no component '{cmd.target}'")
+        return refuse(unknown_component(cmd.target, e.topology.ids()))
     if isinstance(comp, Datacenter):
         others = [c.id for c in e.topology if c.region == comp.region and c is not comp]
         if others:
@@ -236,13 +263,13 @@ def _remove(e: "Engine", cmd: Remove) -> CommandResult:
 def _upgrade(e: "Engine", cmd: Upgrade) -> CommandResult:
     comp = e.topology.get(cmd.target)
     if comp is None:
-        return refuse(f"there is no component '{cmd.target}'")
+        return refuse(unknown_component(cmd.target, e.topology.ids()))
     spec = comp.kind_spec
     if len(spec.sizes) < 2:
         return refuse(f"{comp.id} comes in one size only")
-    if cmd.size not in spec.size_names:
-        return refuse(f"{comp.kind} comes in {', '.join(spec.size_names)}; '{cmd.size}' is not one "
-                      f"(the largest is {spec.largest.name})")
+    problem = size_problem(spec, cmd.size)
+    if problem:
+        return refuse(problem)
     if cmd.size == comp.size:
         return refuse(f"{comp.id} is already {cmd.size}")
     if comp.booting(e.now):
@@ -258,7 +285,7 @@ def _upgrade(e: "Engine", cmd: Upgrade) -> CommandResult:
 def _promote(e: "Engine", cmd: Promote) -> CommandResult:
     comp = e.topology.get(cmd.target)
     if comp is None:
-        return refuse(f"there is no component '{cmd.target}'")
+        return refuse(unknown_component(cmd.target, e.topology.ids()))
     if not isinstance(comp, Database) or comp.is_primary:
         return refuse(f"{comp.id} is not a replica")
     if not comp.serving(e.now):

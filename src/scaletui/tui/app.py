@@ -49,7 +49,7 @@ class ScaleTuiApp(App):
         if self.requested_theme:
             self.theme = self.requested_theme
         if self.progress.problem:
-            self.notify(self.progress.problem, severity="warning", timeout=8)
+            self.notify(self.progress.problem, severity="warning", timeout=8, markup=False)
         if self.first_scenario is not None:
             self.last_opened = self.first_scenario.name
             self.push_screen(BriefScreen(self.first_scenario))
@@ -61,7 +61,7 @@ class ScaleTuiApp(App):
         try:
             sc = load_scenario(resolve(name_or_path))
         except ScenarioError as exc:
-            self.notify(str(exc), title="cannot load", severity="error", timeout=10)
+            self.notify(str(exc), title="cannot load", severity="error", timeout=10, markup=False)
             return
         self.last_opened = sc.name
         self.push_screen(BriefScreen(sc))

@@ -39,11 +39,11 @@ class BriefScreen(Screen):
     def compose(self) -> ComposeResult:
         sc = self.scenario
         spec = sc.spec
-        yield Static(f" scaletui · {sc.title}", id="title")
+        yield Static(Text(f" scaletui · {sc.title}"), id="title")  # Text: a title is not markup
         facts = Table.grid(padding=(0, 2))
         facts.add_column(style="bold")
         facts.add_column()
-        facts.add_row("concept", spec.concept or "-")
+        facts.add_row("concept", Text(spec.concept or "-"))
         facts.add_row("difficulty", Text("●" * spec.difficulty, style="cyan"))
         facts.add_row("duration", clock(spec.duration))
         slo = spec.slo

@@ -66,7 +66,7 @@ class CampaignScreen(Screen):
                 continue
             best = app.progress.best(name)
             stars = Text("★" * best[0] + "☆" * (3 - best[0]), style="bold yellow") if best else Text("·", style="dim")
-            table.add_row(str(i), Text(sc.title, style="bold"), sc.spec.concept,
+            table.add_row(str(i), Text(sc.title, style="bold"), Text(sc.spec.concept),
                           Text("●" * sc.spec.difficulty, style="cyan"), stars, key=name)
         if cursor is not None and 0 <= cursor < table.row_count:
             table.move_cursor(row=cursor)

@@ -82,9 +82,9 @@ class EndScreen(ModalScreen[None]):
         timeline.add_column("", ratio=1)
         for item in res.postmortem["timeline"]:
             timeline.add_row(clock(item["t"]), Text(item["kind"], style=KIND_STYLE.get(item["kind"], "")),
-                             item["message"])
+                             Text(item["message"]))
         with VerticalScroll(id="end"):
-            yield Label(f"{self.game.scenario.title}: the end", id="dialog-title")
+            yield Label(Text(f"{self.game.scenario.title}: the end"), id="dialog-title")  # not markup
             yield Static(head, id="outcome")
             yield Static(why, id="stars-why")
             yield Static(objectives)

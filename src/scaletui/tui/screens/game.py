@@ -6,6 +6,7 @@ import math
 import time
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -73,7 +74,7 @@ class GameScreen(Screen):
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         title = self.game.scenario.title
-        yield Static(f" scaletui · {title}", id="title")
+        yield Static(Text(f" scaletui · {title}"), id="title")  # Text: a title is not markup
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 with VerticalScroll(id="topology-box"):
