@@ -143,7 +143,8 @@ class ExactPlane:
             for _ in range(int(count)):
                 at = rng.random() * dt
                 ev = self.env.timeout(at)
-                ev.callbacks.append(lambda _ev, r=region, c=cls: self.arrival(r, c))
+                # The tick's own plan: nothing changes the topology between grid times.
+                ev.callbacks.append(lambda _ev, r=region, c=cls: self.arrival(r, c, plan))
 
     def _close_interval(self, dt: float) -> None:
         """Turn what happened since the last tick into the components' tick figures."""
@@ -199,12 +200,11 @@ class ExactPlane:
                 r.lag = self.env.now - t0 + base  # type: ignore[attr-defined]
 
     # --- one request ----------------------------------------------------------------------
-    def arrival(self, region: str, cls: str) -> None:
+    def arrival(self, region: str, cls: str, plan: RoutePlan) -> None:
         e = self.e
         m = e.metrics
         m.arrive(1)
         m.in_flight += 1
-        plan = e.router.plan(e.now)
         route, rtt = plan.dc_for[region]
         req = Request(self.env.now, region, cls, route, 0, plan)
         req.extra = rtt
@@ -399,7 +399,7 @@ class ExactPlane:
         m.fail(1, reason)
 
     def drain(self, horizon: float = 120.0) -> None:
-        """Simulate the arrivals of the last half tick, then run until every answer is in."""
+        """Run to the end of the last tick if a step has not, then until every answer is in."""
         if self.env.now < self.e.end:
             self.env.run(until=self.e.end)
         end = self.env.now + horizon
