@@ -26,6 +26,18 @@ if TYPE_CHECKING:
 DYNAMIC = ("read", "write", "async")
 
 
+def count_served(comp: Component) -> None:
+    """One request answered by comp: its running total at once, the tick's figure too
+    (so the last tick and what drains after the end are in the totals)."""
+    comp.tick_served += 1
+    comp.total_served += 1
+
+
+def count_failed(comp: Component) -> None:
+    comp.tick_failed += 1
+    comp.total_failed += 1
+
+
 class Request:
     __slots__ = ("t0", "region", "cls", "route", "key", "extra", "plan")
 
@@ -61,7 +73,7 @@ class Station:
         comp = self.comp
         plane = self.plane
         if not comp.reachable():
-            comp.tick_failed += 1
+            count_failed(comp)
             plane.fail(req, f"{comp.id} is down ({comp.down_cause()})")
             return
         if self.busy < comp.workers:
@@ -69,7 +81,7 @@ class Station:
         elif self.busy + len(self.queue) < comp.capacity:
             self.queue.append((req, service, done))
         else:
-            comp.tick_failed += 1
+            count_failed(comp)
             plane.fail(req, f"{comp.id} was overloaded and shed it (queue full)")
 
     def _start(self, req: Request, service: float, done: Callable[[Request], None]) -> None:
@@ -86,10 +98,10 @@ class Station:
             nreq, nservice, ndone = self.queue.popleft()
             self._start(nreq, nservice, ndone)
         if comp.removed or not comp.reachable():
-            comp.tick_failed += 1
+            count_failed(comp)
             self.plane.fail(req, f"{comp.id} is down ({comp.down_cause()})")
             return
-        comp.tick_served += 1
+        count_served(comp)
         done(req)
 
 
@@ -158,8 +170,6 @@ class ExactPlane:
             comp.busy_seconds += comp.utilization * dt
             comp.peak_utilization = max(comp.peak_utilization, comp.utilization)
         for comp in self.e.topology:
-            comp.total_served += comp.tick_served
-            comp.total_failed += comp.tick_failed
             comp.offered = (comp.tick_served + comp.tick_failed) / dt
             comp.state = IDLE
             comp.tick_served = 0.0
@@ -213,7 +223,7 @@ class ExactPlane:
             key = self.static_key()
             cdn.lookups += 1
             cdn.gigabytes += e.config.traffic.static_kb / 1e6
-            cdn.tick_served += 1
+            count_served(cdn)
             req.extra += cdn.edge_delay
             born = self.cdn_store.get(key)
             if born is not None and born >= cdn.started_at and self.env.now - born < cdn.ttl:
