@@ -208,7 +208,6 @@ class Engine:
         cost = self.cost_per_hour()
         price = self.catalog["cdn"].cost_per_gb if "cdn" in self.catalog else 0.0
         cost += cdn_gb * price * 3600.0 / dt
-        self.metrics.sessions_lost = self.sticky.sessions_lost
         row = self.metrics.end_tick(t, dt, users, cost, self.db_utilization(), self.max_lag(), self.queue_depth())
         for hook in self.tick_hooks:
             hook(self, row)

@@ -16,9 +16,11 @@ from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Callable
 
 from scaletui.sim.components import Cache, Component, Database, WebServer
+from scaletui.sim.exact_sessions import ExactSessions
 from scaletui.sim.keyspace import HOT_KEY, KeySampler, partition_of
 from scaletui.sim.mmck import IDLE
-from scaletui.sim.routing import DcRoute, RoutePlan, Tier
+from scaletui.sim.routing import DcRoute, Option, RoutePlan, Tier
+from scaletui.sim.sticky import SESSION_LOST
 
 if TYPE_CHECKING:
     from scaletui.sim.engine import Engine
@@ -39,7 +41,7 @@ def count_failed(comp: Component) -> None:
 
 
 class Request:
-    __slots__ = ("t0", "region", "cls", "route", "key", "extra", "plan")
+    __slots__ = ("t0", "region", "cls", "route", "key", "extra", "plan", "web")
 
     def __init__(self, t0: float, region: str, cls: str, route: DcRoute | None, key: int, plan: RoutePlan) -> None:
         self.t0 = t0
@@ -49,6 +51,7 @@ class Request:
         self.key = key
         self.extra = 0.0  # network delays, added to the time spent in stations
         self.plan = plan
+        self.web: Option | None = None  # the web server its session pins it to
 
 
 class Station:
@@ -126,6 +129,8 @@ class ExactPlane:
         self.lag_sum: dict[Component, float] = {}
         self.lag_n: dict[Component, int] = {}
         self.queued_area = 0.0
+        self.sessions = ExactSessions(engine.config.traffic.session_minutes)
+        self.users_of: dict[str, int] = {}  # users per user region, this tick
 
     # --- keys ---------------------------------------------------------------------------
     def key(self, cls: str) -> int:
@@ -150,6 +155,11 @@ class ExactPlane:
     # --- a tick: arrivals over the next interval, figures of the last one ----------------
     def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
         self._close_interval(dt)
+        e = self.e
+        self.sessions.watch(t, [w for w in e.topology.of_kind("web") if isinstance(w, WebServer)])
+        e.metrics.sessions_lost = self.sessions.lost
+        users = e.traffic.users(t)
+        self.users_of = {r: max(1, round(users * share)) for r, share in e.traffic.region_shares}
         rng = self.rng
         for region, cls, _rate, count in demand:
             for _ in range(int(count)):
@@ -236,25 +246,31 @@ class ExactPlane:
         if route is None:
             self.fail(req, plan.unreachable.get(region, f"no data centre can serve users in {region}"))
             return
-        if cls in DYNAMIC:
-            frac = e.sticky.relogin_fraction(route.region)
-            if frac > 0 and self.rng.random() < frac:
-                e.sticky.relogged(route.region, 1.0)
-                self.fail(req, "session lost: the user was logged out when a web server went down")
+        sessions = self.sessions
+        if route.stateful or sessions.unnoticed:
+            # Each request is one of its region's users, with that user's session.
+            user = (region, int(self.rng.random() * self.users_of.get(region, 1)))
+            tier = route.web if route.has_lb else route.entry
+            req.web, lost = sessions.route(user, tier.options, cls in DYNAMIC, route.stateful, self.env.now, self.rng)
+            e.metrics.sessions_lost = sessions.lost
+            if lost:
+                self.fail(req, SESSION_LOST)
                 return
         if cls in ("read", "write"):
             req.key = self.key(cls)
         if route.has_lb:
             self.visit(req, route.entry, self.after_lb)
         else:
-            self.visit(req, route.entry, self.after_web)
+            self.visit(req, route.entry, self.after_web, req.web)
 
-    def visit(self, req: Request, tier: Tier, then: Callable[[Request], None]) -> None:
+    def visit(self, req: Request, tier: Tier, then: Callable[[Request], None], pick: Option | None = None) -> None:
         if not tier.options:
             self.fail(req, tier.missing or "nothing can serve it")
             return
         opts = tier.options
-        if len(opts) == 1:
+        if pick is not None:
+            o = pick
+        elif len(opts) == 1:
             o = opts[0]
         else:
             u = self.rng.random()
@@ -275,7 +291,7 @@ class ExactPlane:
         return comp.service_time
 
     def after_lb(self, req: Request) -> None:
-        self.visit(req, req.route.web, self.after_web)
+        self.visit(req, req.route.web, self.after_web, req.web)
 
     def after_web(self, req: Request) -> None:
         if req.cls in DYNAMIC and req.route.sessions is not None:
