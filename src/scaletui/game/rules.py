@@ -39,12 +39,12 @@ class Rules:
                 spec = engine.catalog[cmd.kind]
                 size = cmd.size or spec.default_size
                 if size in spec.size_names:
-                    return self._over_budget(engine, spec.size(size).cost_per_hour * max(1, cmd.count), cmd)
+                    return self.over_budget(engine, spec.size(size).cost_per_hour * max(1, cmd.count))
         if isinstance(cmd, Upgrade):
             comp = engine.topology.get(cmd.target)
             if comp is not None and cmd.size in comp.kind_spec.size_names:
                 delta = comp.kind_spec.size(cmd.size).cost_per_hour - comp.cost_per_hour
-                return self._over_budget(engine, delta, cmd)
+                return self.over_budget(engine, delta)
         if isinstance(cmd, Configure):
             if (cmd.autoscale is not None) and "web" not in self.allow:
                 return "this scenario does not allow adding web servers, so no autoscaling"
@@ -52,7 +52,8 @@ class Rules:
                 return "this scenario does not allow sharding"
         return None
 
-    def _over_budget(self, engine: Engine, extra: float, cmd: Command) -> str | None:
+    def over_budget(self, engine: Engine, extra: float) -> str | None:
+        """Why spending `extra` more per hour is refused (None: allowed); the autoscaler asks too."""
         if self.budget_per_hour is None or self.budget_mode != "refuse" or extra <= 0:
             return None
         after = engine.cost_per_hour() + extra
