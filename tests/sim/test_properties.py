@@ -8,12 +8,16 @@ between ticks. After every tick:
 - no figure is negative (totals, per-component figures, queue depth, lag, cost);
 - utilizations and rates that are fractions stay in [0, 1];
 - async jobs are conserved: enqueued == done + waiting in the queues.
+
+The last two tests force the failure paths (logged-out sessions, failover, region
+outage, autoscaling) and check that every one of them was gone through.
 """
 
 from __future__ import annotations
 
 import math
 
+import pytest
 from tests.sim.simtools import make_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -231,7 +235,11 @@ def check_invariants(e: Engine, removed_depth: float) -> None:
 
 
 def play(cfg, plan, seed: int, model: str) -> Engine:
-    e = Engine(cfg, seed=seed, model=model)
+    return play_engine(Engine(cfg, seed=seed, model=model), cfg, plan)
+
+
+def play_engine(e: Engine, cfg, plan) -> Engine:
+    """Apply the plan's commands at their times, checking the invariants after every tick."""
     removed_depth = 0.0
     i = 0
     for _ in range(int(round(cfg.duration / cfg.tick))):
@@ -272,3 +280,118 @@ def test_exact_invariants_hold_at_every_tick(case):
     e.plane.drain()
     m = e.metrics
     assert abs(m.arrived - (m.served + m.failed + m.in_flight)) <= 1e-6 * max(1.0, m.arrived)
+
+
+# --- failure paths, forced ---------------------------------------------------------------
+# The strategies above rarely line up a failure path; these force each of them early in
+# the run (random commands come only in its second half, so they cannot undo it):
+# a stateful web tier losing a server (logged-out sessions), a primary crash with
+# automatic failover to a replica, a region outage, and a surge under an autoscaling
+# rule. Requests must stay conserved on the raw counters at every tick.
+
+
+@st.composite
+def failure_runs(draw, max_users: float, max_duration: int, max_rps: float):
+    two = draw(st.booleans())
+    regions = REGIONS if two else REGIONS[:1]
+    home, far = regions[0], regions[-1]
+    tick = draw(st.sampled_from((1.0, 0.5)))
+    duration = tick * draw(st.integers(int(90 / tick), int(max_duration / tick)))
+    early = st.floats(0, duration / 3)
+    # No session store at home: a stateful tier of two web servers behind a balancer.
+    topo = [ComponentSpec("load_balancer", draw(sizes("load_balancer")), home),
+            ComponentSpec("web", draw(sizes("web")), home), ComponentSpec("web", draw(sizes("web")), home),
+            ComponentSpec("database", draw(sizes("database")), home),
+            ComponentSpec("replica", draw(sizes("replica")), draw(st.sampled_from(regions)))]
+    if two:
+        topo += [ComponentSpec("web", draw(sizes("web")), far)]
+        if draw(st.booleans()):
+            topo.append(ComponentSpec("session_store", draw(sizes("session_store")), far))
+    if draw(st.booleans()):
+        topo.append(ComponentSpec("cache", draw(sizes("cache")), home))
+    events = [
+        ScenarioEvent(at=draw(early), kind="fail", target=draw(st.sampled_from(("web-1", "web-2"))),
+                      duration=draw(st.one_of(st.none(), st.floats(1, 30)))),
+        ScenarioEvent(at=draw(early), kind="fail", target="database-1"),
+        ScenarioEvent(at=draw(early), kind="outage", target=far, duration=draw(st.floats(5, duration / 3))),
+        ScenarioEvent(at=draw(early), kind="traffic", traffic=TrafficChange(users_factor=draw(st.floats(2, 6))),
+                      over=draw(st.sampled_from((0.0, 10.0)))),
+    ]
+    events += draw(st.lists(scenario_events(duration, regions, max_users, max_rps), max_size=3))
+    mix = Mix(draw(st.floats(0, 0.5)), draw(st.floats(0.2, 1)), draw(st.floats(0.05, 0.3)), draw(st.floats(0, 0.2)))
+    cfg = make_config(
+        *topo,
+        users=draw(st.floats(50, max_users)),
+        rps_per_user=draw(st.floats(0.05, max_rps)),
+        mix=mix,
+        duration=duration,
+        events=events,
+        key_count=1_000,
+        regions=tuple((r, draw(st.floats(0.2, 1.0))) for r in regions),
+        session_minutes=draw(st.sampled_from((1.0, 10.0))),
+        tick=tick,
+    )
+    rule = AutoscaleRule(min=1, max=draw(st.integers(2, 5)), target=draw(st.floats(0.3, 0.7)), warmup=15.0)
+    plan = [(0.0, Configure("database-1", failover="auto")), (0.0, Configure("web", autoscale=rule))]
+    later = st.tuples(st.floats(duration / 2, duration), commands(regions))
+    plan += sorted(draw(st.lists(later, max_size=4)), key=lambda p: p[0])
+    return cfg, plan, draw(st.integers(0, 2**31 - 1))
+
+
+def exercised(e: Engine) -> set[str]:
+    """Which failure paths a run went through."""
+    kinds = {ev.kind for ev in e.events.events}
+    out = set()
+    if any(k.startswith("session lost") for k in e.metrics.failures) and e.metrics.sessions_lost > 0:
+        out.add("logged out")
+    if "promote" in kinds:
+        out.add("failover")
+    if "outage" in kinds:
+        out.add("outage")
+    if "autoscale" in kinds:
+        out.add("autoscaling")
+    return out
+
+
+def play_forced(cfg, plan, seed: int, model: str) -> Engine:
+    e = Engine(cfg, seed=seed, model=model)
+    if model == "flow":
+        # Flow: nothing is in flight between ticks, so each tick's own figures balance too.
+        def tick_balance(eng: Engine, row) -> None:
+            assert row.offered_rps == pytest.approx(row.served_rps + row.failed_rps, rel=1e-9, abs=1e-9), row.t
+
+        e.tick_hooks.append(tick_balance)
+    return play_engine(e, cfg, plan)
+
+
+FAILURE_PATHS = {"logged out", "failover", "outage", "autoscaling"}
+
+
+def test_flow_conserves_requests_on_every_failure_path():
+    seen: set[str] = set()
+
+    @settings(max_examples=14, **SETTINGS)
+    @given(failure_runs(max_users=50_000, max_duration=150, max_rps=1.0))
+    def check(case):
+        cfg, plan, seed = case
+        seen.update(exercised(play_forced(cfg, plan, seed, "flow")))
+
+    check()
+    assert seen == FAILURE_PATHS
+
+
+def test_exact_conserves_requests_on_every_failure_path():
+    seen: set[str] = set()
+
+    @settings(max_examples=8, **SETTINGS)
+    @given(failure_runs(max_users=300, max_duration=120, max_rps=0.3))
+    def check(case):
+        cfg, plan, seed = case
+        e = play_forced(cfg, plan, seed, "exact")
+        e.plane.drain()
+        m = e.metrics
+        assert abs(m.arrived - (m.served + m.failed + m.in_flight)) <= 1e-6 * max(1.0, m.arrived)
+        seen.update(exercised(e))
+
+    check()
+    assert seen == FAILURE_PATHS

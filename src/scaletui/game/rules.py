@@ -45,12 +45,12 @@ class Rules:
                 spec = catalog[cmd.kind]
                 size = cmd.size or spec.default_size
                 if size in spec.size_names:
-                    return self._over_budget(topology, spec.size(size).cost_per_hour * max(1, cmd.count))
+                    return self.over_budget(topology, spec.size(size).cost_per_hour * max(1, cmd.count))
         if isinstance(cmd, Upgrade):
             comp = topology.get(cmd.target)
             if comp is not None and cmd.size in comp.kind_spec.size_names:
                 delta = comp.kind_spec.size(cmd.size).cost_per_hour - comp.cost_per_hour
-                return self._over_budget(topology, delta)
+                return self.over_budget(topology, delta)
         if isinstance(cmd, Configure):
             if (cmd.autoscale is not None) and "web" not in self.allow:
                 return "this scenario does not allow adding web servers, so no autoscaling"
@@ -58,7 +58,8 @@ class Rules:
                 return "this scenario does not allow sharding"
         return None
 
-    def _over_budget(self, topology: Topology, extra: float) -> str | None:
+    def over_budget(self, topology: Topology, extra: float) -> str | None:
+        """Why spending `extra` more per hour is refused (None: allowed); the autoscaler asks too."""
         if self.budget_per_hour is None or self.budget_mode != "refuse" or extra <= 0:
             return None
         now = cost_per_hour(topology)

@@ -98,8 +98,8 @@ class Game:
         self._latency_warned = False
         self._components_cost_at_last_tick = 0.0
         self._result: GameResult | None = None
-        if spec.budget_per_hour is not None and spec.budget_mode == "refuse":
-            self.engine.autoscaler.budget_per_hour = spec.budget_per_hour
+        # The autoscaler spends under the same budget rule as the player's actions.
+        self.engine.autoscaler.may_spend = lambda extra: self.rules.over_budget(self.engine.topology, extra)
         self.engine.tick_hooks.append(self._on_tick)
         self._total_windows = (
             max(1, int(math.ceil(cfg.duration / spec.slo.latency_window))) if self.latency else 0

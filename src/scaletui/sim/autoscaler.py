@@ -1,10 +1,16 @@
-"""The web tier's autoscaler: a rule with min, max, target utilization and warm-up."""
+"""The web tier's autoscaler: a rule with min, max, target utilization and warm-up.
+
+It never runs more than `max` web servers in a region (a crashed one still counts
+until it recovers or is removed), and it spends only what the player may: each server
+it would add is put to the same budget check as the player's own actions (the game
+hands that check over as `may_spend`).
+"""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import TYPE_CHECKING, Generator
+from typing import TYPE_CHECKING, Callable, Generator
 
 from scaletui.sim.commands import AutoscaleRule
 from scaletui.sim.components import WebServer
@@ -21,7 +27,9 @@ class Autoscaler:
         self.e = engine
         self.rule: AutoscaleRule | None = None
         self.cooldown_until: dict[str, float] = {}
-        self.budget_per_hour: float | None = None  # never scale past this spend
+        # The reason spending this much more per hour is refused, or None (no limit).
+        self.may_spend: Callable[[float], str | None] | None = None
+        self._refusal_said: set[str] = set()  # regions told why it cannot add
         self._started = False
 
     def configure(self, rule: AutoscaleRule | None) -> None:
@@ -54,18 +62,25 @@ class Autoscaler:
         util = sum(w.utilization for w in up) / len(up)
         desired = max(rule.min, math.ceil(len(up) * util / rule.target))
         desired = min(rule.max, desired)
-        if desired > len(alive):
+        add = min(desired - len(alive), rule.max - len(webs))
+        if add > 0:
             size = Counter(w.size for w in alive).most_common(1)[0][0]
-            add = desired - len(alive)
-            if self.budget_per_hour is not None:
-                per = e.catalog.size("web", size).cost_per_hour
-                room = int((self.budget_per_hour - e.cost_per_hour()) // per) if per > 0 else add
-                add = max(0, min(add, room))
-                if add == 0:
-                    e.log("autoscale", f"autoscaler wants {desired} web servers in {region} but the budget is spent")
-                    self.cooldown_until[region] = e.now + rule.warmup
-                    return
-            ids = [e.create("web", size, region, boot=True).id for _ in range(add)]
+            per = e.catalog.size("web", size).cost_per_hour
+            ids: list[str] = []
+            refused: str | None = None
+            for _ in range(add):
+                refused = self.may_spend(per) if self.may_spend is not None else None
+                if refused is not None:
+                    break
+                ids.append(e.create("web", size, region, boot=True).id)
+            if not ids:
+                if region not in self._refusal_said:
+                    self._refusal_said.add(region)
+                    e.log("autoscale", f"autoscaler wants {desired} web servers in {region}, "
+                                       f"but adding one is refused: {refused}")
+                self.cooldown_until[region] = e.now + rule.warmup
+                return
+            self._refusal_said.discard(region)
             e.log("autoscale", f"autoscaler: utilization {util:.1%} > target {rule.target:.0%}, "
                                f"adding {', '.join(ids)}")
             self.cooldown_until[region] = e.now + rule.warmup

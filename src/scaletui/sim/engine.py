@@ -1,12 +1,16 @@
 """The engine: a SimPy environment ticking a topology, with a step API for UI and game.
 
 Time is simulated seconds on a grid of `tick` seconds. Tick k computes the interval
-[k*tick, (k+1)*tick). Everything that changes the topology (scenario events, boots,
-failover, the autoscaler) happens on the grid, scheduled with SimPy's URGENT priority
-so that it takes effect before the tick at the same time. `step(until)` stops half a
-tick before `until`; commands applied then take effect from the tick at `until`.
-So stepping in many small slices or in one go, and applying a command live or from a
-plan at the recorded time, give identical runs.
+[k*tick, (k+1)*tick). One rule for when anything happens: a change meant for time t
+(a scenario event, a boot, a failover, the autoscaler, a player's command) takes
+effect from the first tick at or after t. Changes are scheduled on that grid time with
+SimPy's URGENT priority and the ticker waits at NORMAL priority, so every change at a
+grid time, even at 0 s, comes before the tick at that time. `step(until)` computes
+every tick that starts before `until` and stops on the grid, ahead of everything due
+then, so commands applied between steps take effect from the first tick at or after
+`until` (and the exact plane's requests of the tick before never see them). So stepping
+in many small slices or in one go, and applying a command live or from a plan at the
+recorded time, give identical runs.
 """
 
 from __future__ import annotations
@@ -44,6 +48,10 @@ from scaletui.sim.snapshot import ComponentView, Snapshot, TickRow
 from scaletui.sim.sticky import StickySessions
 from scaletui.sim.topology import Topology
 from scaletui.sim.traffic import TrafficModel
+
+# A step stops ahead of the URGENT changes due at its grid time, so that commands
+# applied between steps come before them, as if the player acted first.
+_STEP_STOP = URGENT - 1
 
 SATURATED_AFTER_S = 3.0
 RECOVERED_AFTER_S = 10.0
@@ -122,6 +130,8 @@ class Engine:
 
     def _ticker(self):
         dt = self.dt
+        # Changes at 0 s were scheduled after this process started: let them go first.
+        yield self.env.timeout(0)
         while True:
             t = self._tick_index * dt
             if t >= self.end - 1e-9:
@@ -136,8 +146,7 @@ class Engine:
     def now(self) -> float:
         """The clock: the grid time the next change takes effect at.
 
-        Between steps SimPy stands half a tick before it; inside a process or a tick it
-        stands on it.
+        Between steps, inside a scheduled change and inside a tick, SimPy stands on it.
         """
         if self.end_time is not None:
             return self.end_time
@@ -154,15 +163,22 @@ class Engine:
             self.halt_reason = reason
 
     def step(self, until: float) -> list[Event]:
-        """Compute every tick before `until` (clamped to the end); return the new events."""
+        """Compute every tick that starts before `until` (clamped to the end); return the new events.
+
+        Afterwards the clock stands at the first tick at or after `until`.
+        """
         if until >= self.duration - 1e-9:
             until = self.end
-        target = math.floor(until / self.dt + 1e-9) * self.dt
+        target = self.snap(until)
         if target > self.now and self.end_time is None:
+            stop = self.env.event()
+            stop._ok = True
+            stop._value = None
+            self.env.schedule(stop, _STEP_STOP, target - self.env.now)
             try:
-                self.env.run(until=target - self.dt / 2)
+                self.env.run(until=stop)
             except _Halted:
-                pass
+                stop.callbacks = []  # the run is over: the pending stop must not stop a drain
         return self.new_events()
 
     def run(self) -> None:
@@ -192,7 +208,6 @@ class Engine:
         cost = self.cost_per_hour()
         price = self.catalog["cdn"].cost_per_gb if "cdn" in self.catalog else 0.0
         cost += cdn_gb * price * 3600.0 / dt
-        self.metrics.sessions_lost = self.sticky.sessions_lost
         row = self.metrics.end_tick(t, dt, users, cost, self.db_utilization(), self.max_lag(), self.queue_depth())
         for hook in self.tick_hooks:
             hook(self, row)

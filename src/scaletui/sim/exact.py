@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Callable
 
 from scaletui.sim.async_jobs import job_seconds
 from scaletui.sim.components import Cache, Cdn, Component, Database, MessageQueue, WebServer, Worker
+from scaletui.sim.exact_sessions import ExactSessions
 from scaletui.sim.keyspace import HOT_KEY, KeySampler, partition_of
 from scaletui.sim.lru_ttl import LruTtlStore
 from scaletui.sim.mmck import IDLE
-from scaletui.sim.routing import DcRoute, RoutePlan, Tier
+from scaletui.sim.routing import DcRoute, Option, RoutePlan, Tier
+from scaletui.sim.sticky import SESSION_LOST
 
 if TYPE_CHECKING:
     from scaletui.sim.engine import Engine
@@ -30,8 +32,20 @@ if TYPE_CHECKING:
 DYNAMIC = ("read", "write", "async")
 
 
+def count_served(comp: Component) -> None:
+    """One request answered by comp: its running total at once, the tick's figure too
+    (so the last tick and what drains after the end are in the totals)."""
+    comp.tick_served += 1
+    comp.total_served += 1
+
+
+def count_failed(comp: Component) -> None:
+    comp.tick_failed += 1
+    comp.total_failed += 1
+
+
 class Request:
-    __slots__ = ("t0", "region", "cls", "route", "key", "extra", "plan", "last")
+    __slots__ = ("t0", "region", "cls", "route", "key", "extra", "plan", "last", "web")
 
     def __init__(self, t0: float, region: str, cls: str, route: DcRoute | None, key: int, plan: RoutePlan) -> None:
         self.t0 = t0
@@ -42,6 +56,7 @@ class Request:
         self.extra = 0.0  # network delays, added to the time spent in stations
         self.plan = plan
         self.last: Component | None = None  # the station it went to last
+        self.web: Option | None = None  # the web server its session pins it to
 
 
 class Station:
@@ -66,7 +81,7 @@ class Station:
         comp = self.comp
         plane = self.plane
         if not comp.reachable():
-            comp.tick_failed += 1
+            count_failed(comp)
             plane.fail(req, f"{comp.id} is down ({comp.down_cause()})")
             return
         if self.busy < comp.workers:
@@ -74,7 +89,7 @@ class Station:
         elif self.busy + len(self.queue) < comp.capacity:
             self.queue.append((req, service, done))
         else:
-            comp.tick_failed += 1
+            count_failed(comp)
             plane.fail(req, f"{comp.id} was overloaded and shed it (queue full)")
 
     def apply(self, service: float, done: Callable[[None], None]) -> None:
@@ -102,10 +117,10 @@ class Station:
             done(None)
             return
         if comp.removed or not comp.reachable():
-            comp.tick_failed += 1
+            count_failed(comp)
             self.plane.fail(req, f"{comp.id} is down ({comp.down_cause()})")
             return
-        comp.tick_served += 1
+        count_served(comp)
         done(req)
 
 
@@ -126,6 +141,8 @@ class ExactPlane:
         self.lag_sum: dict[Component, float] = {}
         self.lag_n: dict[Component, int] = {}
         self.queued_area = 0.0
+        self.sessions = ExactSessions(engine.config.traffic.session_minutes)
+        self.users_of: dict[str, int] = {}  # users per user region, this tick
 
     # --- keys ---------------------------------------------------------------------------
     def key(self, cls: str) -> int:
@@ -157,12 +174,18 @@ class ExactPlane:
     # --- a tick: arrivals over the next interval, figures of the last one ----------------
     def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
         self._close_interval(dt)
+        e = self.e
+        self.sessions.watch(t, [w for w in e.topology.of_kind("web") if isinstance(w, WebServer)])
+        e.metrics.sessions_lost = self.sessions.lost
+        users = e.traffic.users(t)
+        self.users_of = {r: max(1, round(users * share)) for r, share in e.traffic.region_shares}
         rng = self.rng
         for region, cls, _rate, count in demand:
             for _ in range(int(count)):
                 at = rng.random() * dt
                 ev = self.env.timeout(at)
-                ev.callbacks.append(lambda _ev, r=region, c=cls: self.arrival(r, c))
+                # The tick's own plan: nothing changes the topology between grid times.
+                ev.callbacks.append(lambda _ev, r=region, c=cls: self.arrival(r, c, plan))
 
     def _close_interval(self, dt: float) -> None:
         """Turn what happened since the last tick into the components' tick figures."""
@@ -176,8 +199,6 @@ class ExactPlane:
             comp.busy_seconds += comp.utilization * dt
             comp.peak_utilization = max(comp.peak_utilization, comp.utilization)
         for comp in self.e.topology:
-            comp.total_served += comp.tick_served
-            comp.total_failed += comp.tick_failed
             comp.offered = (comp.tick_served + comp.tick_failed) / dt
             comp.state = IDLE
             comp.tick_served = 0.0
@@ -192,9 +213,7 @@ class ExactPlane:
             w.utilization = min(1.0, th.area / (w.workers * dt)) if w.serving(now) else 0.0
             w.busy_seconds += w.utilization * dt
             w.peak_utilization = max(w.peak_utilization, w.utilization)
-            w.total_served += th.done
             th.area = 0.0
-            th.done = 0
         for q in self.e.topology.of_kind("queue"):
             if isinstance(q, MessageQueue):
                 q.depth = float(len(self.jobs.get(q, ())))
@@ -213,12 +232,11 @@ class ExactPlane:
                 r.lag = self.env.now - t0 + base  # type: ignore[attr-defined]
 
     # --- one request ----------------------------------------------------------------------
-    def arrival(self, region: str, cls: str) -> None:
+    def arrival(self, region: str, cls: str, plan: RoutePlan) -> None:
         e = self.e
         m = e.metrics
         m.arrive(1)
         m.in_flight += 1
-        plan = e.router.plan(e.now)
         route, rtt = plan.dc_for[region]
         req = Request(self.env.now, region, cls, route, 0, plan)
         req.extra = rtt
@@ -227,7 +245,7 @@ class ExactPlane:
             key = self.static_key()
             cdn.lookups += 1
             cdn.gigabytes += e.config.traffic.static_kb / 1e6
-            cdn.tick_served += 1
+            count_served(cdn)
             req.extra += cdn.edge_delay
             edge = self.store(cdn)
             if edge.lookup(key, self.env.now, cdn.ttl):
@@ -240,25 +258,31 @@ class ExactPlane:
         if route is None:
             self.fail(req, plan.unreachable.get(region, f"no data centre can serve users in {region}"))
             return
-        if cls in DYNAMIC:
-            frac = e.sticky.relogin_fraction(route.region)
-            if frac > 0 and self.rng.random() < frac:
-                e.sticky.relogged(route.region, 1.0)
-                self.fail(req, "session lost: the user was logged out when a web server went down")
+        sessions = self.sessions
+        if route.stateful or sessions.unnoticed:
+            # Each request is one of its region's users, with that user's session.
+            user = (region, int(self.rng.random() * self.users_of.get(region, 1)))
+            tier = route.web if route.has_lb else route.entry
+            req.web, lost = sessions.route(user, tier.options, cls in DYNAMIC, route.stateful, self.env.now, self.rng)
+            e.metrics.sessions_lost = sessions.lost
+            if lost:
+                self.fail(req, SESSION_LOST)
                 return
         if cls in ("read", "write"):
             req.key = self.key(cls)
         if route.has_lb:
             self.visit(req, route.entry, self.after_lb)
         else:
-            self.visit(req, route.entry, self.after_web)
+            self.visit(req, route.entry, self.after_web, req.web)
 
-    def visit(self, req: Request, tier: Tier, then: Callable[[Request], None]) -> None:
+    def visit(self, req: Request, tier: Tier, then: Callable[[Request], None], pick: Option | None = None) -> None:
         if not tier.options:
             self.fail(req, tier.missing or "nothing can serve it")
             return
         opts = tier.options
-        if len(opts) == 1:
+        if pick is not None:
+            o = pick
+        elif len(opts) == 1:
             o = opts[0]
         else:
             u = self.rng.random()
@@ -280,7 +304,7 @@ class ExactPlane:
         return comp.service_time
 
     def after_lb(self, req: Request) -> None:
-        self.visit(req, req.route.web, self.after_web)
+        self.visit(req, req.route.web, self.after_web, req.web)
 
     def after_web(self, req: Request) -> None:
         if req.cls in DYNAMIC and req.route.sessions is not None:
@@ -410,7 +434,7 @@ class ExactPlane:
         th.busy -= 1
         if w.serving(self.env.now):
             self.e.metrics.jobs_done += 1
-            th.done += 1
+            w.total_served += 1  # counted at once, so the last tick's jobs are in the totals
         else:
             # The worker died holding it: unacknowledged, the message goes back to the
             # front of its queue for another worker (at-least-once delivery).
@@ -431,7 +455,7 @@ class ExactPlane:
         m.fail(1, reason)
 
     def drain(self, horizon: float = 120.0) -> None:
-        """Simulate the arrivals of the last half tick, then run until every answer is in."""
+        """Run to the end of the last tick if a step has not, then until every answer is in."""
         if self.env.now < self.e.end:
             self.env.run(until=self.e.end)
         end = self.env.now + horizon
@@ -440,15 +464,14 @@ class ExactPlane:
 
 
 class _Threads:
-    """A worker's busy threads, and its busy thread-seconds and jobs done since the last tick."""
+    """A worker's busy threads, and its busy thread-seconds since the last tick."""
 
-    __slots__ = ("busy", "area", "last", "done")
+    __slots__ = ("busy", "area", "last")
 
     def __init__(self, now: float) -> None:
         self.busy = 0
         self.area = 0.0
         self.last = now
-        self.done = 0
 
     def account(self, now: float) -> None:
         self.area += self.busy * (now - self.last)

@@ -28,6 +28,7 @@ from scaletui.sim.keyspace import HOT_KEY, partition_of
 from scaletui.sim.mmck import IDLE, StationState, sample_response, station_state
 from scaletui.sim.routing import DcRoute, RoutePlan, Tier
 from scaletui.sim.snapshot import Hop, Trace
+from scaletui.sim.sticky import SESSION_LOST
 
 if TYPE_CHECKING:
     from scaletui.sim.engine import Engine
@@ -133,6 +134,7 @@ class FlowPlane:
         self._finish_stations(dt)
         self._jobs(t, dt, plan)
         self._sample(t)
+        e.metrics.sessions_lost = e.sticky.sessions_lost
 
     # --- stages -----------------------------------------------------------------------
     def _edge(self, t: float, dt: float, plan: RoutePlan, demand) -> list[Flow]:
@@ -185,7 +187,7 @@ class FlowPlane:
             if frac > 0:
                 lost = f.count * frac
                 sticky.relogged(f.route.region, lost)
-                self._fail(f, None, "session lost: the user was logged out when a web server went down", lost)
+                self._fail(f, None, SESSION_LOST, lost)
                 f = Flow(f.region, f.cls, f.route, f.rate * (1 - frac), f.count - lost, f.mean, f.stages, f.hot)
             out.append(f)
         return out

@@ -2,12 +2,15 @@
 
 Both data planes report into this one collector, so reports do not depend on which
 model produced them. Counts are kept as floats (the flow engine moves fractions of
-requests); reports round them consistently so that requests = served + failed + in
-flight holds in integers too.
+requests), each counted where it happens: arrived, served, failed, in flight. None is
+derived from the others, so arrived = served + failed + in flight checks the planes.
+Reports round the four together (largest remainder) so that the identity holds in
+integers too whenever it holds in the raw counts.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 from scaletui.sim.histogram import LatencyHistogram
@@ -15,6 +18,23 @@ from scaletui.sim.snapshot import LatencySummary, SeriesRow, TickRow, Totals, Tr
 
 RECENT_TICKS = 900
 RECENT_TRACES = 60
+
+
+def round_parts(total: float, parts: list[float]) -> tuple[int, list[int]]:
+    """Round counts that sum to total so that the rounded ones still sum to round(total).
+
+    Parts that do not add up to the total (a plane lost or double-counted requests)
+    are rounded one by one, so the report shows the gap instead of hiding it.
+    """
+    whole = int(round(total))
+    if abs(total - sum(parts)) > 1e-6 * max(1.0, abs(total)):
+        return whole, [int(round(p)) for p in parts]
+    floors = [math.floor(p) for p in parts]
+    short = whole - sum(floors)
+    by_remainder = sorted(range(len(parts)), key=lambda i: (floors[i] - parts[i], i))
+    for i in by_remainder[:max(0, short)]:
+        floors[i] += 1
+    return whole, floors
 
 
 def weighted_quantile(samples: list[tuple[float, float]], p: float) -> float:
@@ -207,11 +227,8 @@ class Metrics:
             p99_ms=h.quantile(0.99) * 1000.0,
         )
 
-    def totals(self, queued: float = 0.0) -> Totals:
-        requests = int(round(self.arrived))
-        pending = int(round(self.in_flight + queued))
-        failed = int(round(self.failed))
-        served = max(0, requests - failed - pending)
+    def totals(self) -> Totals:
+        requests, (served, failed, pending) = round_parts(self.arrived, [self.served, self.failed, self.in_flight])
         finished = served + failed
         causes = sorted(self.failures.items(), key=lambda kv: (-kv[1], kv[0]))
         return Totals(

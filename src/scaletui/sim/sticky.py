@@ -16,6 +16,8 @@ from scaletui.sim.components import WebServer
 from scaletui.sim.routing import RoutePlan, capacity_weight
 from scaletui.sim.topology import Topology
 
+SESSION_LOST = "session lost: the user was logged out when a web server went down"
+
 
 class StickySessions:
     def __init__(self, topology: Topology, session_minutes: float) -> None:
