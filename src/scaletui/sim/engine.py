@@ -75,7 +75,6 @@ class Engine:
         self.events = EventLog()
         self.router = Router(self.topology, config.network, self.keys, config.traffic.region_names)
         self.sticky = StickySessions(self.topology, config.traffic.session_minutes)
-        self.lifecycle = Lifecycle(self, self.topology, self.catalog, self.sticky, self.metrics, self.log)
         self.autoscaler = Autoscaler(self)
         self._tick_index = 0
         self._cursor = 0
@@ -93,6 +92,8 @@ class Engine:
         else:
             raise ValueError(f"unknown model {model!r}")
         self.model = model
+        self.lifecycle = Lifecycle(self, self.topology, self.catalog, self.sticky, self.metrics, self.log,
+                                   self.plane)
         for ev in config.events:
             self.env.process(scenario_event(self, ev))
         self.env.process(self._ticker())

@@ -110,7 +110,12 @@ class ExactPlane:
         self.job_busy = 0
         self.job_area = 0.0
         self.job_last = 0.0
-        self.applies: dict[Component, Station] = {}
+        self.applies: dict[Component, _ApplyStream] = {}
+        # Replication, write by write: writes on their way to each replica (inside the
+        # batching window), and writes whose window ended while their primary was
+        # unreachable, held in its log as (primary, commit time) until it is back.
+        self.shipping: dict[Database, int] = {}
+        self.held: dict[Database, list[tuple[Database, float]]] = {}
         self.lag_sum: dict[Component, float] = {}
         self.lag_n: dict[Component, int] = {}
         self.queued_area = 0.0
@@ -187,6 +192,7 @@ class ExactPlane:
         self._drain_jobs()
 
     def replication(self, t: float, dt: float, plan: RoutePlan) -> None:
+        self._release_held()
         for r, n in list(self.lag_n.items()):
             if n:
                 r.lag = self.lag_sum[r] / n  # type: ignore[attr-defined]
@@ -340,20 +346,59 @@ class ExactPlane:
         gi = req.plan.group_indices[g]
         group = self.e.topology.group(gi)
         if group is not None and group.primary is not None:
-            group.primary.tick_writes += 1
+            primary = group.primary
+            primary.tick_writes += 1
             net = self.e.config.network
+            now = self.env.now
             for r in group.replicas:
-                if r.booting(self.env.now):
+                if r.booting(now):
                     continue  # a new copy starts from a snapshot that includes this write
-                base = (net.hop_ms + net.replication_ms) / 1000.0 + (net.cross_region_ms / 1000.0 if r.region != group.primary.region else 0.0)
-                self._apply(r, self.env.now, base)
+                # Shipped in batches: it reaches the replica after the network and
+                # batching delay, and only if the primary is still there to send it.
+                base = (net.hop_ms + net.replication_ms) / 1000.0 + (
+                    net.cross_region_ms / 1000.0 if r.region != primary.region else 0.0)
+                self.shipping[r] = self.shipping.get(r, 0) + 1
+                ev = self.env.timeout(base)
+                ev.callbacks.append(lambda _ev, r=r, p=primary, t0=now: self._arrive(r, p, t0))
         self.done(req)
+
+    def _arrive(self, replica: Database, primary: Database, t0: float) -> None:
+        self.shipping[replica] -= 1
+        if replica.removed or replica.is_primary:
+            return  # promoted meanwhile: the write was lost at the promotion
+        if not primary.reachable():
+            self.held.setdefault(replica, []).append((primary, t0))
+            return
+        self._apply(replica, t0, 0.0)
 
     def _apply(self, replica: Database, t0: float, base: float) -> None:
         st = self.applies.get(replica)
         if st is None:
             st = self.applies[replica] = _ApplyStream(self, replica)
         st.submit(t0, base)
+
+    def _release_held(self) -> None:
+        """Writes held in a primary's log go out once it is reachable again."""
+        for replica, held in self.held.items():
+            if not held:
+                continue
+            if replica.removed or replica.is_primary:
+                held.clear()
+                continue
+            keep = []
+            for primary, t0 in held:
+                if primary.reachable() and primary.is_primary:
+                    self._apply(replica, t0, 0.0)
+                elif primary.is_primary:
+                    keep.append((primary, t0))
+            held[:] = keep
+
+    def unreplicated(self, replica: Database) -> float:
+        """Writes committed on its primary that this replica has not applied, counted one
+        by one: on their way, held in the primary's log, or waiting in its apply stream."""
+        stream = self.applies.get(replica)
+        pending = stream.pending if stream is not None else 0
+        return float(self.shipping.get(replica, 0) + len(self.held.get(replica, ())) + pending)
 
     def enqueued(self, req: Request) -> None:
         self.e.metrics.jobs_enqueued += 1
@@ -415,13 +460,19 @@ class _ApplyStream:
         self.replica = replica
         self.queue: deque = deque()
         self.busy = False
+        self.pending = 0  # writes submitted and not yet applied (queued or being applied)
 
     def submit(self, t0: float, base: float) -> None:
         self.queue.append((t0, base))
+        self.pending += 1
         if not self.busy:
             self._next()
 
     def _next(self) -> None:
+        if self.replica.is_primary:
+            # Promoted: what it had not applied was lost at the promotion.
+            self.queue.clear()
+            self.pending = 0
         if not self.queue:
             self.busy = False
             self.replica.apply_backlog = 0.0
@@ -440,6 +491,7 @@ class _ApplyStream:
         ev.callbacks.append(lambda _ev: self._done(t0, base))
 
     def _done(self, t0: float, base: float) -> None:
+        self.pending = max(0, self.pending - 1)
         p = self.plane
         lag = p.env.now - t0 + base
         r = self.replica

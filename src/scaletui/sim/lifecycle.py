@@ -38,20 +38,31 @@ class Clock(Protocol):
     def at(self, t: float) -> SimEvent: ...
 
 
+class Replication(Protocol):
+    """What a data plane tells about replication: each plane counts it its own way."""
+
+    def unreplicated(self, replica: Database) -> float:
+        """Writes committed on the replica's primary that it has not applied (and would
+        lose if it were promoted now)."""
+        ...
+
+
 LogFn = Callable[..., Event]
 
 
 class Lifecycle:
     def __init__(self, clock: Clock, topology: Topology, catalog: Catalog, sticky: StickySessions,
-                 metrics: Metrics, log: LogFn) -> None:
+                 metrics: Metrics, log: LogFn, replication: "Replication") -> None:
         self.clock = clock
         self.topology = topology
         self.catalog = catalog
         self.sticky = sticky
         self.metrics = metrics
         self.log = log
+        self.replication = replication
         self.auto_failover: dict[int, bool] = {}
         self.reshard_target: int | None = None
+        self._watched: dict[str, float] = {}  # primary id -> the loss its failover watch is for
 
     @property
     def now(self) -> float:
@@ -112,19 +123,25 @@ class Lifecycle:
         comp.crashed = True
         comp.down_since = now
         comp.down_reason = reason
-        if isinstance(comp, Database) and comp.is_primary:
-            g = self.topology.group(comp.group)
-            w = comp.tick_writes / self.clock.dt
-            for r in g.replicas if g else []:
-                # Acknowledged by the primary, not yet on the replica: the apply backlog plus
-                # what the network and the apply stream hold (write rate x the steady lag).
-                # (the write rate times the time a write takes to get there when caught up)
-                steady = r.lag if r.apply_backlog <= 1e-6 else 0.0
-                r.lag_at_primary_crash = r.lag
-                r.unreplicated_at_crash = r.apply_backlog + w * steady
-            if self.auto_failover.get(comp.group):
-                self.clock.env.process(automatic_failover(self, comp))
         self.topology.touch()
+        self._watch_primaries()
+
+    def _watch_primaries(self) -> None:
+        """Start the failover watch of every primary that just became unreachable.
+
+        A primary is lost whatever the cause: its own crash, or its data centre or region
+        going out. The watch promotes a replica once the loss is detected, if the group
+        has automatic failover on by then.
+        """
+        for g in self.topology.groups():
+            p = g.primary
+            if p is None:
+                continue
+            since = p.unreachable_since()
+            if since is None or self._watched.get(p.id) == since:
+                continue
+            self._watched[p.id] = since
+            self.clock.env.process(automatic_failover(self, p, since))
 
     def recover(self, comp: Component) -> None:
         comp.crashed = False
@@ -138,18 +155,25 @@ class Lifecycle:
             comp.flush(self.now)
         cold = " (empty: it must warm up)" if isinstance(comp, (Cache, Cdn)) else ""
         self.log("recover", f"{comp.id} is back{cold}", comp.id)
-        if isinstance(comp, Database) and comp.demoted:
-            comp.demoted = False
-            comp.apply_backlog = 0.0
-            self._boot(comp, comp.kind_spec.restart_s, "resyncing as a replica")
+        for db in self.topology.db_nodes():
+            # A primary replaced while it was unreachable (crashed, or its region out)
+            # rejoins as a replica once it is back: it resyncs from the new primary.
+            if db.demoted and db.reachable():
+                db.demoted = False
+                db.apply_backlog = 0.0
+                self._boot(db, db.kind_spec.restart_s, "resyncing as a replica")
         self.topology.touch()
 
     def promote(self, replica: Database, automatic: bool) -> None:
         g = self.topology.group(replica.group)
         old = g.primary if g else None
         lost = 0.0
-        if old is not None and old.crashed and replica.lag_at_primary_crash is not None:
-            lost = replica.unreplicated_at_crash
+        old_lost = old is not None and old.unreachable_since() is not None
+        if old_lost:
+            # Asynchronous replication: what the old primary acknowledged and this replica
+            # never applied is gone, whatever made the old primary unreachable. A
+            # switchover from a running primary loses nothing.
+            lost = self.replication.unreplicated(replica)
         new_kind = old.kind if old is not None else ("database" if replica.group == 0 else "shard")
         self._set_kind(replica, new_kind)
         replica.role = "primary"
@@ -159,10 +183,8 @@ class Lifecycle:
         if old is not None:
             self._set_kind(old, "replica")
             old.role = "replica"
-            old.demoted = old.crashed  # rejoins as a replica when it comes back
+            old.demoted = old_lost  # rejoins as a replica when it comes back
             old.lag = 0.0
-        for r in (g.replicas if g else []):
-            r.lag_at_primary_crash = None
         if self.auto_failover.get(replica.group) is None:
             self.auto_failover[replica.group] = False
         self.metrics.lost_writes += lost

@@ -1,0 +1,163 @@
+"""Failure paths: region outages and failover, promotion and lost writes, sessions of a
+stateful tier, region failover, slow data centres, cross-region hops, resharding.
+
+Expected values come from formulas written here with the timings the README documents,
+pinned as literals: load balancer health check 5 s, failover detection 30 s, promotion
+10 s, data-centre health checks 30 s plus a geo-DNS TTL of 60 s; catalog service times
+web 20 ms and database 10 ms; network hop 0.5 ms and cross-region 80 ms (set explicitly).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+from tests.sim.simtools import make_config, spec, window
+
+from scaletui.sim.commands import Configure, Promote
+from scaletui.sim.config import Mix, Network, ScenarioEvent
+from scaletui.sim.engine import Engine
+
+HEALTH_CHECK_S = 5
+FAILOVER_DETECT_S = 30
+PROMOTE_S = 10
+SITE_CHECK_S = 30
+GEO_DNS_TTL_S = 60
+WEB_MS = 20.0
+DB_MS = 10.0
+NET = Network(hop_ms=0.5, cross_region_ms=80.0, replication_ms=100.0)
+
+EU_ONLY = (("eu-west", 1.0),)
+TWO_REGIONS = (("us-east", 1.0), ("eu-west", 1.0))
+WRITES = Mix(0.0, 0.0, 1.0, 0.0)
+READS = Mix(0.0, 1.0, 0.0, 0.0)
+
+
+def outage(at: float, region: str, duration: float | None = None) -> ScenarioEvent:
+    return ScenarioEvent(at=at, kind="outage", target=region, duration=duration)
+
+
+def crash(at: float, target: str) -> ScenarioEvent:
+    return ScenarioEvent(at=at, kind="fail", target=target)
+
+
+def messages(e: Engine, kind: str) -> list[str]:
+    return [ev.message for ev in e.events.events if ev.kind == kind]
+
+
+def replicated(users: float, mix: Mix, duration: float, events, network: Network = NET):
+    """Users in eu-west, served there; the primary in us-east, an xlarge replica in eu-west."""
+    return make_config(spec("load_balancer", "small", "eu-west"), spec("web", "xlarge", "eu-west"),
+                       spec("database", "large", "us-east"), spec("replica", "xlarge", "eu-west"),
+                       users=users, rps_per_user=0.1, mix=mix, duration=duration, regions=EU_ONLY,
+                       network=network, events=events)
+
+
+def two_sites(events, duration, mix=READS, users=2000.0):
+    """A load balancer and two web servers in each region, no session store (stateful), the
+    database in us-east; half of the users in each region."""
+    return make_config(spec("load_balancer", "small"), spec("web", "medium"), spec("web", "medium"),
+                       spec("load_balancer", "small", "eu-west"), spec("web", "medium", "eu-west"),
+                       spec("web", "medium", "eu-west"), spec("database", "large"),
+                       users=users, rps_per_user=0.1, mix=mix, duration=duration, regions=TWO_REGIONS,
+                       network=NET, events=events)
+
+
+def window_writes(rate: float, net: Network) -> tuple[float, float]:
+    """Writes acknowledged by a us-east primary and not yet on the eu-west replica, and a
+    tolerance for a plane's count of them.
+
+    The window is the hop, the replication batching and the ocean; the apply stream of an
+    xlarge replica adds a fraction of a millisecond at these rates. The exact plane counts
+    a Poisson number of writes with this mean; the flow plane scales one tick's Poisson
+    count of writes by the window: four standard deviations of the wider of the two.
+    """
+    window = (net.hop_ms + net.replication_ms + net.cross_region_ms) / 1000.0
+    expected = rate * window
+    sd = max(math.sqrt(expected), math.sqrt(rate * 1.0) * window)
+    return expected, 4 * sd + 1
+
+
+# --- defect 1: a region outage triggers automatic failover ---------------------------------
+
+
+def test_region_outage_of_the_primary_triggers_automatic_failover():
+    t_out = 60
+    # 1,000 users x 0.1 requests/s: 70 reads/s from the local replica, 30 writes/s.
+    cfg = replicated(1000, Mix(0.0, 0.7, 0.3, 0.0), 160, [outage(t_out, "us-east")])
+    e = Engine(cfg)
+    assert e.apply(Configure("database-1", failover="auto")).ok
+    e.step(t_out)
+    failing = []
+    failed = arrived = 0.0
+    for t in range(t_out + 1, 161):
+        w = window(e, t)
+        if w.failed > 0:
+            failing.append(t - 1)
+        failed += w.failed
+        arrived += w.arrived
+    # Writes fail from the outage until detection and promotion are over, and only then.
+    assert failing == list(range(t_out, t_out + FAILOVER_DETECT_S + PROMOTE_S))
+    writes = 0.3 * 1000 * 0.1
+    assert failed == pytest.approx(writes * (FAILOVER_DETECT_S + PROMOTE_S),
+                                   abs=4 * math.sqrt(writes * (FAILOVER_DETECT_S + PROMOTE_S)))
+    assert e.topology["replica-1"].is_primary
+    assert any("automatic failover" in m and "region us-east is out" in m for m in messages(e, "failover"))
+
+
+def test_primary_back_from_its_region_outage_rejoins_as_a_replica():
+    cfg = replicated(1000, Mix(0.0, 0.7, 0.3, 0.0), 400, [outage(20, "us-east", duration=60)])
+    e = Engine(cfg)
+    assert e.apply(Configure("database-1", failover="auto")).ok
+    e.step(81)
+    old = e.snapshot().component("database-1")
+    assert old.role == "replica" and old.health == "booting" and old.note == "resyncing as a replica"
+    restart = 120  # the catalog's restart_s of a database node
+    w = window(e, 81 + restart + 1)
+    assert e.snapshot().component("database-1").health == "up"
+    w = window(e, 400)
+    assert w.failed == 0
+    assert w.comp_served("database-1") > 0  # it serves reads again, as a replica
+
+
+# --- defect 2: lost writes, counted by each plane on its own ---------------------------------
+
+
+@pytest.mark.parametrize("model", ["flow", "exact"])
+def test_automatic_failover_after_a_region_outage_loses_the_replication_window(model):
+    net = Network(hop_ms=0.5, cross_region_ms=80.0, replication_ms=1000.0)  # a wide window: a clear count
+    rate = 1500 * 0.1  # writes/s
+    cfg = replicated(1500, WRITES, 20 + FAILOVER_DETECT_S + PROMOTE_S + 5, [outage(20, "us-east")], net)
+    e = Engine(cfg, model=model)
+    assert e.apply(Configure("database-1", failover="auto")).ok
+    e.run()
+    expected, tol = window_writes(rate, net)
+    assert e.metrics.lost_writes == pytest.approx(expected, abs=tol)
+    assert e.metrics.lost_writes > 0.5 * expected
+    assert any("were lost" in m for m in messages(e, "promote"))
+
+
+@pytest.mark.parametrize("model", ["flow", "exact"])
+def test_manual_promotion_during_a_region_outage_loses_the_replication_window(model):
+    net = Network(hop_ms=0.5, cross_region_ms=80.0, replication_ms=1000.0)
+    rate = 1500 * 0.1
+    e = Engine(replicated(1500, WRITES, 45, [outage(20, "us-east")], net), model=model)
+    e.step(30)
+    assert e.apply(Promote("replica-1")).ok
+    e.run()
+    expected, tol = window_writes(rate, net)
+    assert e.metrics.lost_writes == pytest.approx(expected, abs=tol)
+    assert e.metrics.lost_writes > 0.5 * expected
+
+
+@pytest.mark.parametrize("model", ["flow", "exact"])
+def test_switchover_from_a_running_primary_loses_nothing(model):
+    e = Engine(replicated(1500, WRITES, 40, []), model=model)
+    e.step(20)
+    assert e.apply(Promote("replica-1")).ok
+    e.run()
+    assert e.metrics.lost_writes == 0
+    assert not any("were lost" in m for m in messages(e, "promote"))
+
+
