@@ -161,3 +161,73 @@ def test_switchover_from_a_running_primary_loses_nothing(model):
     assert not any("were lost" in m for m in messages(e, "promote"))
 
 
+# --- region failover: a detection window, and for a dead web tier too ------------------------
+
+
+def failing_seconds(e: Engine, start: int, end: int) -> list[int]:
+    e.step(start)
+    out = []
+    for t in range(start + 1, end + 1):
+        if window(e, t).failed > 0:
+            out.append(t - 1)
+    return out
+
+
+def test_region_failover_costs_the_site_health_checks_and_the_dns_ttl():
+    t_out = 60
+    e = Engine(two_sites([outage(t_out, "eu-west")], 240, mix=Mix(1.0, 0.0, 0.0, 0.0)))
+    moved_at = t_out + SITE_CHECK_S + GEO_DNS_TTL_S
+    failing = failing_seconds(e, t_out, 240)
+    assert failing == list(range(t_out, moved_at))
+    w = window(e, 240)
+    assert w.failed == 0
+
+
+def test_site_with_its_load_balancer_up_but_no_web_server_is_failed_over():
+    t_dead = 60
+    events = [crash(t_dead, "web-3"), crash(t_dead, "web-4")]
+    e = Engine(two_sites(events, 300, mix=Mix(1.0, 0.0, 0.0, 0.0)))
+    moved_at = t_dead + SITE_CHECK_S + GEO_DNS_TTL_S
+    e.step(t_dead)
+    # eu-west's users (half) fail at their site until DNS moves them: first at the dead
+    # servers, until the load balancer's health check notices, then at its empty tier.
+    w = window(e, t_dead + HEALTH_CHECK_S)
+    assert w.failed == pytest.approx(w.arrived / 2, rel=0.1)
+    assert w.failures("web-3 is down") + w.failures("web-4 is down") == pytest.approx(w.failed)
+    w = window(e, moved_at)
+    assert w.failed == pytest.approx(w.arrived / 2, rel=0.05)
+    assert w.failures("no healthy web server") == pytest.approx(w.failed)
+    w = window(e, 300)
+    assert w.failed == 0
+    assert w.comp_served("lb-1") == pytest.approx(w.arrived, rel=0.01)
+    assert w.comp_served("lb-2") == 0
+
+
+# --- cross-region hops ---------------------------------------------------------------------
+
+
+def eu_users_remote_data(mix: Mix, model: str) -> Engine:
+    """eu-west users on a local web server (no load balancer); the primary and a replica in
+    us-east: every database request crosses the ocean."""
+    cfg = make_config(spec("web", "xlarge", "eu-west"), spec("database", "xlarge"), spec("replica", "xlarge"),
+                      users=200, rps_per_user=0.1, mix=mix, duration=120, regions=EU_ONLY, network=NET)
+    e = Engine(cfg, model=model)
+    e.run()
+    if model == "exact":
+        e.plane.drain()
+    return e
+
+
+@pytest.mark.parametrize("model", ["flow", "exact"])
+@pytest.mark.parametrize("mix", [WRITES, READS], ids=["writes to the primary", "reads from a replica"])
+def test_requests_to_a_database_in_another_region_pay_the_cross_region_time(mix, model):
+    e = eu_users_remote_data(mix, model)
+    # Client -> web: one hop; web -> database: a hop and the ocean. At 20 requests/s
+    # on 32 workers nobody waits, so the mean is the sum of the stages.
+    expected = NET.hop_ms + WEB_MS + NET.hop_ms + NET.cross_region_ms + DB_MS
+    mean = e.metrics.latency_summary().mean_ms
+    # Sampling error of an exponential mean over ~2,400 requests in the exact plane.
+    tol = 4 * math.hypot(WEB_MS, DB_MS) / math.sqrt(2400) if model == "exact" else 0.01 * expected
+    assert mean == pytest.approx(expected, abs=tol)
+
+
