@@ -161,6 +161,39 @@ def test_switchover_from_a_running_primary_loses_nothing(model):
     assert not any("were lost" in m for m in messages(e, "promote"))
 
 
+# --- defect 4: a region outage logs out the users of a stateful web tier ---------------------
+
+
+def test_stateful_tier_region_outage_logs_out_the_region_and_moved_users_log_in_again():
+    users = 2000.0
+    t_out, lasts = 60, 300
+    e = Engine(two_sites([outage(t_out, "eu-west", duration=lasts)], 600, users=users))
+    e.step(t_out)
+    assert e.metrics.sessions_lost == 0
+    e.step(t_out + 1)
+    # Every session in eu-west died with the site: the region's users.
+    assert e.metrics.sessions_lost == pytest.approx(users / 2, rel=0.01)
+    moved_at = t_out + SITE_CHECK_S + GEO_DNS_TTL_S
+    e.step(moved_at)
+    w = window(e, moved_at + 60)
+    # Moved to us-east, they are not logged out twice, but each fails one request: the login.
+    assert e.metrics.sessions_lost == pytest.approx(users / 2, rel=0.01)
+    assert w.failures("session lost") == pytest.approx(users / 2, rel=0.05)
+    e.step(t_out + lasts + 1)
+    # Back home, their us-east sessions mean nothing in eu-west: one more login each.
+    assert e.metrics.sessions_lost == pytest.approx(users, rel=0.01)
+
+
+def test_stateless_tier_region_outage_logs_nobody_out():
+    cfg = make_config(spec("load_balancer", "small"), spec("web", "medium"), spec("session_store", "small"),
+                      spec("load_balancer", "small", "eu-west"), spec("web", "medium", "eu-west"),
+                      spec("database", "large"), users=2000, rps_per_user=0.1, mix=READS, duration=300,
+                      regions=TWO_REGIONS, network=NET, events=[outage(60, "eu-west", duration=120)])
+    e = Engine(cfg)
+    e.run()
+    assert e.metrics.sessions_lost == 0
+
+
 # --- region failover: a detection window, and for a dead web tier too ------------------------
 
 
