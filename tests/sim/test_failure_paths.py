@@ -264,3 +264,30 @@ def test_requests_to_a_database_in_another_region_pay_the_cross_region_time(mix,
     assert mean == pytest.approx(expected, abs=tol)
 
 
+# --- slow data centre ------------------------------------------------------------------------
+
+
+def test_a_slow_data_centre_slows_everything_in_it():
+    factor = 3.0
+    cfg = make_config(spec("web", "xlarge"), spec("database", "xlarge"), spec("web", "xlarge", "eu-west"),
+                      users=400, rps_per_user=0.1, mix=WRITES, duration=180, regions=TWO_REGIONS, network=NET,
+                      events=[ScenarioEvent(at=60, kind="slow", target="dc-us-east", factor=factor, duration=60)])
+    e = Engine(cfg)
+    e.step(60)
+    m0 = (e.metrics.served, e.metrics.latency_summary().mean_ms)
+    e.step(120)
+    m1 = (e.metrics.served, e.metrics.latency_summary().mean_ms)
+    snap = e.snapshot()
+    assert snap.component("web-1").health == "degraded"
+    assert snap.component("database-1").health == "degraded"
+    assert snap.component("web-2").health == "up"  # another site is not affected
+    mean_slow = (m1[1] * m1[0] - m0[1] * m0[0]) / (m1[0] - m0[0])
+    # Half the users are local to the slow site, half in eu-west (whose writes cross the ocean).
+    local = NET.hop_ms + factor * WEB_MS + NET.hop_ms + factor * DB_MS
+    remote = NET.hop_ms + WEB_MS + NET.hop_ms + NET.cross_region_ms + factor * DB_MS
+    assert mean_slow == pytest.approx((local + remote) / 2, rel=0.02)
+    e.run()
+    assert e.snapshot().component("web-1").health == "up"
+    assert any("everything in dc-us-east" in m for m in messages(e, "slow"))
+
+

@@ -322,8 +322,8 @@ class Engine:
             note = c.booting_reason
         elif not c.reachable():
             note = c.down_cause()
-        elif c.slow_factor > 1:
-            note = f"slowed {c.slow_factor:g}x"
+        elif c.slowdown > 1:
+            note = f"slowed {c.slowdown:g}x"
         extra: dict = {}
         if isinstance(c, (Cache, Cdn)):
             extra["hit_rate"] = c.hit_rate if health != "down" else 0.0

@@ -267,7 +267,7 @@ class ExactPlane:
 
     def service(self, comp: Component, req: Request) -> float:
         if req.cls == "async" and isinstance(comp, WebServer) and req.route.queue is None:
-            return self.e.config.traffic.async_work_ms / 1000.0 * comp.slow_factor
+            return self.e.config.traffic.async_work_ms / 1000.0 * comp.slowdown
         return comp.service_time
 
     def after_lb(self, req: Request) -> None:

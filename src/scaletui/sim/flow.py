@@ -239,7 +239,7 @@ class FlowPlane:
 
     def _service_mean(self, comp: Component, f: Flow) -> float:
         if f.cls == "async" and isinstance(comp, WebServer) and f.route.queue is None:
-            return self.e.config.traffic.async_work_ms / 1000.0 * comp.slow_factor
+            return self.e.config.traffic.async_work_ms / 1000.0 * comp.slowdown
         return comp.service_time
 
     def _stage(self, flows: list[Flow], label: str, tier_of: Callable[[Flow], list[TierOption] | None], t: float) -> list[Flow]:
