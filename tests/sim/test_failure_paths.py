@@ -291,3 +291,15 @@ def test_a_slow_data_centre_slows_everything_in_it():
     assert any("everything in dc-us-east" in m for m in messages(e, "slow"))
 
 
+# --- resharding log ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_resharding_log_states_the_share_of_keys_hash_mod_n_moves(n):
+    shards = [spec("shard", "large") for _ in range(n - 1)]
+    e = Engine(make_config(spec("web", "large"), spec("database", "large"), *shards, duration=60))
+    assert e.apply(Configure("database-1", shards=n + 1)).ok
+    msg = messages(e, "reshard")[0]
+    share = int(re.search(r"moving about (\d+)% of the keys", msg).group(1)) / 100
+    # Under hash mod n a key stays only if h mod n == h mod (n+1): h mod n(n+1) < n.
+    assert share == pytest.approx(n / (n + 1), abs=0.015)

@@ -19,6 +19,7 @@ from scaletui.sim.components import Cache, Cdn, Component, Database, WebServer
 from scaletui.sim.components.database import PROMOTE_S
 from scaletui.sim.eventlog import CRITICAL, WARNING, Event
 from scaletui.sim.failover import automatic_failover
+from scaletui.sim.keyspace import moved_share
 from scaletui.sim.metrics import Metrics
 from scaletui.sim.sticky import StickySessions
 from scaletui.sim.topology import Topology
@@ -223,7 +224,7 @@ class Lifecycle:
             comp.group = gi
             ids.append(comp.id)
         self.reshard_target = shards
-        moved = 1.0 - cur / shards
+        moved = moved_share(cur, shards)
         self.log("reshard", f"resharding {cur} -> {shards} shards: moving about {moved:.0%} of the keys "
                             f"to {', '.join(ids)}", severity=WARNING)
         return CommandResult(True, f"resharding to {shards} shards ({', '.join(ids)} moving data)", tuple(ids))
