@@ -561,12 +561,18 @@ def test_users_go_to_their_own_data_centre():
 
 def test_region_outage_moves_users_and_adds_cross_region_latency():
     cross = Network().cross_region_ms
-    e = Engine(two_dc_config(events=[ScenarioEvent(at=120, kind="outage", target="eu-west", duration=120)]))
+    moved_after = 30 + 60  # site health checks (30 s), then the geo-DNS TTL (60 s), as the README says
+    e = Engine(two_dc_config(events=[ScenarioEvent(at=120, kind="outage", target="eu-west", duration=240)],
+                             duration=480))
     w = window(e, 120)
     local_ms = mean_trace_ms(e, "eu-west")
     before_mean = e.metrics.series[-1].mean_ms
-    w = window(e, 240)
-    # Nobody is lost: the other data centre has room.
+    w = window(e, 120 + moved_after)
+    # Until the move, eu-west's users (half of them) are still sent to their dead site.
+    assert w.failed == pytest.approx(w.arrived / 2, rel=0.05)
+    assert w.failures("region eu-west is out") == pytest.approx(w.failed)
+    w = window(e, 360)
+    # Then nobody is lost: the other data centre has room.
     assert w.failed == 0
     assert w.comp_served("lb-1") == pytest.approx(w.arrived, rel=0.01)
     assert w.comp_served("web-3") == 0 and w.comp_served("web-4") == 0
@@ -577,7 +583,7 @@ def test_region_outage_moves_users_and_adds_cross_region_latency():
     during_mean = e.metrics.series[-1].mean_ms
     assert during_mean - before_mean == pytest.approx(cross / 2, rel=0.1)  # half the users moved
     assert any("region eu-west is out" in m for m in messages(e, "outage"))
-    w = window(e, 360)
+    w = window(e, 480)
     assert w.failed == 0
     assert w.comp_served("lb-2") == pytest.approx(w.arrived / 2, rel=0.05)
 
@@ -607,11 +613,13 @@ def test_new_data_centre_takes_its_region_once_built():
 
 
 def test_region_outage_without_another_data_centre_fails_its_users():
-    cfg = make_config(spec("web", "medium"), spec("web", "medium", "eu-west"), users=2000, duration=120,
+    cfg = make_config(spec("web", "medium"), spec("web", "medium", "eu-west"), users=2000, duration=240,
                       regions=TWO_REGIONS, events=[ScenarioEvent(at=60, kind="outage", target="us-east")])
     e = Engine(cfg)
     e.step(60)
-    w = window(e, 120)
+    w = window(e, 60 + 30 + 60)  # site health checks (30 s) and the geo-DNS TTL (60 s)
+    assert w.failed == pytest.approx(w.arrived / 2, rel=0.05)  # us-east's users, sent to their dead site
+    w = window(e, 240)
     # eu-west has no load balancer, and its one web server takes everyone: no failures.
     assert w.failed == 0
     assert w.comp_served("web-2") == pytest.approx(w.arrived)

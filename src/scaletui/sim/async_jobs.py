@@ -14,7 +14,7 @@ from scaletui.sim.components import Component, Worker
 
 def job_seconds(async_work_ms: float, node: Component) -> float:
     """Seconds one of the node's threads spends on one async job."""
-    return async_work_ms / 1000.0 * node.slow_factor
+    return async_work_ms / 1000.0 * node.slowdown
 
 
 def jobs_per_second(async_work_ms: float, worker: Worker) -> float:

@@ -33,11 +33,10 @@ from scaletui.sim.components import (
     MessageQueue,
     WebServer,
 )
-from scaletui.sim.components.database import PROMOTE_S
 from scaletui.sim.config import SimConfig
-from scaletui.sim.eventlog import CRITICAL, WARNING, Event, EventLog
-from scaletui.sim.failover import automatic_failover
+from scaletui.sim.eventlog import WARNING, Event, EventLog
 from scaletui.sim.flow import FlowPlane
+from scaletui.sim.lifecycle import Lifecycle
 from scaletui.sim.hit_rate import HitRateModel
 from scaletui.sim.keyspace import KeySpace
 from scaletui.sim.metrics import Metrics
@@ -85,8 +84,6 @@ class Engine:
         self.router = Router(self.topology, config.network, self.keys, config.traffic.region_names)
         self.sticky = StickySessions(self.topology, config.traffic.session_minutes)
         self.autoscaler = Autoscaler(self)
-        self.auto_failover: dict[int, bool] = {}
-        self.reshard_target: int | None = None
         self._tick_index = 0
         self._cursor = 0
         self._saturation: dict[str, list] = {}
@@ -103,6 +100,8 @@ class Engine:
         else:
             raise ValueError(f"unknown model {model!r}")
         self.model = model
+        self.lifecycle = Lifecycle(self, self.topology, self.catalog, self.sticky, self.metrics, self.log,
+                                   self.plane)
         for ev in config.events:
             self.env.process(scenario_event(self, ev))
         self.env.process(self._ticker())
@@ -258,166 +257,34 @@ class Engine:
         return self.events.add(self.now, kind, message, component, severity)
 
     def create(self, kind: str, size: str, region: str, boot: bool, cid: str | None = None) -> Component:
-        now = self.now
-        comp = self.topology.create(kind, size, region, now, cid)
-        if boot:
-            comp.in_service = False
-            spec = self.catalog[kind]
-            reason = {"replica": "copying data", "shard": "moving data (resharding)",
-                      "database": "restoring from backup"}.get(kind, "provisioning")
-            self._boot(comp, spec.boot_s, reason)
-        return comp
-
-    def _boot(self, comp: Component, seconds: float, reason: str) -> None:
-        now = self.now
-        ready = now + seconds
-        dc = comp.dc
-        if dc is not None and dc is not comp and dc.ready_at is not None:
-            # Nothing can run in a data centre that is still being built.
-            ready = max(ready, dc.ready_at)
-        comp.ready_at = self.snap(ready)
-        comp.booting_reason = reason
-        self.topology.touch()
-        self.env.process(self._boot_done(comp, comp.ready_at))
-
-    def _boot_done(self, comp: Component, ready_at: float):
-        yield self.at(ready_at)
-        if comp.removed or comp.ready_at != ready_at:
-            return
-        comp.ready_at = None
-        comp.in_service = True
-        was = comp.booting_reason
-        comp.booting_reason = ""
-        if isinstance(comp, (Cache, Cdn)):
-            comp.flush(self.now)
-        self.topology.touch()
-        if was.startswith("restarting"):
-            self.log("ready", f"{comp.id} is back, now {comp.size}", comp.id)
-        else:
-            self.log("ready", f"{comp.id} is up", comp.id)
-        if comp.kind == "shard" and self.reshard_target is not None:
-            self._reshard_check()
+        return self.lifecycle.create(kind, size, region, boot, cid)
 
     def remove(self, comp: Component) -> None:
-        if isinstance(comp, WebServer) and not self.topology.of_kind("session_store"):
-            self.sticky.log_out(comp.region, comp.pinned_users)
-        self.topology.remove(comp)
+        self.lifecycle.remove(comp)
 
     def resize(self, comp: Component, size: str) -> None:
-        comp.size_spec = comp.kind_spec.size(size)
-        self._boot(comp, comp.kind_spec.restart_s, f"restarting as {size}")
+        self.lifecycle.resize(comp, size)
 
     def crash(self, comp: Component, reason: str) -> None:
-        now = self.now
-        comp.crashed = True
-        comp.down_since = now
-        comp.down_reason = reason
-        if isinstance(comp, Database) and comp.is_primary:
-            g = self.topology.group(comp.group)
-            w = comp.tick_writes / self.dt
-            for r in g.replicas if g else []:
-                # Acknowledged by the primary, not yet on the replica: the apply backlog plus
-                # what the network and the apply stream hold (write rate x the steady lag).
-                # (the write rate times the time a write takes to get there when caught up)
-                steady = r.lag if r.apply_backlog <= 1e-6 else 0.0
-                r.lag_at_primary_crash = r.lag
-                r.unreplicated_at_crash = r.apply_backlog + w * steady
-            if self.auto_failover.get(comp.group):
-                self.env.process(automatic_failover(self, comp))
-        self.topology.touch()
+        self.lifecycle.crash(comp, reason)
 
     def recover(self, comp: Component) -> None:
-        comp.crashed = False
-        comp.down_since = None
-        comp.down_reason = ""
-        if isinstance(comp, WebServer) and comp.pinned_users > 0 and not self.topology.of_kind("session_store"):
-            # Its sessions died with the process: whoever is still pinned to it is logged out.
-            self.sticky.log_out(comp.region, comp.pinned_users)
-            comp.pinned_users = 0.0
-        if isinstance(comp, (Cache, Cdn)):
-            comp.flush(self.now)
-        cold = " (empty: it must warm up)" if isinstance(comp, (Cache, Cdn)) else ""
-        self.log("recover", f"{comp.id} is back{cold}", comp.id)
-        if isinstance(comp, Database) and comp.demoted:
-            comp.demoted = False
-            comp.apply_backlog = 0.0
-            self._boot(comp, comp.kind_spec.restart_s, "resyncing as a replica")
-        self.topology.touch()
+        self.lifecycle.recover(comp)
 
     def promote(self, replica: Database, automatic: bool) -> None:
-        g = self.topology.group(replica.group)
-        old = g.primary if g else None
-        lost = 0.0
-        if old is not None and old.crashed and replica.lag_at_primary_crash is not None:
-            lost = replica.unreplicated_at_crash
-        new_kind = old.kind if old is not None else ("database" if replica.group == 0 else "shard")
-        self._set_kind(replica, new_kind)
-        replica.role = "primary"
-        replica.promoting_until = self.snap(self.now + PROMOTE_S)
-        replica.apply_backlog = 0.0
-        replica.lag = 0.0
-        if old is not None:
-            self._set_kind(old, "replica")
-            old.role = "replica"
-            old.demoted = old.crashed  # rejoins as a replica when it comes back
-            old.lag = 0.0
-        for r in (g.replicas if g else []):
-            r.lag_at_primary_crash = None
-        if self.auto_failover.get(replica.group) is None:
-            self.auto_failover[replica.group] = False
-        self.metrics.lost_writes += lost
-        how = "automatic failover" if automatic else "promotion"
-        msg = f"{replica.id} is now the primary ({how}; writes resume in {PROMOTE_S:g}s)"
-        if lost >= 0.5:
-            msg += f"; {lost:,.0f} writes in the replication lag window were lost"
-        self.log("promote", msg, replica.id, CRITICAL if lost >= 0.5 else WARNING)
-        self.topology.touch()
-
-    def _set_kind(self, comp: Database, kind: str) -> None:
-        spec = self.catalog[kind]
-        comp.kind = kind
-        comp.kind_spec = spec
-        if comp.size in spec.size_names:
-            comp.size_spec = spec.size(comp.size)
+        self.lifecycle.promote(replica, automatic)
 
     def reshard(self, shards: int, size: str | None) -> CommandResult:
-        cur = self.topology.shard_count
-        if self.reshard_target is not None:
-            return refuse(f"resharding to {self.reshard_target} shards is still moving data")
-        if shards <= cur:
-            return refuse(f"the database has {cur} shard(s); resharding can only add shards")
-        if shards > 64:
-            return refuse("64 shards at most")
-        g0 = self.topology.group(0)
-        if g0 is None or g0.primary is None:
-            return refuse("sharding needs a database primary")
-        size = size or g0.primary.size
-        if size not in self.catalog["shard"].size_names:
-            return refuse(f"shards come in {', '.join(self.catalog['shard'].size_names)}")
-        ids = []
-        for gi in range(cur, shards):
-            comp = self.create("shard", size, g0.primary.region, boot=True)
-            assert isinstance(comp, Database)
-            comp.group = gi
-            ids.append(comp.id)
-        self.reshard_target = shards
-        moved = 1.0 - cur / shards
-        self.log("reshard", f"resharding {cur} -> {shards} shards: moving about {moved:.0%} of the keys "
-                            f"to {', '.join(ids)}", severity=WARNING)
-        return CommandResult(True, f"resharding to {shards} shards ({', '.join(ids)} moving data)", tuple(ids))
+        return self.lifecycle.reshard(shards, size)
 
-    def _reshard_check(self) -> None:
-        target = self.reshard_target
-        assert target is not None
-        groups = {g.index: g for g in self.topology.groups()}
-        for gi in range(target):
-            g = groups.get(gi)
-            if g is None or g.primary is None or g.primary.booting(self.now):
-                return
-        self.topology.shard_count = target
-        self.reshard_target = None
-        self.topology.touch()
-        self.log("reshard", f"resharding done: keys are spread over {target} shards")
+    @property
+    def auto_failover(self) -> dict[int, bool]:
+        """Database group -> automatic failover on."""
+        return self.lifecycle.auto_failover
+
+    @property
+    def reshard_target(self) -> int | None:
+        return self.lifecycle.reshard_target
 
     def resolve_target(self, target: str) -> Component | None:
         topo = self.topology
@@ -470,8 +337,8 @@ class Engine:
             note = c.booting_reason
         elif not c.reachable():
             note = c.down_cause()
-        elif c.slow_factor > 1:
-            note = f"slowed {c.slow_factor:g}x"
+        elif c.slowdown > 1:
+            note = f"slowed {c.slowdown:g}x"
         extra: dict = {}
         if isinstance(c, (Cache, Cdn)):
             extra["hit_rate"] = c.hit_rate if health != "down" else 0.0

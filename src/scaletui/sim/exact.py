@@ -138,6 +138,11 @@ class ExactPlane:
         self.jobs: dict[MessageQueue, deque[float]] = {}  # enqueue times, per queue
         self.threads: dict[Worker, _Threads] = {}
         self.applies: dict[Component, _ApplyStream] = {}
+        # Replication, write by write: writes on their way to each replica (inside the
+        # batching window), and writes whose window ended while their primary was
+        # unreachable, held in its log as (primary, commit time) until it is back.
+        self.shipping: dict[Database, int] = {}
+        self.held_at_primary: dict[Database, list[tuple[Database, float]]] = {}
         self.lag_sum: dict[Component, float] = {}
         self.lag_n: dict[Component, int] = {}
         self.queued_area = 0.0
@@ -220,6 +225,7 @@ class ExactPlane:
         self._drain_jobs()
 
     def replication(self, t: float, dt: float, plan: RoutePlan) -> None:
+        self._release_held()
         for r, n in list(self.lag_n.items()):
             if n:
                 r.lag = self.lag_sum[r] / n  # type: ignore[attr-defined]
@@ -368,20 +374,59 @@ class ExactPlane:
         gi = req.plan.group_indices[g]
         group = self.e.topology.group(gi)
         if group is not None and group.primary is not None:
-            group.primary.tick_writes += 1
+            primary = group.primary
+            primary.tick_writes += 1
             net = self.e.config.network
+            now = self.env.now
             for r in group.replicas:
-                if r.booting(self.env.now):
+                if r.booting(now):
                     continue  # a new copy starts from a snapshot that includes this write
-                base = (net.hop_ms + net.replication_ms) / 1000.0 + (net.cross_region_ms / 1000.0 if r.region != group.primary.region else 0.0)
-                self._apply(r, self.env.now, base)
+                # Shipped in batches: it reaches the replica after the network and
+                # batching delay, and only if the primary is still there to send it.
+                base = (net.hop_ms + net.replication_ms) / 1000.0 + (
+                    net.cross_region_ms / 1000.0 if r.region != primary.region else 0.0)
+                self.shipping[r] = self.shipping.get(r, 0) + 1
+                ev = self.env.timeout(base)
+                ev.callbacks.append(lambda _ev, r=r, p=primary, t0=now: self._arrive(r, p, t0))
         self.done(req)
+
+    def _arrive(self, replica: Database, primary: Database, t0: float) -> None:
+        self.shipping[replica] -= 1
+        if replica.removed or replica.is_primary:
+            return  # promoted meanwhile: the write was lost at the promotion
+        if not primary.reachable():
+            self.held_at_primary.setdefault(replica, []).append((primary, t0))
+            return
+        self._apply(replica, t0, 0.0)
 
     def _apply(self, replica: Database, t0: float, base: float) -> None:
         st = self.applies.get(replica)
         if st is None:
             st = self.applies[replica] = _ApplyStream(self, replica)
         st.submit(t0, base)
+
+    def _release_held(self) -> None:
+        """Writes held in a primary's log go out once it is reachable again."""
+        for replica, held in self.held_at_primary.items():
+            if not held:
+                continue
+            if replica.removed or replica.is_primary:
+                held.clear()
+                continue
+            keep = []
+            for primary, t0 in held:
+                if primary.reachable() and primary.is_primary:
+                    self._apply(replica, t0, 0.0)
+                elif primary.is_primary:
+                    keep.append((primary, t0))
+            held[:] = keep
+
+    def unreplicated(self, replica: Database) -> float:
+        """Writes committed on its primary that this replica has not applied, counted one
+        by one: on their way, held in the primary's log, or waiting in its apply stream."""
+        stream = self.applies.get(replica)
+        pending = stream.pending if stream is not None else 0
+        return float(self.shipping.get(replica, 0) + len(self.held_at_primary.get(replica, ())) + pending)
 
     def enqueued(self, req: Request) -> None:
         queue = req.last
@@ -490,13 +535,21 @@ class _ApplyStream:
         self.applying = 0  # sent to the replica's workers, not applied yet
         self.retrying = False
 
+    @property
+    def pending(self) -> int:
+        """Writes it received and has not applied (waiting, or on its workers)."""
+        return len(self.held) + self.applying
+
     def submit(self, t0: float, base: float) -> None:
         self.held.append((t0, base))
         self._pump()
 
     def _pump(self) -> None:
         r = self.replica
-        if not r.reachable():
+        if r.is_primary:
+            # Promoted: what it had not applied was lost at the promotion.
+            self.held.clear()
+        elif not r.reachable():
             if not self.retrying:
                 self.retrying = True
                 ev = self.plane.env.timeout(1.0)
@@ -507,7 +560,7 @@ class _ApplyStream:
                 t0, base = self.held.popleft()
                 self.applying += 1
                 station.apply(r.apply_seconds, partial(self._done, t0, base))
-        r.apply_backlog = float(len(self.held) + self.applying)
+        r.apply_backlog = float(self.pending)
 
     def _retry(self) -> None:
         self.retrying = False
@@ -525,4 +578,4 @@ class _ApplyStream:
         lag = p.env.now - t0 + base
         p.lag_sum[r] = p.lag_sum.get(r, 0.0) + lag
         p.lag_n[r] = p.lag_n.get(r, 0) + 1
-        r.apply_backlog = float(len(self.held) + self.applying)
+        r.apply_backlog = float(self.pending)

@@ -1,4 +1,4 @@
-"""Automatic failover: promote the most up-to-date replica once a dead primary is noticed."""
+"""Automatic failover: promote the most up-to-date replica once an unreachable primary is noticed."""
 
 from __future__ import annotations
 
@@ -9,21 +9,24 @@ from scaletui.sim.components.database import FAILOVER_DETECT_S
 from scaletui.sim.eventlog import CRITICAL, WARNING
 
 if TYPE_CHECKING:
-    from scaletui.sim.engine import Engine
+    from scaletui.sim.lifecycle import Lifecycle
 
 
-def automatic_failover(e: "Engine", primary: Database) -> Generator:
-    yield e.at(e.now + FAILOVER_DETECT_S)
-    if primary.removed or not primary.crashed or not primary.is_primary:
+def automatic_failover(life: "Lifecycle", primary: Database, since: float) -> Generator:
+    """Promote a replica once the loss of `primary` (unreachable since `since`) is detected."""
+    yield life.clock.at(since + FAILOVER_DETECT_S)
+    if primary.removed or not primary.is_primary or primary.unreachable_since() != since:
+        return  # it came back (or was replaced) before the loss was detected
+    if not life.auto_failover.get(primary.group, False):
         return
-    if not e.auto_failover.get(primary.group, False):
-        return
-    g = e.topology.group(primary.group)
-    candidates = [r for r in (g.replicas if g else []) if r.serving(e.now)]
+    g = life.topology.group(primary.group)
+    candidates = [r for r in (g.replicas if g else []) if r.serving(life.now)]
     if not candidates:
-        e.log("failover", f"automatic failover found no running replica to promote for {primary.id}",
-              primary.id, CRITICAL)
+        life.log("failover", f"automatic failover found no running replica to promote for {primary.id}",
+                 primary.id, CRITICAL)
         return
-    best = min(candidates, key=lambda r: (r.lag_at_primary_crash or 0.0, r.seq))
-    e.log("failover", f"automatic failover: {primary.id} is dead, promoting {best.id}", best.id, WARNING)
-    e.promote(best, automatic=True)
+    # The most up-to-date replica: the one that would lose the fewest writes.
+    best = min(candidates, key=lambda r: (life.replication.unreplicated(r), r.seq))
+    life.log("failover", f"automatic failover: {primary.id} is unreachable ({primary.down_cause()}), "
+                         f"promoting {best.id}", best.id, WARNING)
+    life.promote(best, automatic=True)

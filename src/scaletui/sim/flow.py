@@ -104,6 +104,10 @@ class FlowPlane:
         # Last state of each station under mixed work, by (workers, rate, service):
         # loads repeat tick to tick.
         self._mixed: dict[Component, tuple[tuple[int, float, float], StationState]] = {}
+        # Writes a replica's primary has committed that are still in the replication
+        # window (shipping and apply stream): rate x window, frozen while the primary
+        # is unreachable, since nothing more leaves it then.
+        self.in_window: dict[Database, float] = {}
 
     # --- one tick -------------------------------------------------------------------
     def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
@@ -588,7 +592,12 @@ class FlowPlane:
 
     def replication(self, t: float, dt: float, plan: RoutePlan) -> None:
         """Replica lag: network delay + apply time (M/M/1 at the write rate) + any backlog."""
-        replication_step(self.e, t, dt)
+        replication_step(self.e, t, dt, self.in_window)
+
+    def unreplicated(self, replica: Database) -> float:
+        """Writes its primary acknowledged that this replica has not applied: those in
+        the replication window when the primary was last reachable, plus its backlog."""
+        return self.in_window.get(replica, 0.0) + replica.apply_backlog
 
     # --- latency samples and traces -------------------------------------------------
     def _sample(self, t: float) -> None:
@@ -654,7 +663,7 @@ class FlowPlane:
                         break
 
 
-def replication_step(e: "Engine", t: float, dt: float) -> None:
+def replication_step(e: "Engine", t: float, dt: float, in_window: dict[Database, float]) -> None:
     """Replica lag: how old the oldest write a replica has not applied is.
 
     Without a backlog that is the network and batching delay plus the time a write
@@ -662,6 +671,9 @@ def replication_step(e: "Engine", t: float, dt: float) -> None:
     _charge_applies put it) and the apply time. With a backlog (writes faster than it
     applies, or it was down), the writes wait in FIFO order: the lag is the age of the
     oldest of them, read off the curve of cumulative writes received.
+
+    `in_window` gets, per replica, the writes inside the steady window (write rate x
+    network, batching, wait and apply time), updated only while its primary is reachable.
     """
     net = e.config.network
     end = t + dt
@@ -678,6 +690,7 @@ def replication_step(e: "Engine", t: float, dt: float) -> None:
                 r.apply_backlog = 0.0
                 r.lag = 0.0
                 r.write_log.clear()
+                in_window[r] = 0.0
                 continue
             received = w * dt
             applied = min(r.apply_backlog + received, a * dt) if r.serving(t) else 0.0
@@ -685,6 +698,10 @@ def replication_step(e: "Engine", t: float, dt: float) -> None:
             r.cum_received += received
             r.cum_applied += applied
             steady = base + r.state.mean_wait + r.apply_seconds
+            if p is not None and p.reachable():
+                # On the wire and in the apply stream; with a backlog, the apply part is
+                # the backlog itself.
+                in_window[r] = w * (steady if r.apply_backlog <= 1e-6 else base)
             if r.apply_backlog <= 1e-6:
                 r.write_log.clear()
                 r.cum_applied = r.cum_received

@@ -32,6 +32,13 @@ def partition_of(key: int, partitions: int) -> int:
     return key_hash(key) % partitions
 
 
+def moved_share(before: int, after: int, sample: int = 10_000) -> float:
+    """Share of keys whose partition changes when `before` partitions become `after`,
+    counted over the keys 1..sample (by hash mod n, most keys move)."""
+    moved = sum(1 for k in range(1, sample + 1) if partition_of(k, before) != partition_of(k, after))
+    return moved / sample
+
+
 def _power_integral(lo: float, hi: float, alpha: float) -> float:
     if abs(alpha - 1.0) < 1e-12:
         return math.log(hi / lo)

@@ -29,6 +29,7 @@ from scaletui.sim.components import (
     WebServer,
     Worker,
 )
+from scaletui.sim.components.datacenter import REGION_FAILOVER_S
 from scaletui.sim.components.load_balancer import HEALTH_CHECK_S
 from scaletui.sim.config import Network
 from scaletui.sim.keyspace import HOT_KEY, KeySpace, partition_of
@@ -129,6 +130,11 @@ class Router:
         self.keys = keys
         self.user_regions = user_regions
         self._plan: RoutePlan | None = None
+        # Geo-DNS: the data centre each user region is sent to. It changes at once to a
+        # better site that can serve, but away from a failing one only after the
+        # region failover window.
+        self._dns: dict[str, str] = {}
+        self._failing_seen: dict[str, float] = {}  # site -> when a plan first saw it unable to serve
 
     def plan(self, now: float) -> RoutePlan:
         p = self._plan
@@ -232,15 +238,19 @@ class Router:
         dc_for: dict[str, tuple[DcRoute | None, float]] = {}
         why_not: dict[str, str] = {}
         order = list(self.user_regions) + [r for r in routes if r not in self.user_regions]
-        viable = [r for r in order if r in routes and routes[r].entry]
+        healthy = {r for r, route in routes.items() if self._serves(route)}
+        for r in healthy:
+            self._failing_seen.pop(r, None)
+        viable = [r for r in order if r in healthy]
         for region in self.user_regions:
-            if region in viable:
-                dc_for[region] = (routes[region], 0.0)
-            elif viable:
-                dc_for[region] = (routes[viable[0]], self.network.cross_region_ms / 1000.0)
+            target, until = self._geo_dns(region, healthy, viable, routes, now)
+            valid = min(valid, until)
+            route = routes.get(target) if target is not None else None
+            if route is not None:
+                dc_for[region] = (route, 0.0 if target == region else self.network.cross_region_ms / 1000.0)
             else:
                 dc_for[region] = (None, 0.0)
-                why_not[region] = self._why_unreachable(region, routes, now)
+                why_not[region] = self._why_unreachable(region, target, routes, healthy, now)
 
         cdn = None
         for c in topo.of_kind("cdn"):
@@ -261,14 +271,69 @@ class Router:
             workers=[w for w in topo.of_kind("worker")],  # type: ignore[misc]
         )
 
-    def _why_unreachable(self, region: str, routes: dict[str, DcRoute], now: float) -> str:
+    @staticmethod
+    def _serves(route: DcRoute) -> bool:
+        """Whether a site answers its users: an entry that works and a web tier behind it."""
+        if not route.entry:
+            return False
+        if route.has_lb:
+            return bool(route.web)
+        return route.entry.options[0].comp.reachable()
+
+    def _geo_dns(self, region: str, healthy: set[str], viable: list[str], routes: dict[str, DcRoute],
+                 now: float) -> tuple[str | None, float]:
+        """The site a user region is sent to now, and until when that answer holds."""
+        cur = self._dns.get(region)
+        best = region if region in healthy else (viable[0] if viable else None)
+        until = math.inf
+        if best is None:
+            # Nothing can serve: users keep going where they went (and fail there).
+            if cur is not None and self.topology.datacenter(cur) is not None:
+                target: str | None = cur
+            else:
+                target = region if region in routes else None
+        elif cur is None or cur == best or cur in healthy or self.topology.datacenter(cur) is None:
+            target = best
+        else:
+            # Its site cannot serve: users are sent there (and fail) until site health
+            # checks notice and the geo-DNS answers expire.
+            switch_at = self._failing_since(cur, routes.get(cur), now) + REGION_FAILOVER_S
+            if now >= switch_at:
+                target = best
+            else:
+                target, until = cur, switch_at
+        if target is not None:
+            self._dns[region] = target
+        return target, until
+
+    def _failing_since(self, site: str, route: DcRoute | None, now: float) -> float:
+        """Since when a site cannot serve: its outage, or the loss of its last entry or web server."""
+        dc = self.topology.datacenter(site)
+        if dc is not None and dc.crashed and dc.down_since is not None:
+            return dc.down_since
+        members: list[Component] = []
+        if route is not None:
+            if not route.has_lb:
+                members = [o.comp for o in route.entry.options]
+            elif not route.entry:
+                members = [c for c in self.topology.in_region(site, "load_balancer") if c.in_service]
+            else:
+                members = self.topology.in_region(site, "web")
+        downs = [c.unreachable_since() for c in members]
+        if members and all(d is not None for d in downs):
+            return max(d for d in downs if d is not None)
+        # Members restarting or still provisioning: failing since a plan first saw it.
+        return self._failing_seen.setdefault(site, now)
+
+    def _why_unreachable(self, region: str, target: str | None, routes: dict[str, DcRoute],
+                         healthy: set[str], now: float) -> str:
         """Why users of a region get no answer at all (said as precisely as possible)."""
-        own = routes.get(region)
-        if own is not None and own.entry.missing:
-            return own.entry.missing
-        dc = self.topology.datacenter(region)
+        site = target or region
+        dc = self.topology.datacenter(site)
         if dc is not None and dc.crashed:
-            return f"region {region} is out and no other data centre can serve its users"
+            if healthy:
+                return f"region {site} is out; geo-DNS still sends users there"
+            return f"region {site} is out and no other data centre can serve its users"
         if dc is not None and dc.booting(now):
             return f"{dc.id} is still being built and no other data centre can serve"
         reasons = [r.entry.missing for r in routes.values() if r.entry.missing]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Generator
 
+from scaletui.sim.components import Datacenter
 from scaletui.sim.config import ScenarioEvent
 from scaletui.sim.eventlog import CRITICAL, WARNING
 
@@ -96,13 +97,15 @@ def _slow(e: "Engine", ev: ScenarioEvent) -> Generator:
         return
     comp.slow_factor = ev.factor
     e.topology.touch()
-    e.log("slow", f"{comp.id} slows down: requests take {ev.factor:g}x as long", comp.id, WARNING)
+    who = f"everything in {comp.id}" if isinstance(comp, Datacenter) else comp.id
+    e.log("slow", f"{who} slows down: requests take {ev.factor:g}x as long", comp.id, WARNING)
     if ev.duration is not None:
         yield e.at(e.now + ev.duration)
         if not comp.removed:
             comp.slow_factor = 1.0
             e.topology.touch()
-            e.log("recover", f"{comp.id} is back to full speed", comp.id)
+            who = f"everything in {comp.id}" if isinstance(comp, Datacenter) else comp.id
+            e.log("recover", f"{who} is back to full speed", comp.id)
 
 
 def _hot_key(e: "Engine", ev: ScenarioEvent) -> Generator:

@@ -41,7 +41,7 @@ class Component:
         self.crashed = False
         self.down_since: float | None = None
         self.down_reason = ""
-        self.slow_factor = 1.0
+        self.slow_factor = 1.0  # its own slow-down (a scenario's `slow` event)
         self.removed = False
         self.dc: Datacenter | None = None
         # Per-tick figures, written by the data plane.
@@ -73,9 +73,19 @@ class Component:
         return self.size_spec.workers
 
     @property
+    def slowdown(self) -> float:
+        """How much slower than nominal it works: its own slow-down times its data
+        centre's (a slowed site, say on degraded power or a noisy network, slows
+        everything in it)."""
+        dc = self.dc
+        if dc is None or dc is self:
+            return self.slow_factor
+        return self.slow_factor * dc.slow_factor
+
+    @property
     def service_time(self) -> float:
         """Mean seconds per request, slowed down by any degradation."""
-        return self.size_spec.service_ms / 1000.0 * self.slow_factor
+        return self.size_spec.service_ms / 1000.0 * self.slowdown
 
     @property
     def mu(self) -> float:
@@ -90,7 +100,7 @@ class Component:
         speed, so a slowed-down node sheds sooner instead of making requests wait past
         the timeout.
         """
-        key = (self.size_spec, self.kind_spec.timeout_ms, self.slow_factor)
+        key = (self.size_spec, self.kind_spec.timeout_ms, self.slowdown)
         if key != self._capacity_key:
             self._capacity_key = key
             self._capacity = self.capacity_for(self.service_time)
@@ -129,7 +139,7 @@ class Component:
             return BOOTING
         if not self.reachable():
             return DOWN
-        if self.slow_factor > 1.0:
+        if self.slowdown > 1.0:
             return DEGRADED
         return UP
 
@@ -154,7 +164,7 @@ class Component:
     # --- queueing -----------------------------------------------------------------
     def evaluate(self, rate: float) -> StationState:
         """Stationary state at this arrival rate (memoised: loads repeat tick to tick)."""
-        key = (self.size_spec, self.slow_factor)
+        key = (self.size_spec, self.slowdown)
         if rate == self._memo_rate and key == self._memo_key:
             return self._memo_state
         st = station_state(self.workers, self.mu, self.capacity, rate)

@@ -21,6 +21,10 @@ class Cdn(Component):
         self.gigabytes = 0.0
 
     @property
+    def slowdown(self) -> float:
+        return self.slow_factor  # its edges are near the users, not in a data centre
+
+    @property
     def edge_delay(self) -> float:
         return self.size_spec.service_ms / 1000.0 * self.slow_factor
 

@@ -25,8 +25,6 @@ class Database(Component):
         # Replica state (used after a demotion or on the Replica subclass).
         self.apply_backlog = 0.0  # writes received but not applied
         self.lag = 0.0  # seconds behind the primary
-        self.lag_at_primary_crash: float | None = None
-        self.unreplicated_at_crash = 0.0  # writes it would lose if promoted now
         self.demoted = False  # a crashed primary replaced by promotion rejoins as a replica
         self.tick_writes = 0.0  # writes it committed this tick
         # Replicas: writes received and applied so far, and (time, received) at the ends
