@@ -40,6 +40,7 @@ from scaletui.sim.lifecycle import Lifecycle
 from scaletui.sim.hit_rate import HitRateModel
 from scaletui.sim.keyspace import KeySpace
 from scaletui.sim.metrics import Metrics
+from scaletui.sim.plane import Plane, PlaneContext
 from scaletui.sim.poisson import poisson
 from scaletui.sim.routing import Router
 from scaletui.sim.scripted import scenario_event
@@ -91,12 +92,16 @@ class Engine:
         self.end_time: float | None = None  # set when the run is halted early
         self.halt_reason = ""
         self.topology.build(config.topology, config.home_region)
+        ctx = PlaneContext(self.env, self.dt, self.end, config, self.topology, self.traffic, self.keys,
+                           self.hits, self.cdn_keys, self.cdn_hits, self.router, self.sticky, self.metrics,
+                           self.rng)
+        self.plane: Plane
         if model == "flow":
-            self.plane = FlowPlane(self)
+            self.plane = FlowPlane(ctx)
         elif model == "exact":
             from scaletui.sim.exact import ExactPlane
 
-            self.plane = ExactPlane(self)
+            self.plane = ExactPlane(ctx)
         else:
             raise ValueError(f"unknown model {model!r}")
         self.model = model

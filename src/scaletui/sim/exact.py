@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import deque
 from functools import partial
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from scaletui.sim.async_jobs import job_seconds
 from scaletui.sim.components import Cache, Cdn, Component, Database, MessageQueue, WebServer, Worker
@@ -23,11 +23,10 @@ from scaletui.sim.exact_sessions import ExactSessions
 from scaletui.sim.keyspace import HOT_KEY, KeySampler, partition_of
 from scaletui.sim.lru_ttl import LruTtlStore
 from scaletui.sim.mmck import IDLE
+from scaletui.sim.plane import PlaneContext
 from scaletui.sim.routing import DcRoute, Option, RoutePlan, Tier
 from scaletui.sim.sticky import SESSION_LOST
 
-if TYPE_CHECKING:
-    from scaletui.sim.engine import Engine
 
 DYNAMIC = ("read", "write", "async")
 
@@ -127,10 +126,10 @@ class Station:
 class ExactPlane:
     name = "exact"
 
-    def __init__(self, engine: "Engine") -> None:
-        self.e = engine
-        self.env = engine.env
-        self.rng = engine.rng
+    def __init__(self, ctx: PlaneContext) -> None:
+        self.ctx = ctx
+        self.env = ctx.env
+        self.rng = ctx.rng
         self.stations: dict[Component, Station] = {}
         self.stores: dict[Component, tuple[float, LruTtlStore]] = {}  # cache or CDN -> (started_at, contents)
         self._keys: KeySampler | None = None
@@ -146,12 +145,12 @@ class ExactPlane:
         self.lag_sum: dict[Component, float] = {}
         self.lag_n: dict[Component, int] = {}
         self.queued_area = 0.0
-        self.sessions = ExactSessions(engine.config.traffic.session_minutes)
+        self.sessions = ExactSessions(ctx.config.traffic.session_minutes)
         self.users_of: dict[str, int] = {}  # users per user region, this tick
 
     # --- keys ---------------------------------------------------------------------------
     def key(self, cls: str) -> int:
-        e = self.e
+        e = self.ctx
         if cls in ("read", "write") and e.traffic.hot_share > 0 and self.rng.random() < e.traffic.hot_share:
             return HOT_KEY
         if self._keys is None:
@@ -160,7 +159,7 @@ class ExactPlane:
 
     def static_key(self) -> int:
         if self._static_keys is None:
-            self._static_keys = self.e.cdn_keys.sampler(self.rng)
+            self._static_keys = self.ctx.cdn_keys.sampler(self.rng)
         return self._static_keys.draw()
 
     def store(self, comp: Cache | Cdn) -> LruTtlStore:
@@ -179,7 +178,7 @@ class ExactPlane:
     # --- a tick: arrivals over the next interval, figures of the last one ----------------
     def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
         self._close_interval(dt)
-        e = self.e
+        e = self.ctx
         self.sessions.watch(t, [w for w in e.topology.of_kind("web") if isinstance(w, WebServer)])
         e.metrics.sessions_lost = self.sessions.lost
         users = e.traffic.users(t)
@@ -203,7 +202,7 @@ class ExactPlane:
             comp.queue_length = float(len(st.queue))
             comp.busy_seconds += comp.utilization * dt
             comp.peak_utilization = max(comp.peak_utilization, comp.utilization)
-        for comp in self.e.topology:
+        for comp in self.ctx.topology:
             comp.offered = (comp.tick_served + comp.tick_failed) / dt
             comp.state = IDLE
             comp.tick_served = 0.0
@@ -219,7 +218,7 @@ class ExactPlane:
             w.busy_seconds += w.utilization * dt
             w.peak_utilization = max(w.peak_utilization, w.utilization)
             th.area = 0.0
-        for q in self.e.topology.of_kind("queue"):
+        for q in self.ctx.topology.of_kind("queue"):
             if isinstance(q, MessageQueue):
                 q.depth = float(len(self.jobs.get(q, ())))
         self._drain_jobs()
@@ -239,7 +238,7 @@ class ExactPlane:
 
     # --- one request ----------------------------------------------------------------------
     def arrival(self, region: str, cls: str, plan: RoutePlan) -> None:
-        e = self.e
+        e = self.ctx
         m = e.metrics
         m.arrive(1)
         m.in_flight += 1
@@ -306,7 +305,7 @@ class ExactPlane:
 
     def service(self, comp: Component, req: Request) -> float:
         if req.cls == "async" and isinstance(comp, WebServer) and req.route.queue is None:
-            return job_seconds(self.e.config.traffic.async_work_ms, comp)
+            return job_seconds(self.ctx.config.traffic.async_work_ms, comp)
         return comp.service_time
 
     def after_lb(self, req: Request) -> None:
@@ -342,10 +341,10 @@ class ExactPlane:
     def cache_lookup(self, req: Request, node: Cache) -> None:
         now = self.env.now
         node.lookups += 1
-        self.e.metrics.lookups(0, 1)
+        self.ctx.metrics.lookups(0, 1)
         if self.store(node).lookup(req.key, now, node.ttl):
             node.hits += 1
-            self.e.metrics.lookups(1, 0)
+            self.ctx.metrics.lookups(1, 0)
             node.hit_rate = node.hits / node.lookups
             self.done(req)
             return
@@ -372,11 +371,11 @@ class ExactPlane:
         """A write is durable on the primary: answer, and ship it to the replicas."""
         g = req.plan.group_position_of_key(req.key)
         gi = req.plan.group_indices[g]
-        group = self.e.topology.group(gi)
+        group = self.ctx.topology.group(gi)
         if group is not None and group.primary is not None:
             primary = group.primary
             primary.tick_writes += 1
-            net = self.e.config.network
+            net = self.ctx.config.network
             now = self.env.now
             for r in group.replicas:
                 if r.booting(now):
@@ -431,13 +430,13 @@ class ExactPlane:
     def enqueued(self, req: Request) -> None:
         queue = req.last
         assert isinstance(queue, MessageQueue)
-        self.e.metrics.jobs_enqueued += 1
+        self.ctx.metrics.jobs_enqueued += 1
         self.jobs.setdefault(queue, deque()).append(self.env.now)
         self._drain_jobs()
         self.done(req)
 
     def _workers(self) -> list[Worker]:
-        return [w for w in self.e.topology.of_kind("worker") if isinstance(w, Worker)]
+        return [w for w in self.ctx.topology.of_kind("worker") if isinstance(w, Worker)]
 
     def _threads(self, w: Worker) -> "_Threads":
         th = self.threads.get(w)
@@ -470,7 +469,7 @@ class ExactPlane:
             th = self._threads(w)
             th.account(now)
             th.busy += 1
-            ev = self.env.timeout(self.rng.expovariate(1.0 / job_seconds(self.e.config.traffic.async_work_ms, w)))
+            ev = self.env.timeout(self.rng.expovariate(1.0 / job_seconds(self.ctx.config.traffic.async_work_ms, w)))
             ev.callbacks.append(lambda _ev, w=w, q=q, t=enqueued_at: self._job_done(w, q, t))
 
     def _job_done(self, w: Worker, q: MessageQueue, enqueued_at: float) -> None:
@@ -478,7 +477,7 @@ class ExactPlane:
         th.account(self.env.now)
         th.busy -= 1
         if w.serving(self.env.now):
-            self.e.metrics.jobs_done += 1
+            self.ctx.metrics.jobs_done += 1
             w.total_served += 1  # counted at once, so the last tick's jobs are in the totals
         else:
             # The worker died holding it: unacknowledged, the message goes back to the
@@ -488,23 +487,23 @@ class ExactPlane:
 
     # --- outcomes -------------------------------------------------------------------------
     def done(self, req: Request) -> None:
-        m = self.e.metrics
+        m = self.ctx.metrics
         lat = self.env.now - req.t0 + req.extra
         m.in_flight -= 1
         m.serve(1, lat)
         m.shape(lat, 1)
 
     def fail(self, req: Request, reason: str) -> None:
-        m = self.e.metrics
+        m = self.ctx.metrics
         m.in_flight -= 1
         m.fail(1, reason)
 
     def drain(self, horizon: float = 120.0) -> None:
         """Run to the end of the last tick if a step has not, then until every answer is in."""
-        if self.env.now < self.e.end:
-            self.env.run(until=self.e.end)
+        if self.env.now < self.ctx.end:
+            self.env.run(until=self.ctx.end)
         end = self.env.now + horizon
-        while self.e.metrics.in_flight > 0.5 and self.env.now < end:
+        while self.ctx.metrics.in_flight > 0.5 and self.env.now < end:
             self.env.run(until=min(end, self.env.now + 1.0))
 
 

@@ -20,18 +20,17 @@ from __future__ import annotations
 
 import bisect
 import math
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from scaletui.sim.async_jobs import job_seconds, jobs_per_second
 from scaletui.sim.components import Cache, Component, Database, MessageQueue, WebServer
 from scaletui.sim.keyspace import HOT_KEY, partition_of
 from scaletui.sim.mmck import IDLE, StationState, sample_response, station_state
+from scaletui.sim.plane import PlaneContext
 from scaletui.sim.routing import DcRoute, RoutePlan, Tier
 from scaletui.sim.snapshot import Hop, Trace
 from scaletui.sim.sticky import SESSION_LOST
 
-if TYPE_CHECKING:
-    from scaletui.sim.engine import Engine
 
 DYNAMIC = ("read", "write", "async")
 
@@ -95,9 +94,9 @@ TierOption = tuple[float, Component | None, float, str | None]
 class FlowPlane:
     name = "flow"
 
-    def __init__(self, engine: "Engine") -> None:
-        self.e = engine
-        self.rng = engine.rng
+    def __init__(self, ctx: PlaneContext) -> None:
+        self.ctx = ctx
+        self.rng = ctx.rng
         self.completed: list[Flow] = []
         self.failures: list[FailurePoint] = []
         self._touched: dict[Component, float] = {}
@@ -111,7 +110,7 @@ class FlowPlane:
 
     # --- one tick -------------------------------------------------------------------
     def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
-        e = self.e
+        e = self.ctx
         self.completed = []
         self.failures = []
         self._touched = {}
@@ -142,7 +141,7 @@ class FlowPlane:
 
     # --- stages -----------------------------------------------------------------------
     def _edge(self, t: float, dt: float, plan: RoutePlan, demand) -> list[Flow]:
-        e = self.e
+        e = self.ctx
         flows: list[Flow] = []
         cdn = plan.cdn
         hit = 0.0
@@ -184,7 +183,7 @@ class FlowPlane:
 
     def _sessions_lost(self, flows: list[Flow]) -> list[Flow]:
         """Users logged out by a web server crash fail their next dynamic request."""
-        sticky = self.e.sticky
+        sticky = self.ctx.sticky
         out = []
         for f in flows:
             frac = sticky.relogin_fraction(f.route.region) if f.cls in DYNAMIC else 0.0
@@ -245,7 +244,7 @@ class FlowPlane:
 
     def _service_mean(self, comp: Component, f: Flow) -> float:
         if f.cls == "async" and isinstance(comp, WebServer) and f.route.queue is None:
-            return job_seconds(self.e.config.traffic.async_work_ms, comp)
+            return job_seconds(self.ctx.config.traffic.async_work_ms, comp)
         return comp.service_time
 
     def _stage(self, flows: list[Flow], label: str, tier_of: Callable[[Flow], list[TierOption] | None], t: float) -> list[Flow]:
@@ -293,8 +292,8 @@ class FlowPlane:
 
         A replica applies what its primary accepts this tick plus what it fell behind on
         (after being down), at most its apply rate (replication_step's rule)."""
-        dt = self.e.dt
-        for g in self.e.topology.groups():
+        dt = self.ctx.dt
+        for g in self.ctx.topology.groups():
             p = g.primary
             accepted = 0.0
             if p is not None and p in offered:
@@ -379,7 +378,7 @@ class FlowPlane:
                     f.mean + mean_acc / accepted, f.stages + (Stage(label, weights, picks),), f.hot)
 
     def _cache_stage(self, flows: list[Flow], t: float) -> list[Flow]:
-        e = self.e
+        e = self.ctx
         passing: list[Flow] = []
         reads: list[Flow] = []
         ring_rate: dict[int, float] = {}
@@ -522,7 +521,7 @@ class FlowPlane:
             return
         if f.cls == "async" and f.route is not None and f.route.queue is not None:
             self._enqueue(f)
-        self.e.metrics.serve(f.count, f.mean)
+        self.ctx.metrics.serve(f.count, f.mean)
         self.completed.append(f)
 
     def _enqueue(self, f: Flow) -> None:
@@ -534,16 +533,16 @@ class FlowPlane:
             if isinstance(pick[0], MessageQueue) and total > 0:
                 pick[0].depth += f.count * (cum - prev) / total
             prev = cum
-        self.e.metrics.jobs_enqueued += f.count
+        self.ctx.metrics.jobs_enqueued += f.count
 
     def _fail(self, f: Flow, comp: Component | None, reason: str, count: float) -> None:
         if count <= 0:
             return
-        self.e.metrics.fail(count, reason)
+        self.ctx.metrics.fail(count, reason)
         self.failures.append(FailurePoint(f, comp, reason, count))
 
     def _finish_stations(self, dt: float) -> None:
-        for comp in self.e.topology:
+        for comp in self.ctx.topology:
             if comp not in self._touched:
                 comp.state = IDLE
             if not comp.queueing:
@@ -567,7 +566,7 @@ class FlowPlane:
         them are equally busy.
         """
         queues = [q for q in plan.queues if not q.removed]
-        work_ms = self.e.config.traffic.async_work_ms
+        work_ms = self.ctx.config.traffic.async_work_ms
         live = [w for w in plan.workers if w.serving(t)]
         rates = {w: jobs_per_second(work_ms, w) for w in live}
         capacity = sum(rates.values()) * dt
@@ -579,7 +578,7 @@ class FlowPlane:
                     q.depth -= done * (q.depth / depth)
                     if q.depth < 1e-9:
                         q.depth = 0.0
-        self.e.metrics.jobs_done += done
+        self.ctx.metrics.jobs_done += done
         util = done / capacity if capacity > 0 else 0.0
         for w in plan.workers:
             w.utilization = util if w in rates else 0.0
@@ -590,9 +589,12 @@ class FlowPlane:
         for q in queues:
             q.queue_length = q.depth
 
+    def drain(self) -> None:
+        """Nothing to finish: a flow's requests are answered or failed within their tick."""
+
     def replication(self, t: float, dt: float, plan: RoutePlan) -> None:
         """Replica lag: network delay + apply time (M/M/1 at the write rate) + any backlog."""
-        replication_step(self.e, t, dt, self.in_window)
+        replication_step(self.ctx, t, dt, self.in_window)
 
     def unreplicated(self, replica: Database) -> float:
         """Writes its primary acknowledged that this replica has not applied: those in
@@ -601,7 +603,7 @@ class FlowPlane:
 
     # --- latency samples and traces -------------------------------------------------
     def _sample(self, t: float) -> None:
-        e = self.e
+        e = self.ctx
         rng = self.rng
         flows = self.completed
         total = sum(f.count for f in flows)
@@ -629,7 +631,7 @@ class FlowPlane:
         return total
 
     def _traces(self, t: float, served_total: float) -> None:
-        e = self.e
+        e = self.ctx
         k = e.config.trace_samples
         if k <= 0:
             return
@@ -663,7 +665,7 @@ class FlowPlane:
                         break
 
 
-def replication_step(e: "Engine", t: float, dt: float, in_window: dict[Database, float]) -> None:
+def replication_step(e: PlaneContext, t: float, dt: float, in_window: dict[Database, float]) -> None:
     """Replica lag: how old the oldest write a replica has not applied is.
 
     Without a backlog that is the network and batching delay plus the time a write
