@@ -43,8 +43,10 @@ class GameScreen(Screen):
         Binding("c", "configure", "Conf"),
         Binding("h", "hint", "Hint"),
         Binding("question_mark,f1", "help", "Help", key_display="?"),
-        Binding("down,j,tab", "select(1)", "Next", show=False),
-        Binding("up,k,shift+tab", "select(-1)", "Prev", show=False),
+        # Priority: a focused scroll box (an overflowing topology, the log) would take
+        # the arrows for scrolling, and the selection would stop moving.
+        Binding("down,j,tab", "select(1)", "Next", show=False, priority=True),
+        Binding("up,k,shift+tab", "select(-1)", "Prev", show=False, priority=True),
         Binding("w", "why", "Why"),
         Binding("escape", "leave", "Leave", show=False),
     ]
