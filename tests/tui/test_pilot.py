@@ -163,7 +163,9 @@ async def test_saved_plan_replays_headless_to_the_same_result(app_factory, tmp_p
         for _ in range(8):
             await pilot.press("plus")
         await wait_for(pilot, lambda: isinstance(app.screen, EndScreen), timeout=120)
-        await pilot.press("s")
+        await pilot.press("s")  # save: the dialog proposes a path
+        await pilot.pause()
+        await pilot.press("enter")
         await pilot.pause()
         game = screen.game
         played = json.dumps(game.report(), indent=2, ensure_ascii=False) + "\n"

@@ -38,3 +38,60 @@ async def test_down_always_selects_and_the_panel_follows(app_factory) -> None:
             top = box.scroll_y
             assert top <= line < top + box.scrollable_content_region.height, (screen.selected, line, top)
         assert len(set(seen)) == len(seen), seen  # every press moved the selection on
+
+
+async def test_campaign_opens_on_the_first_level_without_three_stars(tmp_path) -> None:
+    """Item 9: the campaign always opened on level 1."""
+    from scaletui.game.progress import Progress
+    from scaletui.scenario.campaign import builtin_names
+    from scaletui.tui.app import make_app
+
+    names = builtin_names()
+    progress = Progress(tmp_path / "progress.sqlite3")
+    progress.record(names[0], 3, 900)
+    progress.record(names[1], 3, 800)
+    progress.record(names[2], 2, 700)  # two stars: not finished
+    progress.record(names[3], 3, 600)
+    app = make_app(progress=progress, plan_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one("DataTable").cursor_row == 2
+
+
+async def test_save_plan_asks_where_and_saves_one_file_per_game(app_factory, tmp_path) -> None:
+    """Item 9: each press of s wrote one more file into the current directory, unasked."""
+    from textual.widgets import Input
+
+    from scaletui.tui.screens.end import EndScreen
+    from scaletui.tui.screens.save_plan import SavePlanScreen
+
+    app = app_factory("one-server")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        game = app.screen.game
+        game.step(30)
+        game.finish()
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, EndScreen)
+        for _ in range(3):
+            await pilot.press("s")
+            await pilot.pause()
+            assert isinstance(app.screen, SavePlanScreen)
+            proposed = app.screen.query_one(Input).value
+            assert proposed == str(tmp_path / f"one-server.seed{game.seed}.plan.yaml")
+            await pilot.press("enter")
+            await pilot.pause()
+        assert [p.name for p in tmp_path.glob("*.plan.yaml")] == [f"one-server.seed{game.seed}.plan.yaml"]
+        # a path of the player's choosing, and esc writes nothing
+        await pilot.press("s")
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(tmp_path / "mine.yaml")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert sorted(p.name for p in tmp_path.glob("*.yaml")) == [
+            "mine.yaml", f"one-server.seed{game.seed}.plan.yaml"]

@@ -7,7 +7,6 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
-from scaletui.game.plans import record_plan
 from scaletui.game.progress import Progress
 from scaletui.game.session import WON, Game
 from scaletui.scenario.campaign import builtin_names, builtin_path, resolve
@@ -77,7 +76,7 @@ class ScaleTuiApp(App):
         new_best = False
         if res.outcome == WON and builtin_path(game.scenario.name) is not None:
             new_best = self.progress.record(game.scenario.name, res.card.stars, res.card.score)
-        self.push_screen(EndScreen(game, new_best))
+        self.push_screen(EndScreen(game, new_best, self.plan_dir))
 
     def retry(self, game: Game) -> None:
         self.pop_screen()  # the end screen
@@ -97,21 +96,6 @@ class ScaleTuiApp(App):
         sc = load_scenario(builtin_path(nxt))  # type: ignore[arg-type]
         self.last_opened = sc.name
         self.switch_screen(BriefScreen(sc))
-
-    def save_plan(self, game: Game) -> Path | None:
-        """Write the game as a plan file; never over an earlier one (a retry keeps both)."""
-        base = f"{game.scenario.name}.seed{game.seed}"
-        path = self.plan_dir / f"{base}.plan.yaml"
-        n = 2
-        while path.exists():
-            path = self.plan_dir / f"{base}.{n}.plan.yaml"
-            n += 1
-        try:
-            path.write_text(record_plan(game), encoding="utf-8")
-        except OSError as exc:
-            self.notify(f"cannot write {path}: {exc.strerror}", severity="error")
-            return None
-        return path
 
     def action_quit(self) -> None:  # type: ignore[override]
         """ctrl+q: ask first when a game is being played."""

@@ -46,7 +46,18 @@ class CampaignScreen(Screen):
         names = builtin_names()
         if self.select in names:
             table.move_cursor(row=names.index(self.select))
+        else:
+            table.move_cursor(row=self._first_unfinished(names))
         table.focus()
+
+    def _first_unfinished(self, names: list[str]) -> int:
+        """The first level without three stars: where a returning player goes on."""
+        app: ScaleTuiApp = self.app  # type: ignore[assignment]
+        for i, name in enumerate(names):
+            best = app.progress.best(name)
+            if best is None or best[0] < 3:
+                return i
+        return 0
 
     def on_screen_resume(self) -> None:
         self.refresh_rows()

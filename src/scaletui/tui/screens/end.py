@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.table import Table
@@ -12,9 +13,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
+from scaletui.game.plans import record_plan
 from scaletui.game.session import WON, Game
 from scaletui.scenario.campaign import run_argument
 from scaletui.tui.render import clock, money, stars
+from scaletui.tui.screens.save_plan import SavePlanScreen
 
 if TYPE_CHECKING:
     from scaletui.tui.app import ScaleTuiApp
@@ -31,10 +34,12 @@ class EndScreen(ModalScreen[None]):
         Binding("escape,enter,q", "campaign", "Campaign"),
     ]
 
-    def __init__(self, game: Game, new_best: bool = False) -> None:
+    def __init__(self, game: Game, new_best: bool = False, plan_dir: Path | None = None) -> None:
         super().__init__()
         self.game = game
         self.new_best = new_best
+        self.plan_dir = plan_dir or Path.cwd()
+        self.saved_to: Path | None = None  # a second save proposes the same file, not a new one
 
     def compose(self) -> ComposeResult:
         res = self.game.result()
@@ -106,15 +111,34 @@ class EndScreen(ModalScreen[None]):
         self._app().next_level(self.game)
 
     def action_save(self) -> None:
-        path = self._app().save_plan(self.game)
-        if path is not None:
-            saved = self.query_one("#saved", Static)
-            saved.display = True
-            sc = self.game.scenario
-            saved.update(Text(
-                f"plan saved: {path}\nreplay it: scaletui run {run_argument(sc.name, sc.path)} --plan {path} "
-                f"--seed {self.game.seed}",
-                style="bold cyan"))
+        self.app.push_screen(SavePlanScreen(self.saved_to or self._free_path()), self._save)
+
+    def _free_path(self) -> Path:
+        """A name no earlier file has (a retry's plan keeps the first one's)."""
+        base = f"{self.game.scenario.name}.seed{self.game.seed}"
+        path = self.plan_dir / f"{base}.plan.yaml"
+        n = 2
+        while path.exists():
+            path = self.plan_dir / f"{base}.{n}.plan.yaml"
+            n += 1
+        return path
+
+    def _save(self, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            path.write_text(record_plan(self.game), encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"cannot write {path}: {exc.strerror}", severity="error")
+            return
+        self.saved_to = path
+        saved = self.query_one("#saved", Static)
+        saved.display = True
+        sc = self.game.scenario
+        saved.update(Text(
+            f"plan saved: {path}\nreplay it: scaletui run {run_argument(sc.name, sc.path)} --plan {path} "
+            f"--seed {self.game.seed}",
+            style="bold cyan"))
 
     def action_campaign(self) -> None:
         self._app().back_to_campaign()
