@@ -95,3 +95,24 @@ async def test_save_plan_asks_where_and_saves_one_file_per_game(app_factory, tmp
         await pilot.pause()
         assert sorted(p.name for p in tmp_path.glob("*.yaml")) == [
             "mine.yaml", f"one-server.seed{game.seed}.plan.yaml"]
+
+
+async def test_the_dead_primary_says_what_it_is_and_that_it_bills(app_factory) -> None:
+    """Item 8: "database-1 replica large, down (crashed), follows replica-1", billed silently."""
+    from scaletui.sim.commands import Configure
+    from scaletui.tui.widgets.component_panel import ComponentPanel
+
+    app = app_factory("failover")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        game = screen.game
+        assert game.act(Configure("database-1", failover="auto")).ok
+        game.step(12 * 60 + 60)  # it dies at 12:00; auto failover promotes within ~40 s
+        screen.select_component("database-1")
+        await pilot.pause()
+        text = "\n".join(line.plain for line in screen.query_one(ComponentPanel).render().renderables)
+        assert "former primary" in text and " replica " not in text, text
+        assert "down" in text and "follows" not in text, text
+        assert "still billed 8.0/h" in text, text  # database large: 8/h in the catalog

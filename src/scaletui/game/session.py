@@ -193,6 +193,10 @@ class Game:
     def snapshot(self) -> Snapshot:
         return self.engine.snapshot()
 
+    def former_primaries(self) -> frozenset[str]:
+        """Dead primaries replaced by a promotion: they rejoin as replicas once back."""
+        return frozenset(c.id for c in self.engine.topology.db_nodes() if getattr(c, "demoted", False))
+
     def view(self) -> GameView:
         e = self.engine
         spec = self.scenario.spec

@@ -163,6 +163,7 @@ class GameScreen(Screen):
         panel = self.query_one(ComponentPanel)
         comp = snap.component(self.selected) if self.selected else None
         panel.sizes = self.game.engine.catalog[comp.kind].size_names if comp else ()
+        panel.former_primary = comp is not None and comp.id in self.game.former_primaries()
         panel.component = comp
 
     def _end(self) -> None:

@@ -30,6 +30,7 @@ def actions_for(c: ComponentView, sizes: tuple[str, ...]) -> list[tuple[str, str
 class ComponentPanel(Static):
     component: reactive[ComponentView | None] = reactive(None, always_update=True)
     sizes: reactive[tuple[str, ...]] = reactive(())
+    former_primary: bool = False  # set with the component: a dead primary a promotion replaced
 
     def render(self) -> Group | Text:
         c = self.component
@@ -40,6 +41,9 @@ class ComponentPanel(Static):
         what = c.kind.replace("_", " ")
         if c.role == "primary":
             what = "primary" if c.kind == "database" else f"shard {c.group} primary"
+        elif self.former_primary:
+            # Calling it a replica hid what it had been and why it is down.
+            what = "former primary, replaced"
         head.append(f"  {what} {c.size}", style="dim")
         lines.append(head)
         state = Text(c.health, style=HEALTH_STYLE.get(c.health, ""))
@@ -63,13 +67,19 @@ class ComponentPanel(Static):
             lines.append(Text(f"hit rate {100 * c.hit_rate:.1f}%{ttl}"))
         if c.lag_s is not None:
             # A dead replica applies nothing: its growing lag would only alarm.
-            lag = "down" if c.health == "down" else f"lag {c.lag_s:.2f}s"
-            lines.append(Text(f"follows {c.follows}  {lag}"))
+            if c.health == "down":
+                lines.append(Text(f"serves nothing; would follow {c.follows}"))
+            else:
+                lines.append(Text(f"follows {c.follows}  lag {c.lag_s:.2f}s"))
         if c.failover is not None and c.role == "primary":
             lines.append(Text(f"failover {c.failover}", style="green" if c.failover == "auto" else "dim"))
         if c.depth is not None:
             lines.append(Text(f"depth {si(c.depth)} messages"))
         if c.share is not None and c.kind == "web":
             lines.append(Text(f"share {100 * c.share:.0f}% of its DC"))
-        lines.append(Text(f"{c.cost_per_hour:.1f}/h", style="yellow"))
+        if c.health == "down":
+            # Every machine bills until it is removed, dead or not.
+            lines.append(Text(f"still billed {c.cost_per_hour:.1f}/h: x removes it", style="bold yellow"))
+        else:
+            lines.append(Text(f"{c.cost_per_hour:.1f}/h", style="yellow"))
         return Group(*lines)
