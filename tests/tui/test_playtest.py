@@ -116,3 +116,218 @@ async def test_the_dead_primary_says_what_it_is_and_that_it_bills(app_factory) -
         assert "former primary" in text and " replica " not in text, text
         assert "down" in text and "follows" not in text, text
         assert "still billed 8.0/h" in text, text  # database large: 8/h in the catalog
+
+
+async def test_the_size_picker_starts_on_the_default_and_every_dialog_previews_the_cost(app_factory) -> None:
+    """Item 6: the cursor started on "the size you run" once one ran (an 18/h xlarge bought by
+    the same keys), and no dialog said what an action would cost."""
+    from textual.widgets import Label, OptionList, Static
+
+    from scaletui.sim.commands import Upgrade
+
+    app = app_factory("scale-out")  # web-1 large, lb none; par 25 over 40 min = 37.5/h
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        game = screen.game
+        assert game.act(Upgrade("web-1", "xlarge")).ok
+        now = game.engine.cost_per_hour()  # data centre 10 + web xlarge 9 + database
+        await pilot.press("a")
+        await pilot.pause()
+        status = app.screen.query_one("#status", Static)
+        # load balancer highlighted: medium by default, 3/h (catalog.yaml)
+        assert f"cost {now:.1f}/h → {now + 3:.1f}/h; par pace 38/h" in str(status.content)
+        await pilot.press("down", "enter")  # web
+        await pilot.pause()
+        sizes = app.screen.query_one(OptionList)
+        assert sizes.get_option_at_index(sizes.highlighted).id == "medium"  # not xlarge, which runs
+        await pilot.press("plus", "plus")
+        await pilot.pause()
+        assert f"cost {now:.1f}/h → {now + 3 * 2:.1f}/h" in str(status.content)  # 3 x medium 2/h
+        await pilot.press("escape")
+        await pilot.pause()
+        screen.select_component("web-1")
+        await pilot.press("x")
+        await pilot.pause()
+        assert f"cost {now:.1f}/h → {now - 9:.1f}/h" in str(app.screen.query_one(Label).content)
+        await pilot.press("n")
+        await pilot.pause()
+        game.step(120)  # the upgrade's restart is over
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press("up")  # xlarge -> large
+        await pilot.pause()
+        assert f"cost {now:.1f}/h → {now - 9 + 4:.1f}/h" in str(app.screen.query_one("#status", Static).content)
+
+
+async def test_z_undoes_an_addition_while_it_boots(app_factory) -> None:
+    """Item 6: there was no undo; a mistaken 18/h server billed until removed by hand."""
+    app = app_factory("scale-out")
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        before = screen.game.engine.cost_per_hour()
+        await pilot.press("a", "down", "enter", "down", "down", "enter")  # web xlarge (9/h)
+        await pilot.pause()
+        assert screen.game.engine.cost_per_hour() == before + 9
+        await pilot.press("z")
+        await pilot.pause()
+        assert screen.game.engine.cost_per_hour() == before
+        assert "web-2" not in [c.id for c in screen.game.snapshot().components]
+        await pilot.press("z")  # nothing left: says so
+        await pilot.pause()
+        assert any("nothing to undo" in n.message for n in app._notifications)
+
+
+OVERLOADED = (
+    "name: overloaded\nduration: 20m\nslo: {availability: 99, latency_p95_ms: 200}\n"
+    "traffic: {users: 20000, rps_per_user: 0.05}\n"
+    "topology: [{kind: web, size: large}, {kind: database, size: large}]\n"
+    "allow: [load_balancer, web, session_store]\n"
+)
+
+
+async def _overloaded(pilot, seconds: float) -> GameScreen:
+    """1,000 rps on one 800 rps server: failures from the first second."""
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = pilot.app.screen
+    screen.game.step(seconds)
+    screen.redraw(force=True)
+    await pilot.pause()
+    return screen
+
+
+async def test_the_availability_mark_shows_the_figure_it_judges(app_factory, tmp_path) -> None:
+    """Item 3: "✔ availability >= 99% / 93.612%": the mark judged the budget, the figure did not."""
+    from scaletui.tui.widgets.objectives_panel import ObjectivesPanel
+
+    level = tmp_path / "overloaded.yaml"
+    level.write_text(OVERLOADED)
+    async with app_factory(str(level)).run_test(size=(100, 30)) as pilot:
+        screen = await _overloaded(pilot, 20)
+        panel = screen.query_one(ObjectivesPanel)
+        v = panel.view
+        assert v.failures > 0 and v.availability < 99  # the run so far is under the target ...
+        left = 1 - v.failures / v.failures_allowed  # ... with most of the budget left
+        assert left > 0.5
+        lines = [t.plain for t in panel.render().renderables]
+        at = next(i for i, t in enumerate(lines) if "availability ≥ 99%" in t)
+        assert lines[at].startswith("✔") or lines[at].startswith("⚠")
+        assert lines[at + 1].endswith(f" {100 * left:.0f}% left"), lines
+        assert not any(f"{v.availability:.3f}%" in t or f"{v.availability:.1f}%" in t for t in lines), lines
+
+
+async def test_each_p95_says_its_window_and_each_sparkline_its_scale(app_factory, tmp_path) -> None:
+    """Items 4 and 5: "87 ms now" beside "p95 139ms"; sparklines scaled to their own maximum,
+    no axis, a full-height block for 0.00%."""
+    from scaletui.tui.render import sparkline
+    from scaletui.tui.widgets.metrics_panel import MetricsPanel, _rows
+    from scaletui.tui.widgets.objectives_panel import ObjectivesPanel
+
+    assert sparkline([0.0, 0.0, 0.0], 6) == " " * 6  # zero is drawn empty
+    assert sparkline([0.0, 1.0, 2.0], 3, top=4.0) == " ▂▄"  # to the scale asked, from zero
+    level = tmp_path / "overloaded.yaml"
+    level.write_text(OVERLOADED)
+    async with app_factory(str(level)).run_test(size=(100, 30)) as pilot:
+        screen = await _overloaded(pilot, 25)  # fewer seconds than cells: one cell per second
+        objectives = [t.plain for t in screen.query_one(ObjectivesPanel).render().renderables]
+        assert any(t.strip().startswith("this min ") for t in objectives), objectives
+        metrics = screen.query_one(MetricsPanel)
+        assert "now = last 1 s" in metrics.border_title
+        assert "p95 ≤ 200ms" in metrics.border_subtitle and "errors ≤ 1.00%" in metrics.border_subtitle
+        table = metrics.render()
+        labels = list(table.columns[0].cells)
+        tops = [str(c) for c in table.columns[3].cells]
+        rows = _rows(screen.game.snapshot())
+        p95_max = max(r.p95_ms for r in rows)
+        shown = f"{p95_max / 1000:.1f}s" if 1000 <= p95_max < 10000 else f"{p95_max:.0f}ms"
+        assert p95_max < 10000 and tops[labels.index("p95")] == f"max {shown}"
+        assert tops[labels.index("traffic")].startswith("max ")
+        # the cells of seconds with p95 over 200 ms carry the error colour; the others do not
+        spark = list(table.columns[1].cells)[labels.index("p95")]
+        width = len(spark.plain)
+        assert len(rows) <= width  # one cell per second here
+        pad = width - len(rows)
+        from scaletui.tui.palette import palette_of
+
+        bad = palette_of(metrics).bad
+        red = {i - pad for span in spark.spans if bad in str(span.style) for i in range(span.start, span.end)}
+        assert red == {i for i, r in enumerate(rows) if r.p95_ms > 200}
+        assert red  # the overload shows
+
+
+async def test_80x24_cuts_no_word_and_below_it_says_the_minimum(app_factory) -> None:
+    """Item 7: at 80x24 the log lost words, the footer "Why", Objectives "spent", Metrics the db."""
+    from textual.widgets import Footer
+
+    from scaletui.tui.widgets.event_log import EventLog
+    from scaletui.tui.widgets.metrics_panel import MetricsPanel
+    from scaletui.tui.widgets.objectives_panel import ObjectivesPanel
+
+    async with app_factory("scale-out").run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = pilot.app.screen
+        screen.game.step(11 * 60 + 30)
+        screen.redraw(force=True)
+        await pilot.pause()
+        footer = screen.query_one(Footer)
+        keys = sorted((k.region.x, k.region.right, k.description) for k in footer.query("FooterKey"))
+        assert "Why" in [d for _, _, d in keys] and keys[-1][1] <= 80, keys
+        assert all(right <= x for (_, right, _), (x, _, _) in zip(keys, keys[1:])), keys  # none drawn over
+        obj = screen.query_one(ObjectivesPanel)
+        lines = [t.plain for t in obj.render().renderables]
+        assert any("spent" in t for t in lines)
+        assert len(lines) <= obj.content_region.height, lines
+        assert all(len(t) <= obj.content_region.width for t in lines), lines
+        metrics = screen.query_one(MetricsPanel)
+        assert "db" in list(metrics.render().columns[0].cells)
+        log = screen.query_one(EventLog)
+        assert log.lines and max(s.cell_length for s in log.lines) <= log.scrollable_content_region.width
+        await pilot.resize_terminal(70, 20)
+        await pilot.pause()
+        note = screen.query_one("#too-small")
+        assert note.display and "at least 80x24" in str(note.content) and "70x20" in str(note.content)
+        assert not screen.query_one("#main").display
+
+
+async def test_identical_servers_draw_as_one_line_that_opens_on_selection(app_factory) -> None:
+    """Item 2 and the groups: two regions fit on one screen; a tier of 40 is one line until
+    the selection enters it; a region folds to its header with f."""
+    app = app_factory("millions")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _millions_grown(pilot)
+        screen.game.step(70)  # us-east's new servers are up; eu-west is still being built
+        screen.redraw(force=True)
+        await pilot.pause()
+        panel = screen.query_one(TopologyPanel)
+        box = screen.query_one("#topology-box")
+
+        def lines() -> list[str]:
+            return [t.plain for t in panel._draw().renderables]
+
+        drawn = lines()
+        assert len(drawn) <= box.size.height, drawn  # everything at once, both regions
+        assert any(t.startswith("▌us-east") for t in drawn) and any(t.startswith("▌eu-west") for t in drawn)
+        web = next(t for t in drawn if "web ×40 medium" in t)  # web-3..web-42, added as medium
+        assert "avg" in web and "max" in web
+        assert "web ×30 medium" in drawn[-1] and "30 booting" in drawn[-1]
+        screen.select_component("web-2")
+        await pilot.press("down")  # into the group: it opens, web-3 selected
+        await pilot.pause()
+        assert screen.selected == "web-3"
+        assert not any("web ×40" in t for t in lines()) and any("web-42" in t for t in lines())
+        await pilot.press("up", "up")  # out of it: closed again
+        await pilot.pause()
+        assert screen.selected == "web-1" and any("web ×40" in t for t in lines())
+        screen.select_component("web-43")  # eu-west
+        await pilot.press("f")
+        await pilot.pause()
+        assert screen.selected == "dc-eu-west"
+        assert lines()[-1].startswith("▸eu-west") and "30 components" in lines()[-1]
+        await pilot.press("f")
+        await pilot.pause()
+        assert any("web ×30" in t for t in lines())

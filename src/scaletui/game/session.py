@@ -265,7 +265,7 @@ class Game:
             elif not lat.serving_now():
                 now = "nothing served now"
             else:
-                now = f"{this} {p95:,.0f} ms"
+                now = f"{this} {p95 / 1000:.1f} s" if p95 >= 1000 else f"{this} {p95:.0f} ms"
             objectives.append(ObjectiveView(
                 "latency_p95", f"p95 <= {lat.p95_ms:g} ms",
                 f"{now} · {lat.good}/{lat.windows} ok", status,

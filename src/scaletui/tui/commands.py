@@ -29,6 +29,7 @@ class GameCommands(Provider):
             ("Hint", "reveal one more hint", screen.action_hint),
             ("Why did requests fail?", "recent failed requests, hop by hop", screen.action_why),
             ("Help", "keys and concepts", screen.action_help),
+            ("Undo the last addition", "while it still boots; its cost is refunded", screen.action_undo),
         ]
         act: Callable = screen.act
         for kind in KINDS:

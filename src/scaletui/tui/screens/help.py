@@ -17,6 +17,7 @@ KEYS = [
     ("u", "upgrade / resize the selected component (it restarts)"),
     ("x", "remove the selected component"),
     ("p", "promote the selected replica to primary"),
+    ("z", "undo the last addition while it boots (its cost refunded)"),
     ("c", "configure: TTL, invalidate, failover, shards, autoscaling"),
     ("w", "why did requests fail: recent failed requests, hop by hop"),
     ("h", "a hint (one more each time)"),
