@@ -331,3 +331,20 @@ async def test_identical_servers_draw_as_one_line_that_opens_on_selection(app_fa
         await pilot.press("f")
         await pilot.pause()
         assert any("web ×30" in t for t in lines())
+
+
+async def test_the_theme_colours_health_and_load(app_factory) -> None:
+    """--theme restyled the panels' borders only: health and load colours were Rich names."""
+    from textual.theme import BUILTIN_THEMES
+
+    async def chip_style(theme: str | None) -> str:
+        async with app_factory("scale-out", theme=theme).run_test(size=(100, 30)) as pilot:
+            await pilot.press("enter")
+            await pilot.pause()
+            line = pilot.app.screen.query_one(TopologyPanel)._draw().renderables[2]  # WEB: web-1, up
+            return " ".join(str(span.style) for span in line.spans if "●" == line.plain[span.start:span.end])
+
+    nord, default = await chip_style("nord"), await chip_style(None)
+    assert BUILTIN_THEMES["nord"].success is not None
+    assert nord != default
+    assert "#C2D4B3" in nord.upper()  # nord's success colour, lightened for text (Textual's text-success)

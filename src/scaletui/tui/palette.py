@@ -32,6 +32,11 @@ class Palette:
             accent=variables.get("text-secondary", variables.get("secondary", "magenta")),
         )
 
+    def style(self, spec: str) -> str:
+        """A style written with role names ("bold bad", "dim warn") in this theme's colours."""
+        roles = {"ok": self.ok, "warn": self.warn, "bad": self.bad, "busy": self.busy, "accent": self.accent}
+        return " ".join(roles.get(word, word) for word in spec.split())
+
     def health(self, health: str) -> str:
         return {"up": self.ok, "degraded": self.warn, "booting": self.busy, "down": f"bold {self.bad}"}.get(
             health, "")

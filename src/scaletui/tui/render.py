@@ -76,5 +76,5 @@ def ms(x: float) -> str:
     return f"{x:.0f}ms"
 
 
-def stars(n: int) -> Text:
-    return Text("★" * n + "☆" * (3 - n), style="bold yellow")
+def stars(n: int, style: str) -> Text:
+    return Text("★" * n + "☆" * (3 - n), style=style)

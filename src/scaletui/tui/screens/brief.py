@@ -14,6 +14,7 @@ from textual.widgets import Footer, Static
 
 from scaletui.game.rules import Rules
 from scaletui.scenario.load import Scenario
+from scaletui.tui.palette import palette_of
 from scaletui.tui.render import clock
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ class BriefScreen(Screen):
         self.scenario = scenario
 
     def compose(self) -> ComposeResult:
+        st = palette_of(self).style  # the theme's colours for role names
         sc = self.scenario
         spec = sc.spec
         yield Static(f" scaletui · {sc.title}", id="title")
@@ -44,7 +46,7 @@ class BriefScreen(Screen):
         facts.add_column(style="bold")
         facts.add_column()
         facts.add_row("concept", spec.concept or "-")
-        facts.add_row("difficulty", Text("●" * spec.difficulty, style="cyan"))
+        facts.add_row("difficulty", Text("●" * spec.difficulty, style=st("busy")))
         facts.add_row("duration", clock(spec.duration))
         slo = spec.slo
         goals = [f"availability ≥ {slo.availability:g}% (the error budget)"]

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 from scaletui.scenario.campaign import builtin_names, builtin_path
 from scaletui.scenario.errors import ScenarioError
 from scaletui.scenario.load import load_scenario
+from scaletui.tui.palette import palette_of
 
 if TYPE_CHECKING:
     from scaletui.tui.app import ScaleTuiApp
@@ -63,6 +64,7 @@ class CampaignScreen(Screen):
         self.refresh_rows()
 
     def refresh_rows(self) -> None:
+        st = palette_of(self).style  # the theme's colours for role names
         app: ScaleTuiApp = self.app  # type: ignore[assignment]
         table = self.query_one(DataTable)
         cursor = table.cursor_row
@@ -73,12 +75,12 @@ class CampaignScreen(Screen):
             try:
                 sc = load_scenario(builtin_path(name))  # type: ignore[arg-type]
             except ScenarioError:
-                table.add_row(str(i), Text(name, style="red"), "(invalid file)", "", "", key=name)
+                table.add_row(str(i), Text(name, style=st("bad")), "(invalid file)", "", "", key=name)
                 continue
             best = app.progress.best(name)
-            stars = Text("★" * best[0] + "☆" * (3 - best[0]), style="bold yellow") if best else Text("·", style="dim")
+            stars = Text("★" * best[0] + "☆" * (3 - best[0]), style=st("bold warn")) if best else Text("·", style="dim")
             table.add_row(str(i), Text(sc.title, style="bold"), sc.spec.concept,
-                          Text("●" * sc.spec.difficulty, style="cyan"), stars, key=name)
+                          Text("●" * sc.spec.difficulty, style=st("busy")), stars, key=name)
         if cursor is not None and 0 <= cursor < table.row_count:
             table.move_cursor(row=cursor)
 
