@@ -348,3 +348,50 @@ async def test_the_theme_colours_health_and_load(app_factory) -> None:
     assert BUILTIN_THEMES["nord"].success is not None
     assert nord != default
     assert "#C2D4B3" in nord.upper()  # nord's success colour, lightened for text (Textual's text-success)
+
+
+def test_screens_talk_to_the_app_by_messages() -> None:
+    """The screens cast self.app and called its navigation; the palette imported GameScreen."""
+    import inspect
+
+    import scaletui.tui.commands as palette
+    from scaletui.tui.screens import brief, campaign, end, game
+
+    for module in (brief, campaign, end, game, palette):
+        source = inspect.getsource(module)
+        assert "scaletui.tui.app" not in source and "ScaleTuiApp" not in source, module.__name__
+    assert "GameScreen" not in inspect.getsource(palette)
+
+
+async def test_the_end_screen_answers_and_the_app_routes(app_factory) -> None:
+    from scaletui.tui.screens.brief import BriefScreen
+    from scaletui.tui.screens.end import EndScreen
+
+    app = app_factory("scale-out")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        first = app.screen.game
+        first.finish()
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, EndScreen)
+        await pilot.press("r")  # retry: a new game, the same seed
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen) and app.screen.game is not first
+        assert app.screen.game.seed == first.seed and len(app.screen_stack) == 2
+        app.screen.game.finish()
+        await pilot.pause(0.3)
+        await pilot.press("n")  # next level: its brief
+        await pilot.pause()
+        assert isinstance(app.screen, BriefScreen) and app.screen.scenario.name != "scale-out"
+        # the palette posts its command to the game screen
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"faster")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert screen.clock.speed == 30  # from 10x

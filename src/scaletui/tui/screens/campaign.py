@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from scaletui.game.progress import Progress
 from scaletui.scenario.campaign import builtin_names, builtin_path
 from scaletui.scenario.errors import ScenarioError
 from scaletui.scenario.load import load_scenario
 from scaletui.tui.palette import palette_of
-
-if TYPE_CHECKING:
-    from scaletui.tui.app import ScaleTuiApp
 
 
 class CampaignScreen(Screen):
@@ -27,8 +24,16 @@ class CampaignScreen(Screen):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, select: str | None = None) -> None:
+    class LevelChosen(Message):
+        """The player picked a level (a built-in name); the App opens its brief."""
+
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
+    def __init__(self, progress: Progress, select: str | None = None) -> None:
         super().__init__()
+        self.progress = progress
         self.select = select  # the level to put the cursor on (the one just played)
 
     def compose(self) -> ComposeResult:
@@ -53,9 +58,8 @@ class CampaignScreen(Screen):
 
     def _first_unfinished(self, names: list[str]) -> int:
         """The first level without three stars: where a returning player goes on."""
-        app: ScaleTuiApp = self.app  # type: ignore[assignment]
         for i, name in enumerate(names):
-            best = app.progress.best(name)
+            best = self.progress.best(name)
             if best is None or best[0] < 3:
                 return i
         return 0
@@ -65,7 +69,6 @@ class CampaignScreen(Screen):
 
     def refresh_rows(self) -> None:
         st = palette_of(self).style  # the theme's colours for role names
-        app: ScaleTuiApp = self.app  # type: ignore[assignment]
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
@@ -77,7 +80,7 @@ class CampaignScreen(Screen):
             except ScenarioError:
                 table.add_row(str(i), Text(name, style=st("bad")), "(invalid file)", "", "", key=name)
                 continue
-            best = app.progress.best(name)
+            best = self.progress.best(name)
             stars = Text("★" * best[0] + "☆" * (3 - best[0]), style=st("bold warn")) if best else Text("·", style="dim")
             table.add_row(str(i), Text(sc.title, style="bold"), sc.spec.concept,
                           Text("●" * sc.spec.difficulty, style=st("busy")), stars, key=name)
@@ -93,8 +96,7 @@ class CampaignScreen(Screen):
             if table.row_count == 0:
                 return
             name = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        app: ScaleTuiApp = self.app  # type: ignore[assignment]
-        app.open_brief(name)
+        self.post_message(self.LevelChosen(name))
 
     def action_sandbox(self) -> None:
         self.action_open("sandbox")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Literal
 
 from rich.table import Table
 from rich.text import Text
@@ -20,14 +20,16 @@ from scaletui.tui.palette import palette_of
 from scaletui.tui.render import clock, money, stars
 from scaletui.tui.screens.save_plan import SavePlanScreen
 
-if TYPE_CHECKING:
-    from scaletui.tui.app import ScaleTuiApp
-
 KIND_STYLE = {"trigger": "warn", "symptom": "bad", "first failure": "bad", "first saturated": "bad",
               "alert": "accent", "action": "busy", "refused": "dim", "recovery": "ok", "outcome": "bold"}
 
 
-class EndScreen(ModalScreen[None]):
+EndChoice = Literal["retry", "next", "campaign"]
+
+
+class EndScreen(ModalScreen[EndChoice]):
+    """Dismisses with what the player chose next; the App acts on it."""
+
     BINDINGS = [
         Binding("r", "retry", "Retry"),
         Binding("n", "next", "Next level"),
@@ -103,14 +105,11 @@ class EndScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#saved", Static).display = False
 
-    def _app(self) -> "ScaleTuiApp":
-        return self.app  # type: ignore[return-value]
-
     def action_retry(self) -> None:
-        self._app().retry(self.game)
+        self.dismiss("retry")
 
     def action_next(self) -> None:
-        self._app().next_level(self.game)
+        self.dismiss("next")
 
     def action_save(self) -> None:
         self.app.push_screen(SavePlanScreen(self.saved_to or self._free_path()), self._save)
@@ -144,4 +143,4 @@ class EndScreen(ModalScreen[None]):
             style=st("bold busy")))
 
     def action_campaign(self) -> None:
-        self._app().back_to_campaign()
+        self.dismiss("campaign")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 import time
-from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,7 +15,7 @@ from textual.widgets import Footer, Static
 from scaletui.game.cost_preview import preview_cost
 from scaletui.game.session import Game
 from scaletui.sim.commands import Add, Command, Configure, Promote, Remove, Upgrade
-from scaletui.tui.clock import FRAME_S, WORK_BUDGET_S, GameClock
+from scaletui.tui.clock import FRAME_S, GameClock
 from scaletui.tui.render import clock
 from scaletui.tui.widgets.component_panel import ComponentPanel
 from scaletui.tui.widgets.event_log import EventLog
@@ -25,9 +23,6 @@ from scaletui.tui.widgets.metrics_panel import TITLE as METRICS_TITLE
 from scaletui.tui.widgets.metrics_panel import MetricsPanel, targets_caption
 from scaletui.tui.widgets.objectives_panel import ObjectivesPanel
 from scaletui.tui.widgets.topology_panel import TopologyPanel, ordered_ids
-
-if TYPE_CHECKING:
-    from scaletui.tui.app import ScaleTuiApp
 
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24  # the smallest terminal the screen is drawn complete in
@@ -59,7 +54,21 @@ class GameScreen(Screen):
     ]
 
     class Finished(Message):
-        """The game ended (won, lost, or out of time)."""
+        """The game ended (won, lost, or out of time); the App shows the end screen."""
+
+        def __init__(self, game: Game) -> None:
+            super().__init__()
+            self.game = game
+
+    class Left(Message):
+        """The player left the game; the App goes back to the campaign."""
+
+    class CommandChosen(Message):
+        """A player command chosen outside the screen's keys (the command palette)."""
+
+        def __init__(self, cmd: Command) -> None:
+            super().__init__()
+            self.cmd = cmd
 
     def __init__(self, game: Game, paused: bool = False) -> None:
         super().__init__()
@@ -72,13 +81,8 @@ class GameScreen(Screen):
         self._drawn_wall = 0.0
         self._ended = False
         self.frames = 0  # screen updates, for benchmarks
-        self._tick_cost = 0.001  # wall seconds per engine tick, measured as the game runs
         self._drawn_ids: list[str] = []  # the components in the last picture, in order
         self.folded: frozenset[str] = frozenset()  # regions drawn as their header line only
-
-    @property
-    def tapp(self) -> "ScaleTuiApp":
-        return self.app  # type: ignore[return-value]
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -135,23 +139,7 @@ class GameScreen(Screen):
         if game.finished:
             self._end()
             return
-        target = self.clock.tick(game.now)
-        dt = game.engine.dt
-        goal = math.floor(target / dt + 1e-9) * dt  # the engine moves in whole ticks
-        if goal > game.now:
-            start = time.perf_counter()
-            # Slices small enough that a frame does not overrun its budget on a big
-            # topology (a tick of the finale costs several milliseconds).
-            per_slice = max(1, int(WORK_BUDGET_S / 3 / self._tick_cost))
-            chunk = max(dt, min(math.floor(self.clock.speed * FRAME_S / 4 / dt), per_slice) * dt)
-            while game.now < goal and not game.finished:
-                t0, before = time.perf_counter(), game.now
-                game.step(min(goal, game.now + chunk))
-                ticks = round((game.now - before) / dt)
-                if ticks > 0:
-                    self._tick_cost = 0.7 * self._tick_cost + 0.3 * (time.perf_counter() - t0) / ticks
-                if time.perf_counter() - start > WORK_BUDGET_S:
-                    break
+        self.clock.run_frame(game, game.engine.dt)
         if game.finished:
             self._end()
         else:
@@ -197,11 +185,11 @@ class GameScreen(Screen):
             return
         self._ended = True
         self.redraw(force=True)
-        self.post_message(self.Finished())
+        self.post_message(self.Finished(self.game))
 
-    @on(Finished)
-    def _finished(self) -> None:
-        self.tapp.show_end(self.game)
+    @on(CommandChosen)
+    def _command_chosen(self, message: CommandChosen) -> None:
+        self.act(message.cmd)
 
     # --- actions ----------------------------------------------------------------------------
     def act(self, cmd: Command) -> bool:
@@ -404,6 +392,6 @@ class GameScreen(Screen):
 
         def done(yes: bool | None) -> None:
             if yes:
-                self.tapp.leave_game()
+                self.post_message(self.Left())
 
         self.app.push_screen(ConfirmScreen("Leave this game? It will be lost."), done)
