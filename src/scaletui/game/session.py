@@ -268,7 +268,7 @@ class Game:
                 now = f"{this} {p95 / 1000:.1f} s" if p95 >= 1000 else f"{this} {p95:.0f} ms"
             objectives.append(ObjectiveView(
                 "latency_p95", f"p95 <= {lat.p95_ms:g} ms",
-                f"{now} · {lat.good}/{lat.windows} ok", status,
+                f"{now}, {lat.good}/{lat.windows} ok", status,
             ))
         if self.lost_writes is not None:
             lw = self.lost_writes

@@ -168,6 +168,7 @@ class GameScreen(Screen):
         obj.speed = self.clock.label()
         obj.view = game.view()
         self._show_selected(snap)
+        self.call_after_refresh(self._keep_selected_in_view)  # groups open and close as it moves
         events, self._log_cursor = game.engine.events.since(self._log_cursor)
         self.query_one(EventLog).add_events(events)
 
@@ -277,11 +278,7 @@ class GameScreen(Screen):
         self.call_after_refresh(self._keep_selected_in_view)
 
     def _keep_selected_in_view(self) -> None:
-        box = self.query_one("#topology-box", VerticalScroll)
-        line = self.query_one(TopologyPanel).selected_line
-        top, height = box.scroll_y, box.scrollable_content_region.height
-        if line < top or line >= top + height:
-            box.scroll_to(y=max(0, line - height // 2), animate=False)
+        self.query_one(TopologyPanel).keep_selected_in_view()
 
     def action_select_component(self, cid: str) -> None:
         self.select_component(cid)

@@ -64,7 +64,8 @@ class ObjectivesPanel(Static):
             lines.append(spent)
         for alert in v.alerts:
             lines.append(Text(f"⚠ {alert}", style=f"bold {pal.accent}"))
-        if len(lines) < self.size.height:
+        rows = sum(max(1, -(-t.cell_len // width)) for t in lines)  # wrapped lines take more
+        if rows < self.size.height:
             # The business view of the failures, where there is room for it.
             at = next((i + 1 for i, t in enumerate(lines) if t.plain.endswith(" failed")), len(lines))
             lines.insert(at, Text(f"  revenue lost {money(v.revenue_lost)}",

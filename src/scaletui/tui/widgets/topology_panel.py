@@ -30,6 +30,8 @@ TIERS = (
 )
 LABEL_W = 7
 GROUP_MIN = 3  # this many identical components draw as one line
+OPEN_MAX = 24  # an open group larger than this draws its line and the selection's neighbours
+NEIGHBOURS = 4  # on each side of the selection in a large open group
 
 
 def ordered_ids(snapshot: Snapshot | None, selected: str | None = None,
@@ -161,6 +163,20 @@ class TopologyPanel(Static):
     _height = 0
     selected_line = 0  # where the selected component is drawn, to keep it in view
 
+    def keep_selected_in_view(self) -> None:
+        """Scroll the box around the panel so that the selected line shows."""
+        box = self.parent
+        if not isinstance(box, Widget) or box.scrollable_content_region.height == 0:
+            return
+        line = self.selected_line
+        top, height = box.scroll_y, box.scrollable_content_region.height
+        if line < top or line >= top + height:
+            box.scroll_to(y=max(0, line - height // 2), animate=False)
+
+    def on_resize(self) -> None:
+        # A group opening or a region folding changes the height after the selection moved.
+        self.call_after_refresh(self.keep_selected_in_view)
+
     def render(self) -> Group | Text:
         group = self._draw()
         n = len(group.renderables) if isinstance(group, Group) else 1
@@ -224,8 +240,17 @@ class TopologyPanel(Static):
                     if collapsed(group, self.selected):
                         chips = [(group_chip(group, pal, compact), False)]
                     else:
-                        chips = [(chip(c, snap.t, c.id == self.selected, compact, pal), c.id == self.selected)
-                                 for c in group]
+                        shown = group
+                        chips = []
+                        if len(group) > OPEN_MAX:
+                            # Hundreds of chips would push everything else away: the group's
+                            # line, then the selection among its nearest neighbours.
+                            at = next(i for i, c in enumerate(group) if c.id == self.selected)
+                            lo = max(0, min(at - NEIGHBOURS, len(group) - 2 * NEIGHBOURS - 1))
+                            shown = group[lo:lo + 2 * NEIGHBOURS + 1]
+                            chips.append((group_chip(group, pal, compact), False))
+                        chips += [(chip(c, snap.t, c.id == self.selected, compact, pal), c.id == self.selected)
+                                  for c in shown]
                     for ch, is_selected in chips:
                         need = len(ch.plain) + 1
                         if col + need - 1 > width and col > LABEL_W:  # the last one needs no space after it
