@@ -27,21 +27,21 @@ class GameCommands(Provider):
             return []
         cat = game.engine.catalog
 
-        def verb(action: str) -> Callable[[], object]:
+        def run(action: str) -> Callable[[], object]:
             return partial(screen.run_action, action)
 
         def act(cmd: Command) -> None:
             screen.post_message(chosen(cmd))
 
         out: list[tuple[str, str, Callable[[], object]]] = [
-            ("Pause / resume", "toggle the clock", verb("toggle_pause")),
-            ("Faster", "speed up the clock", verb("faster")),
-            ("Slower", "slow down the clock", verb("slower")),
-            ("Hint", "reveal one more hint", verb("hint")),
-            ("Why did requests fail?", "recent failed requests, hop by hop", verb("why")),
-            ("Help", "keys and concepts", verb("help")),
-            ("Undo the last addition", "while it still boots; its cost is refunded", verb("undo")),
-            ("Fold / unfold the data centre", "of the selected component", verb("fold")),
+            ("Pause / resume", "toggle the clock", run("toggle_pause")),
+            ("Faster", "speed up the clock", run("faster")),
+            ("Slower", "slow down the clock", run("slower")),
+            ("Hint", "reveal one more hint", run("hint")),
+            ("Why did requests fail?", "recent failed requests, hop by hop", run("why")),
+            ("Help", "keys and concepts", run("help")),
+            ("Undo the last addition", "while it still boots; its cost is refunded", run("undo")),
+            ("Fold / unfold the data centre", "of the selected component", run("fold")),
         ]
         for kind in KINDS:
             if kind not in game.rules.allow or kind not in cat:

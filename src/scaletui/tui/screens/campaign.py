@@ -96,7 +96,8 @@ class CampaignScreen(Screen):
             if table.row_count == 0:
                 return
             name = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        self.post_message(self.LevelChosen(name))
+        if name is not None:
+            self.post_message(self.LevelChosen(name))
 
     def action_sandbox(self) -> None:
         self.action_open("sandbox")

@@ -66,7 +66,7 @@ class MetricsPanel(Static):
         t.add_column(width=now_w, justify="right", no_wrap=True)
         t.add_column(width=top_w, justify="right", no_wrap=True)
 
-        def line(label: str, values: list[float], now: str, style: str, fmt, top: float | None = None,
+        def line(label: str, values: list[float], now: str | Text, style: str, fmt, top: float | None = None,
                  target: float | None = None) -> None:
             peak = max(values) if values else 0.0
             scale = top if top is not None else peak

@@ -108,7 +108,7 @@ def group_chip(group: list[ComponentView], pal: Palette, compact: bool) -> Text:
     t.append(HEALTH_ICON.get(worst.health if worst else first.health, "?"), style=style)
     t.append(f"{first.id.rsplit('-', 1)[0]} ×{len(group)}", style="bold")
     t.append(f" {first.size}", style="dim")
-    if serving:
+    if worst is not None:
         avg = sum(c.utilization for c in serving) / len(serving)
         gap = "" if compact else " "
         t.append(f" avg{gap}{100 * avg:.0f}% max{gap}{100 * worst.utilization:.0f}%", style=style)
