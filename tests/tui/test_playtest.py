@@ -397,3 +397,38 @@ async def test_the_end_screen_answers_and_the_app_routes(app_factory) -> None:
         await pilot.press("enter")
         await pilot.pause(0.3)
         assert screen.clock.speed == 30  # from 10x
+
+
+async def test_only_the_cells_over_the_p95_target_are_red(app_factory) -> None:
+    """Item 5's reference: in millions at 21:00 p95 wanders around its 150 ms target."""
+    from scaletui.scenario.campaign import builtin_path
+    from scaletui.scenario.load import load_plan
+    from scaletui.tui.palette import palette_of
+    from scaletui.tui.widgets.metrics_panel import MetricsPanel, _rows
+
+    async with app_factory("millions").run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = pilot.app.screen
+        game = screen.game
+        for action in load_plan(builtin_path("millions").with_name("millions.plan.yaml")).actions:
+            if action.at > 21 * 60:
+                break
+            game.step(action.at)
+            game.act(action.command)
+        game.step(21 * 60)
+        screen.redraw(force=True)
+        await pilot.pause()
+        metrics = screen.query_one(MetricsPanel)
+        table = metrics.render()
+        labels = list(table.columns[0].cells)
+        spark = list(table.columns[1].cells)[labels.index("p95")]
+        values = [r.p95_ms for r in _rows(game.snapshot())]
+        width, n = len(spark.plain), len(values)
+        # each cell draws the worst of its slice of seconds (n > width here)
+        assert n > width
+        cells = [max(values[i * n // width:max(i * n // width + 1, (i + 1) * n // width)]) for i in range(width)]
+        bad = palette_of(metrics).bad
+        red = {i for span in spark.spans if bad in str(span.style) for i in range(span.start, span.end)}
+        assert red == {i for i, v in enumerate(cells) if v > 150}
+        assert 0 < len(red) < width  # some over, some under: the reference means something
