@@ -105,12 +105,12 @@ def test_validate_and_run_agree_on_the_budget(tmp_path: Path) -> None:
     assert code == 2 and err.strip() == expected
 
 
-def test_a_plan_may_not_grow_the_topology_past_300(tmp_path: Path) -> None:
+def test_a_plan_may_not_grow_the_topology_past_1000(tmp_path: Path) -> None:
     level = tmp_path / "big.yaml"
-    level.write_text(SHORT.replace("{kind: web, size: small}", "{kind: web, size: small, count: 290}"))
+    level.write_text(SHORT.replace("{kind: web, size: small}", "{kind: web, size: small, count: 990}"))
     plan = tmp_path / "p.plan.yaml"
     plan.write_text("- {at: 10s, add: web, count: 8}\n- {at: 20s, add: web, count: 8}\n")
-    expected = f"{plan}:2:3: a topology holds at most 300 components (it has 300)"
+    expected = f"{plan}:2:3: a topology holds at most 1000 components (it has 1000)"
     for args in (("validate", str(level), str(plan)), ("run", str(level), "--plan", str(plan), "--json")):
         code, _, err = run(*args)
         assert code == 2 and err.startswith(expected), err

@@ -17,7 +17,7 @@ from scaletui.game.postmortem import PostmortemRecorder
 from scaletui.game.rules import Rules
 from scaletui.game.scoring import ScoreCard, score_run
 from scaletui.scenario.load import Scenario
-from scaletui.sim.commands import Command, CommandResult, Configure, describe, refuse
+from scaletui.sim.commands import Add, Command, CommandResult, Configure, Remove, describe, refuse
 from scaletui.sim.engine import Engine
 from scaletui.sim.eventlog import CRITICAL, WARNING, Event
 from scaletui.sim.snapshot import Snapshot, TickRow
@@ -33,6 +33,8 @@ AT_RISK = "at risk"  # below target now, but it can still be met
 FAILED = "failed"  # can no longer be met
 WAITING = "waiting"  # nothing measured yet
 AT_RISK_BUDGET_LEFT = 0.25  # below this share of the error budget, availability is at risk
+# Not undone by removal: new shards are moving keys, a new primary is restoring the data.
+NOT_UNDOABLE = ("shard", "database")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class Game:
         self.alerts = BurnRateAlerts(spec.slo.availability)
         self.postmortem = PostmortemRecorder(1.0 - spec.slo.availability / 100.0, spec.slo.latency_p95_ms)
         self.applied: list[tuple[float, Command]] = []
+        self._added: list[tuple[str, ...]] = []  # the ids each addition made, for undo
         self.peak_cost_per_hour = 0.0
         self.overspend = 0.0
         self.lost_reason = ""
@@ -145,12 +148,37 @@ class Game:
             res = e.apply(cmd)
         if res.ok:
             self.applied.append((e.now, cmd))
+            if isinstance(cmd, Add) and cmd.kind not in NOT_UNDOABLE:
+                self._added.append(res.ids)
             text = describe(cmd) if isinstance(cmd, Configure) else f"{describe(cmd)}: {res.message}"
             # The action first, then whatever it set off (a promotion, a reshard...).
             e.events.insert(mark, e.now, "action", text)
         else:
             e.log("refused", f"{describe(cmd)} refused: {res.message}", severity=WARNING)
         return res
+
+    def undoable(self) -> tuple[str, ...]:
+        """The components of the last addition, if every one is still provisioning."""
+        e = self.engine
+        while self._added:
+            ids = self._added[-1]
+            comps = [e.topology.get(cid) for cid in ids]
+            if all(c is not None and not c.in_service for c in comps):
+                return ids
+            self._added.pop()  # served (or removed) since: no longer undoable
+        return ()
+
+    def undo(self) -> CommandResult:
+        """Undo the last addition while it still boots: remove what it added, refunded."""
+        ids = self.undoable()
+        if not ids:
+            return refuse("nothing to undo: only an addition that is still booting can be undone")
+        self._added.pop()
+        refunds = [self.act(Remove(cid)) for cid in ids]
+        failed = [r.message for r in refunds if not r.ok]
+        if failed:
+            return refuse("; ".join(failed))
+        return CommandResult(True, f"undone: {', '.join(ids)} removed before serving, cost refunded", ids)
 
     # --- every tick --------------------------------------------------------------------------
     def _on_tick(self, e: Engine, row: TickRow) -> None:
@@ -193,6 +221,10 @@ class Game:
     def snapshot(self) -> Snapshot:
         return self.engine.snapshot()
 
+    def former_primaries(self) -> frozenset[str]:
+        """Dead primaries replaced by a promotion: they rejoin as replicas once back."""
+        return frozenset(c.id for c in self.engine.topology.db_nodes() if getattr(c, "demoted", False))
+
     def view(self) -> GameView:
         e = self.engine
         spec = self.scenario.spec
@@ -226,16 +258,17 @@ class Game:
                 status = OK
             else:
                 status = AT_RISK
+            # The figure is of the SLO's window so far, and says so (the metrics show 1 s).
+            this = "this min" if lat.window == 60 else f"this {lat.window:g}s"
             if p95 is None:
                 now = "no data yet"
             elif not lat.serving_now():
                 now = "nothing served now"
             else:
-                now = f"{p95:,.0f} ms now"
+                now = f"{this} {p95 / 1000:.1f} s" if p95 >= 1000 else f"{this} {p95:.0f} ms"
             objectives.append(ObjectiveView(
                 "latency_p95", f"p95 <= {lat.p95_ms:g} ms",
-                f"{now} · {lat.good}/{lat.windows} min ok" if lat.window == 60 else
-                f"{now} · {lat.good}/{lat.windows} windows ok", status,
+                f"{now}, {lat.good}/{lat.windows} ok", status,
             ))
         if self.lost_writes is not None:
             lw = self.lost_writes

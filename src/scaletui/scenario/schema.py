@@ -41,7 +41,7 @@ Duration = Annotated[
 
 MAX_SECONDS = 7 * 86400  # the longest scenario, and so the longest anything in it can last
 MAX_USERS = 1e9  # concurrent users: more than any service has had
-MAX_COMPONENTS = 300  # in a topology at any time: the work per tick grows with it
+MAX_COMPONENTS = 1000  # in a topology at any time: the work per tick grows with it
 
 Kind = Literal[
     "load_balancer", "web", "session_store", "cache", "cdn", "database",

@@ -256,7 +256,13 @@ def _remove(e: "Engine", cmd: Remove) -> CommandResult:
         return refuse(f"{comp.id} is a primary: it holds the data of its key range; promote a replica first")
     if isinstance(comp, MessageQueue) and comp.depth >= 1:
         return refuse(f"{comp.id} still holds {comp.depth:,.0f} messages")
+    # Still provisioning since it was added: it has served nothing, and, as clouds cancel
+    # an order, what it cost so far is refunded (this is how an addition is undone).
+    refund = comp.cost_per_hour * (e.now - comp.created_at) / 3600.0 if not comp.in_service else 0.0
     e.remove(comp)
+    if refund > 0:
+        e.metrics.cost -= refund
+        return CommandResult(True, f"{comp.id} removed before it served: {refund:.2f} refunded", (comp.id,))
     return CommandResult(True, f"{comp.id} removed", (comp.id,))
 
 

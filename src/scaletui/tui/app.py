@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
 
-from scaletui.game.plans import record_plan
 from scaletui.game.progress import Progress
 from scaletui.game.session import WON, Game
 from scaletui.scenario.campaign import builtin_names, builtin_path, resolve
@@ -16,7 +16,7 @@ from scaletui.scenario.load import Scenario, load_scenario
 from scaletui.tui.commands import GameCommands
 from scaletui.tui.screens.brief import BriefScreen
 from scaletui.tui.screens.campaign import CampaignScreen
-from scaletui.tui.screens.end import EndScreen
+from scaletui.tui.screens.end import EndChoice, EndScreen
 from scaletui.tui.screens.game import GameScreen
 
 
@@ -54,7 +54,7 @@ class ScaleTuiApp(App):
             self.last_opened = self.first_scenario.name
             self.push_screen(BriefScreen(self.first_scenario))
         else:
-            self.push_screen(CampaignScreen())
+            self.push_screen(CampaignScreen(self.progress))
 
     # --- navigation -------------------------------------------------------------------
     def open_brief(self, name_or_path: str) -> None:
@@ -77,10 +77,17 @@ class ScaleTuiApp(App):
         new_best = False
         if res.outcome == WON and builtin_path(game.scenario.name) is not None:
             new_best = self.progress.record(game.scenario.name, res.card.stars, res.card.score)
-        self.push_screen(EndScreen(game, new_best))
+        self.push_screen(EndScreen(game, new_best, self.plan_dir), partial(self._after_end, game))
+
+    def _after_end(self, game: Game, choice: EndChoice | None) -> None:
+        if choice == "retry":
+            self.retry(game)
+        elif choice == "next":
+            self.next_level(game)
+        else:
+            self.back_to_campaign()
 
     def retry(self, game: Game) -> None:
-        self.pop_screen()  # the end screen
         self.start_game(game.scenario, seed=game.seed)
 
     def next_level(self, game: Game) -> None:
@@ -92,26 +99,11 @@ class ScaleTuiApp(App):
                 nxt = names[i + 1]
         if nxt is None:
             self.notify("that was the last level: try the sandbox", timeout=5)
+            self.back_to_campaign()
             return
-        self.pop_screen()
         sc = load_scenario(builtin_path(nxt))  # type: ignore[arg-type]
         self.last_opened = sc.name
         self.switch_screen(BriefScreen(sc))
-
-    def save_plan(self, game: Game) -> Path | None:
-        """Write the game as a plan file; never over an earlier one (a retry keeps both)."""
-        base = f"{game.scenario.name}.seed{game.seed}"
-        path = self.plan_dir / f"{base}.plan.yaml"
-        n = 2
-        while path.exists():
-            path = self.plan_dir / f"{base}.{n}.plan.yaml"
-            n += 1
-        try:
-            path.write_text(record_plan(game), encoding="utf-8")
-        except OSError as exc:
-            self.notify(f"cannot write {path}: {exc.strerror}", severity="error")
-            return None
-        return path
 
     def action_quit(self) -> None:  # type: ignore[override]
         """ctrl+q: ask first when a game is being played."""
@@ -127,14 +119,27 @@ class ScaleTuiApp(App):
             return
         self.exit()
 
-    def leave_game(self) -> None:
-        self.back_to_campaign()
-
     def back_to_campaign(self) -> None:
         # Unwind everything above the base screen, then show the campaign.
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        self.switch_screen(CampaignScreen(select=self.last_opened))
+        self.switch_screen(CampaignScreen(self.progress, select=self.last_opened))
+
+    # --- what the screens ask for ----------------------------------------------------------
+    def on_campaign_screen_level_chosen(self, message: CampaignScreen.LevelChosen) -> None:
+        self.open_brief(message.name)
+
+    def on_brief_screen_start_chosen(self, message: BriefScreen.StartChosen) -> None:
+        self.start_game(message.scenario)
+
+    def on_brief_screen_back_chosen(self, message: BriefScreen.BackChosen) -> None:
+        self.back_to_campaign()
+
+    def on_game_screen_finished(self, message: GameScreen.Finished) -> None:
+        self.show_end(message.game)
+
+    def on_game_screen_left(self, message: GameScreen.Left) -> None:
+        self.back_to_campaign()
 
 
 def make_app(

@@ -7,8 +7,10 @@ time budget, so that key presses are answered promptly even at full speed.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 SPEEDS = (1, 2, 5, 10, 30, 60, 120, 300, 600)
 FRAME_S = 1 / 15  # timer interval
@@ -19,12 +21,25 @@ SLOW_REDRAW_S = 0.2
 SLOW_SPEED = 10
 
 
+class Steppable(Protocol):
+    """What the clock drives: a game that advances in whole ticks of the engine."""
+
+    @property
+    def now(self) -> float: ...
+
+    @property
+    def finished(self) -> bool: ...
+
+    def step(self, until: float) -> object: ...
+
+
 @dataclass
 class GameClock:
     speed_index: int = 3  # 10x
     paused: bool = False
     target: float = 0.0  # simulated time the engine should reach
     last_wall: float = field(default_factory=time.perf_counter)
+    tick_cost: float = 0.001  # wall seconds per engine tick, measured as the game runs
 
     @property
     def speed(self) -> int:
@@ -62,3 +77,23 @@ class GameClock:
         # Never run further ahead of the engine than it can catch up in one frame.
         self.target = min(max(self.target, sim_now) + self.speed * elapsed, sim_now + self.speed * MAX_LAG_S)
         return self.target
+
+    def run_frame(self, game: Steppable, dt: float) -> None:
+        """Step the game towards this frame's target, within the frame's work budget."""
+        target = self.tick(game.now)
+        goal = math.floor(target / dt + 1e-9) * dt  # the engine moves in whole ticks
+        if goal <= game.now:
+            return
+        start = time.perf_counter()
+        # Slices small enough that a frame does not overrun its budget on a big
+        # topology (a tick of the finale costs several milliseconds).
+        per_slice = max(1, int(WORK_BUDGET_S / 3 / self.tick_cost))
+        chunk = max(dt, min(math.floor(self.speed * FRAME_S / 4 / dt), per_slice) * dt)
+        while game.now < goal and not game.finished:
+            t0, before = time.perf_counter(), game.now
+            game.step(min(goal, game.now + chunk))
+            ticks = round((game.now - before) / dt)
+            if ticks > 0:
+                self.tick_cost = 0.7 * self.tick_cost + 0.3 * (time.perf_counter() - t0) / ticks
+            if time.perf_counter() - start > WORK_BUDGET_S:
+                break

@@ -1,4 +1,8 @@
-"""The command palette: every game action by name (add, upgrade, remove, promote, ...)."""
+"""The command palette: every game action by name (add, upgrade, remove, promote, ...).
+
+It knows the screen only as a Game holder that handles a `CommandChosen` message and
+named actions: a chosen command is posted to the screen, never called on it.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +11,38 @@ from typing import Callable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from scaletui.game.session import Game
 from scaletui.sim.catalog import KINDS
-from scaletui.sim.commands import Add, Configure, Promote, Remove, Upgrade
+from scaletui.sim.commands import Add, Command, Configure, Promote, Remove, Upgrade
 
 
 class GameCommands(Provider):
     """Commands for the game on screen, built from its current state."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        from scaletui.tui.screens.game import GameScreen
-
         screen = self.screen
-        if not isinstance(screen, GameScreen):
+        game = getattr(screen, "game", None)
+        chosen = getattr(screen, "CommandChosen", None)
+        if not isinstance(game, Game) or chosen is None:
             return []
-        game = screen.game
         cat = game.engine.catalog
+
+        def run(action: str) -> Callable[[], object]:
+            return partial(screen.run_action, action)
+
+        def act(cmd: Command) -> None:
+            screen.post_message(chosen(cmd))
+
         out: list[tuple[str, str, Callable[[], object]]] = [
-            ("Pause / resume", "toggle the clock", screen.action_toggle_pause),
-            ("Faster", "speed up the clock", screen.action_faster),
-            ("Slower", "slow down the clock", screen.action_slower),
-            ("Hint", "reveal one more hint", screen.action_hint),
-            ("Why did requests fail?", "recent failed requests, hop by hop", screen.action_why),
-            ("Help", "keys and concepts", screen.action_help),
+            ("Pause / resume", "toggle the clock", run("toggle_pause")),
+            ("Faster", "speed up the clock", run("faster")),
+            ("Slower", "slow down the clock", run("slower")),
+            ("Hint", "reveal one more hint", run("hint")),
+            ("Why did requests fail?", "recent failed requests, hop by hop", run("why")),
+            ("Help", "keys and concepts", run("help")),
+            ("Undo the last addition", "while it still boots; its cost is refunded", run("undo")),
+            ("Fold / unfold the data centre", "of the selected component", run("fold")),
         ]
-        act: Callable = screen.act
         for kind in KINDS:
             if kind not in game.rules.allow or kind not in cat:
                 continue

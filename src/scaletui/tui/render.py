@@ -1,4 +1,4 @@
-"""Small drawing helpers shared by the widgets: sparklines, bars, colours, numbers."""
+"""Small drawing helpers shared by the widgets: sparklines, bars, numbers (colours: palette.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,6 @@ from rich.text import Text
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
-HEALTH_STYLE = {
-    "up": "green",
-    "degraded": "yellow",
-    "booting": "cyan",
-    "down": "bold red",
-}
 HEALTH_ICON = {"up": "●", "degraded": "◐", "booting": "◌", "down": "✖"}
 
 
@@ -24,16 +18,10 @@ def sparkline(values: list[float], width: int, top: float | None = None) -> str:
     if not values:
         return " " * width
     if len(values) > width:
-        n = len(values)
-        buckets = []
-        for i in range(width):
-            lo = i * n // width
-            hi = max(lo + 1, (i + 1) * n // width)
-            buckets.append(max(values[lo:hi]))
-        values = buckets
+        values = [max(values[lo:hi]) for lo, hi in buckets(len(values), width)]
     peak = top if top is not None else max(values)
-    if peak <= 0:
-        return (BLOCKS[1] * len(values)).rjust(width)
+    if peak <= 0:  # all zero: nothing to draw (a floor of blocks would read as "some")
+        return " " * width
     chars = []
     for v in values:
         level = 0 if v <= 0 else max(1, min(8, int(math.ceil(8 * v / peak))))
@@ -41,20 +29,17 @@ def sparkline(values: list[float], width: int, top: float | None = None) -> str:
     return "".join(chars).rjust(width)
 
 
+def buckets(n: int, width: int) -> list[tuple[int, int]]:
+    """The slices of n values that a sparkline of `width` cells draws, one cell each."""
+    if n <= width:
+        return [(i, i + 1) for i in range(n)]
+    return [(i * n // width, max(i * n // width + 1, (i + 1) * n // width)) for i in range(width)]
+
+
 def bar(fraction: float, width: int, full: str = "█", empty: str = "░") -> str:
     fraction = max(0.0, min(1.0, fraction))
     n = int(round(fraction * width))
     return full * n + empty * (width - n)
-
-
-def load_style(util: float, health: str, shedding: bool = False) -> str:
-    if health in ("down", "booting"):
-        return HEALTH_STYLE[health]
-    if shedding or util >= 0.95:
-        return "bold red"
-    if util >= 0.8:
-        return "yellow"
-    return HEALTH_STYLE.get(health, "green")
 
 
 def clock(t: float) -> str:
@@ -91,5 +76,5 @@ def ms(x: float) -> str:
     return f"{x:.0f}ms"
 
 
-def stars(n: int) -> Text:
-    return Text("★" * n + "☆" * (3 - n), style="bold yellow")
+def stars(n: int, style: str) -> Text:
+    return Text("★" * n + "☆" * (3 - n), style=style)

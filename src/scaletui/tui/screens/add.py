@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from scaletui.game.cost_preview import preview_cost
 from scaletui.game.session import Game
 from scaletui.sim.catalog import KINDS
 from scaletui.sim.commands import Add
@@ -57,6 +58,11 @@ class AddScreen(ModalScreen[Add | None]):
             yield Static(id="status")
             yield Static("enter choose · + / - count · r region · esc cancel", classes="help-line")
 
+    def on_resize(self) -> None:
+        # The list gives up rows on a short terminal so the key line below it stays on screen
+        # (rows around it: borders 2, padding 2, title 2, status 1, key line 2).
+        self.query_one("#choices").styles.max_height = max(3, min(14, int(self.size.height * 0.9) - 9))
+
     def on_mount(self) -> None:
         self._status()
         if not any(k in self.game.rules.allow for k in KINDS):
@@ -79,8 +85,7 @@ class AddScreen(ModalScreen[Add | None]):
 
     def _size_options(self, kind: str) -> list[Option]:
         spec = self.game.engine.catalog[kind]
-        usual = self._usual_size(kind)
-        built = bool(self.game.engine.topology.of_kind(kind))
+        running = [c.size for c in self.game.engine.topology.of_kind(kind)]
         opts = []
         for s in spec.sizes:
             cap = "no queueing" if math.isinf(s.capacity_rps) else f"{si(s.capacity_rps)} rps"
@@ -88,8 +93,10 @@ class AddScreen(ModalScreen[Add | None]):
             t.append(f"{s.workers:>4} workers  {cap:>10}  {s.cost_per_hour:>5.1f}/h")
             if s.items:
                 t.append(f"  {si(s.items)} items", style="dim")
-            if s.name == usual:
-                t.append("  ◀ the size you run" if built else "  ◀ default", style="cyan")
+            if s.name == spec.default_size:
+                t.append("  ◀ default", style="bold")
+            if s.name in running:
+                t.append(f"  you run {running.count(s.name)}", style="dim")
             opts.append(Option(t, id=s.name))
         return opts
 
@@ -98,7 +105,31 @@ class AddScreen(ModalScreen[Add | None]):
         extra = ""
         if self.kind:
             extra = f"   {self.game.engine.catalog[self.kind].title.lower()}"
-        self.query_one("#status", Static).update(f"count: {self.count}   region: {region}{extra}")
+        text = f"count: {self.count}   region: {region}{extra}"
+        cmd = self._highlighted_command()
+        if cmd is not None:
+            preview = preview_cost(self.game.engine, cmd, self.game.scenario.spec.par_cost)
+            text += f"\ncost {preview}"
+        self.query_one("#status", Static).update(text)
+
+    def _highlighted_command(self) -> Add | None:
+        """What enter would add now: the highlighted kind at its default size, or size."""
+        ol = self.query_one(OptionList)
+        if ol.highlighted is None:
+            return None
+        choice = ol.get_option_at_index(ol.highlighted).id
+        if choice is None or choice == "-":
+            return None
+        kind, size = (choice, None) if self.kind is None else (self.kind, choice)
+        return self._command(kind, size)
+
+    def _command(self, kind: str, size: str | None) -> Add:
+        region = self.regions[self.region_index] if self.regions else None
+        home = self.game.scenario.config.home_region
+        return Add(kind, size, self.count, None if region == home else region)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._status()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         choice = event.option.id
@@ -114,23 +145,15 @@ class AddScreen(ModalScreen[Add | None]):
             ol = self.query_one(OptionList)
             ol.clear_options()
             ol.add_options(self._size_options(choice))
-            ol.highlighted = list(spec.size_names).index(self._usual_size(choice))
+            # One rule: the cursor starts on the catalog's default, whatever runs already
+            # (following the running size made the same keys buy different machines).
+            ol.highlighted = list(spec.size_names).index(spec.default_size)
             self._status()
         else:
             self._done(choice)
 
-    def _usual_size(self, kind: str) -> str:
-        """The size the topology already uses for this kind (equal servers balance best)."""
-        spec = self.game.engine.catalog[kind]
-        sizes = [c.size for c in self.game.engine.topology.of_kind(kind)]
-        if sizes:
-            return max(set(sizes), key=sizes.count)
-        return spec.default_size
-
     def _done(self, size: str | None) -> None:
-        region = self.regions[self.region_index] if self.regions else None
-        home = self.game.scenario.config.home_region
-        self.dismiss(Add(self.kind or "", size, self.count, None if region == home else region))
+        self.dismiss(self._command(self.kind or "", size))
 
     def action_count(self, delta: int) -> None:
         self.count = max(1, min(50, self.count + delta))

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from scaletui.game.rules import Rules
 from scaletui.scenario.load import Scenario
+from scaletui.tui.palette import palette_of
 from scaletui.tui.render import clock
-
-if TYPE_CHECKING:
-    from scaletui.tui.app import ScaleTuiApp
 
 
 def reflow(text: str) -> str:
@@ -32,11 +29,22 @@ class BriefScreen(Screen):
         Binding("escape,q", "back", "Back"),
     ]
 
+    class StartChosen(Message):
+        """Play this scenario; the App starts the game."""
+
+        def __init__(self, scenario: Scenario) -> None:
+            super().__init__()
+            self.scenario = scenario
+
+    class BackChosen(Message):
+        """Back to the campaign."""
+
     def __init__(self, scenario: Scenario) -> None:
         super().__init__()
         self.scenario = scenario
 
     def compose(self) -> ComposeResult:
+        st = palette_of(self).style  # the theme's colours for role names
         sc = self.scenario
         spec = sc.spec
         yield Static(Text(f" scaletui · {sc.title}"), id="title")  # Text: a title is not markup
@@ -44,7 +52,7 @@ class BriefScreen(Screen):
         facts.add_column(style="bold")
         facts.add_column()
         facts.add_row("concept", Text(spec.concept or "-"))
-        facts.add_row("difficulty", Text("●" * spec.difficulty, style="cyan"))
+        facts.add_row("difficulty", Text("●" * spec.difficulty, style=st("busy")))
         facts.add_row("duration", clock(spec.duration))
         slo = spec.slo
         goals = [f"availability ≥ {slo.availability:g}% (the error budget)"]
@@ -78,9 +86,7 @@ class BriefScreen(Screen):
         yield Footer()
 
     def action_start(self) -> None:
-        app: ScaleTuiApp = self.app  # type: ignore[assignment]
-        app.start_game(self.scenario)
+        self.post_message(self.StartChosen(self.scenario))
 
     def action_back(self) -> None:
-        app: ScaleTuiApp = self.app  # type: ignore[assignment]
-        app.back_to_campaign()
+        self.post_message(self.BackChosen())

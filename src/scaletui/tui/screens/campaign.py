@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from scaletui.game.progress import Progress
 from scaletui.scenario.campaign import builtin_names, builtin_path
 from scaletui.scenario.errors import ScenarioError
 from scaletui.scenario.load import load_scenario
-
-if TYPE_CHECKING:
-    from scaletui.tui.app import ScaleTuiApp
+from scaletui.tui.palette import palette_of
 
 
 class CampaignScreen(Screen):
@@ -26,8 +24,16 @@ class CampaignScreen(Screen):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, select: str | None = None) -> None:
+    class LevelChosen(Message):
+        """The player picked a level (a built-in name); the App opens its brief."""
+
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
+    def __init__(self, progress: Progress, select: str | None = None) -> None:
         super().__init__()
+        self.progress = progress
         self.select = select  # the level to put the cursor on (the one just played)
 
     def compose(self) -> ComposeResult:
@@ -46,13 +52,23 @@ class CampaignScreen(Screen):
         names = builtin_names()
         if self.select in names:
             table.move_cursor(row=names.index(self.select))
+        else:
+            table.move_cursor(row=self._first_unfinished(names))
         table.focus()
+
+    def _first_unfinished(self, names: list[str]) -> int:
+        """The first level without three stars: where a returning player goes on."""
+        for i, name in enumerate(names):
+            best = self.progress.best(name)
+            if best is None or best[0] < 3:
+                return i
+        return 0
 
     def on_screen_resume(self) -> None:
         self.refresh_rows()
 
     def refresh_rows(self) -> None:
-        app: ScaleTuiApp = self.app  # type: ignore[assignment]
+        st = palette_of(self).style  # the theme's colours for role names
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
@@ -62,12 +78,12 @@ class CampaignScreen(Screen):
             try:
                 sc = load_scenario(builtin_path(name))  # type: ignore[arg-type]
             except ScenarioError:
-                table.add_row(str(i), Text(name, style="red"), "(invalid file)", "", "", key=name)
+                table.add_row(str(i), Text(name, style=st("bad")), "(invalid file)", "", "", key=name)
                 continue
-            best = app.progress.best(name)
-            stars = Text("★" * best[0] + "☆" * (3 - best[0]), style="bold yellow") if best else Text("·", style="dim")
+            best = self.progress.best(name)
+            stars = Text("★" * best[0] + "☆" * (3 - best[0]), style=st("bold warn")) if best else Text("·", style="dim")
             table.add_row(str(i), Text(sc.title, style="bold"), Text(sc.spec.concept),
-                          Text("●" * sc.spec.difficulty, style="cyan"), stars, key=name)
+                          Text("●" * sc.spec.difficulty, style=st("busy")), stars, key=name)
         if cursor is not None and 0 <= cursor < table.row_count:
             table.move_cursor(row=cursor)
 
@@ -80,8 +96,8 @@ class CampaignScreen(Screen):
             if table.row_count == 0:
                 return
             name = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        app: ScaleTuiApp = self.app  # type: ignore[assignment]
-        app.open_brief(name)
+        if name is not None:
+            self.post_message(self.LevelChosen(name))
 
     def action_sandbox(self) -> None:
         self.action_open("sandbox")

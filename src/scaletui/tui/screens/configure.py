@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from scaletui.game.cost_preview import preview_cost
 from scaletui.game.session import Game
 from scaletui.scenario.durations import parse_duration
 from scaletui.sim.commands import AutoscaleRule, Configure
@@ -80,10 +81,20 @@ class ConfigureScreen(ModalScreen[Configure | None]):
                          "autoscale": "2 10 0.6 2m"}[choice]
             self.query_one("#value-help", Static).update({
                 "ttl": "a duration (90s, 5m) or none · enter apply",
-                "shards": "how many shards in all · enter apply",
+                "shards": f"how many shards in all · enter apply\ncost {self._shards_cost(box.value)}",
                 "autoscale": "min max target-utilization warm-up, e.g. 2 10 0.6 2m · enter apply",
             }[choice])
             box.focus()
+
+    def _shards_cost(self, value: str) -> str:
+        n = int(value) if value.isdigit() else self.game.engine.topology.shard_count
+        return str(preview_cost(self.game.engine, Configure(self.comp.id, shards=n),
+                                self.game.scenario.spec.par_cost))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if self.pending == "shards":
+            self.query_one("#value-help", Static).update(
+                f"how many shards in all · enter apply\ncost {self._shards_cost(event.value.strip())}")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()

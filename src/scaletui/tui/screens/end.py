@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Literal
 
 from rich.table import Table
 from rich.text import Text
@@ -12,18 +13,23 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
+from scaletui.game.plans import record_plan
 from scaletui.game.session import WON, Game
 from scaletui.scenario.campaign import run_argument
+from scaletui.tui.palette import palette_of
 from scaletui.tui.render import clock, money, stars
+from scaletui.tui.screens.save_plan import SavePlanScreen
 
-if TYPE_CHECKING:
-    from scaletui.tui.app import ScaleTuiApp
-
-KIND_STYLE = {"trigger": "yellow", "symptom": "red", "first failure": "red", "first saturated": "red",
-              "alert": "magenta", "action": "cyan", "refused": "dim", "recovery": "green", "outcome": "bold"}
+KIND_STYLE = {"trigger": "warn", "symptom": "bad", "first failure": "bad", "first saturated": "bad",
+              "alert": "accent", "action": "busy", "refused": "dim", "recovery": "ok", "outcome": "bold"}
 
 
-class EndScreen(ModalScreen[None]):
+EndChoice = Literal["retry", "next", "campaign"]
+
+
+class EndScreen(ModalScreen[EndChoice]):
+    """Dismisses with what the player chose next; the App acts on it."""
+
     BINDINGS = [
         Binding("r", "retry", "Retry"),
         Binding("n", "next", "Next level"),
@@ -31,39 +37,42 @@ class EndScreen(ModalScreen[None]):
         Binding("escape,enter,q", "campaign", "Campaign"),
     ]
 
-    def __init__(self, game: Game, new_best: bool = False) -> None:
+    def __init__(self, game: Game, new_best: bool = False, plan_dir: Path | None = None) -> None:
         super().__init__()
         self.game = game
         self.new_best = new_best
+        self.plan_dir = plan_dir or Path.cwd()
+        self.saved_to: Path | None = None  # a second save proposes the same file, not a new one
 
     def compose(self) -> ComposeResult:
+        st = palette_of(self).style  # the theme's colours for role names
         res = self.game.result()
         won = res.outcome == WON
         head = Text()
-        head.append("YOU WON  " if won else "GAME OVER  ", style="bold green" if won else "bold red")
-        head.append_text(stars(res.card.stars))
+        head.append("YOU WON  " if won else "GAME OVER  ", style=st("bold ok") if won else st("bold bad"))
+        head.append_text(stars(res.card.stars, st("bold warn")))
         head.append(f"   score {res.card.score}", style="bold")
         head.append(f"   seed {self.game.seed}", style="dim")
         if self.new_best:
-            head.append("   new best!", style="bold yellow")
+            head.append("   new best!", style=st("bold warn"))
         head.append(f"\n{res.reason}", style="italic")
         totals = self.game.engine.metrics.totals()
         head.append(f"\n{totals.served:,} requests served, {totals.failed:,} failed: revenue "
                     f"{money(totals.revenue)} earned, {money(totals.revenue_lost)} lost",
-                    style="red" if totals.failed else "dim")
+                    style=st("bad") if totals.failed else "dim")
         card = res.card
         why = Text()
         if not won:
             why.append("stars need every objective met:\n", style="dim")
-        why.append("★ " if won else "☆ ", style="yellow")
+        why.append("★ " if won else "☆ ", style=st("warn"))
         why.append("every objective met\n" if won else "an objective was missed\n")
         budget = self.game.scenario.spec.budget_per_hour
-        why.append("★ " if won and card.within_budget else "☆ ", style="yellow")
+        why.append("★ " if won and card.within_budget else "☆ ", style=st("warn"))
         why.append("cost per hour stayed within the budget\n" if budget is None or card.within_budget
                    else f"cost per hour went over the budget of {budget:g}/h "
                         f"(peak {self.game.peak_cost_per_hour:.1f}/h)\n")
         par = self.game.scenario.spec.par_cost
-        why.append("★ " if card.stars == 3 else "☆ ", style="yellow")
+        why.append("★ " if card.stars == 3 else "☆ ", style=st("warn"))
         spent = self.game.engine.metrics.cost
         why.append(f"spent {spent:.1f} in all; par is {par:g}" if par is not None else "no par cost in this scenario")
         points = "  ".join(f"{k} {v:+.0f}" for k, v in card.points.items())
@@ -75,13 +84,13 @@ class EndScreen(ModalScreen[None]):
         objectives.add_column("met", justify="center")
         for o in res.objectives:
             objectives.add_row(o.name, f"{o.target}\n{o.achieved}",
-                               Text("✔", style="green") if o.met else Text("✘", style="bold red"))
+                               Text("✔", style=st("ok")) if o.met else Text("✘", style=st("bold bad")))
         timeline = Table(expand=True, show_edge=False, box=None, padding=(0, 1))
         timeline.add_column("time", style="dim", no_wrap=True, width=8)
         timeline.add_column("what", no_wrap=True, width=15)
         timeline.add_column("", ratio=1)
         for item in res.postmortem["timeline"]:
-            timeline.add_row(clock(item["t"]), Text(item["kind"], style=KIND_STYLE.get(item["kind"], "")),
+            timeline.add_row(clock(item["t"]), Text(item["kind"], style=st(KIND_STYLE.get(item["kind"], ""))),
                              Text(item["message"]))
         with VerticalScroll(id="end"):
             yield Label(Text(f"{self.game.scenario.title}: the end"), id="dialog-title")  # not markup
@@ -96,25 +105,42 @@ class EndScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#saved", Static).display = False
 
-    def _app(self) -> "ScaleTuiApp":
-        return self.app  # type: ignore[return-value]
-
     def action_retry(self) -> None:
-        self._app().retry(self.game)
+        self.dismiss("retry")
 
     def action_next(self) -> None:
-        self._app().next_level(self.game)
+        self.dismiss("next")
 
     def action_save(self) -> None:
-        path = self._app().save_plan(self.game)
-        if path is not None:
-            saved = self.query_one("#saved", Static)
-            saved.display = True
-            sc = self.game.scenario
-            saved.update(Text(
-                f"plan saved: {path}\nreplay it: scaletui run {run_argument(sc.name, sc.path)} --plan {path} "
-                f"--seed {self.game.seed}",
-                style="bold cyan"))
+        self.app.push_screen(SavePlanScreen(self.saved_to or self._free_path()), self._save)
+
+    def _free_path(self) -> Path:
+        """A name no earlier file has (a retry's plan keeps the first one's)."""
+        base = f"{self.game.scenario.name}.seed{self.game.seed}"
+        path = self.plan_dir / f"{base}.plan.yaml"
+        n = 2
+        while path.exists():
+            path = self.plan_dir / f"{base}.{n}.plan.yaml"
+            n += 1
+        return path
+
+    def _save(self, path: Path | None) -> None:
+        st = palette_of(self).style  # the theme's colours for role names
+        if path is None:
+            return
+        try:
+            path.write_text(record_plan(self.game), encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"cannot write {path}: {exc.strerror}", severity="error")
+            return
+        self.saved_to = path
+        saved = self.query_one("#saved", Static)
+        saved.display = True
+        sc = self.game.scenario
+        saved.update(Text(
+            f"plan saved: {path}\nreplay it: scaletui run {run_argument(sc.name, sc.path)} --plan {path} "
+            f"--seed {self.game.seed}",
+            style=st("bold busy")))
 
     def action_campaign(self) -> None:
-        self._app().back_to_campaign()
+        self.dismiss("campaign")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 import time
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -15,18 +13,20 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from scaletui.game.cost_preview import preview_cost
 from scaletui.game.session import Game
 from scaletui.sim.commands import Add, Command, Configure, Promote, Remove, Upgrade
-from scaletui.tui.clock import FRAME_S, WORK_BUDGET_S, GameClock
+from scaletui.tui.clock import FRAME_S, GameClock
 from scaletui.tui.render import clock
 from scaletui.tui.widgets.component_panel import ComponentPanel
 from scaletui.tui.widgets.event_log import EventLog
-from scaletui.tui.widgets.metrics_panel import MetricsPanel
+from scaletui.tui.widgets.metrics_panel import TITLE as METRICS_TITLE
+from scaletui.tui.widgets.metrics_panel import MetricsPanel, targets_caption
 from scaletui.tui.widgets.objectives_panel import ObjectivesPanel
 from scaletui.tui.widgets.topology_panel import TopologyPanel, ordered_ids
 
-if TYPE_CHECKING:
-    from scaletui.tui.app import ScaleTuiApp
+
+MIN_WIDTH, MIN_HEIGHT = 80, 24  # the smallest terminal the screen is drawn complete in
 
 
 class GameScreen(Screen):
@@ -44,14 +44,32 @@ class GameScreen(Screen):
         Binding("c", "configure", "Conf"),
         Binding("h", "hint", "Hint"),
         Binding("question_mark,f1", "help", "Help", key_display="?"),
-        Binding("down,j,tab", "select(1)", "Next", show=False),
-        Binding("up,k,shift+tab", "select(-1)", "Prev", show=False),
+        # Priority: a focused scroll box (an overflowing topology, the log) would take
+        # the arrows for scrolling, and the selection would stop moving.
+        Binding("down,j,tab", "select(1)", "Next", show=False, priority=True),
+        Binding("up,k,shift+tab", "select(-1)", "Prev", show=False, priority=True),
         Binding("w", "why", "Why"),
+        Binding("z", "undo", "Undo", show=False),
+        Binding("f", "fold", "Fold", show=False),
         Binding("escape", "leave", "Leave", show=False),
     ]
 
     class Finished(Message):
-        """The game ended (won, lost, or out of time)."""
+        """The game ended (won, lost, or out of time); the App shows the end screen."""
+
+        def __init__(self, game: Game) -> None:
+            super().__init__()
+            self.game = game
+
+    class Left(Message):
+        """The player left the game; the App goes back to the campaign."""
+
+    class CommandChosen(Message):
+        """A player command chosen outside the screen's keys (the command palette)."""
+
+        def __init__(self, cmd: Command) -> None:
+            super().__init__()
+            self.cmd = cmd
 
     def __init__(self, game: Game, paused: bool = False) -> None:
         super().__init__()
@@ -64,12 +82,8 @@ class GameScreen(Screen):
         self._drawn_wall = 0.0
         self._ended = False
         self.frames = 0  # screen updates, for benchmarks
-        self._tick_cost = 0.001  # wall seconds per engine tick, measured as the game runs
         self._drawn_ids: list[str] = []  # the components in the last picture, in order
-
-    @property
-    def tapp(self) -> "ScaleTuiApp":
-        return self.app  # type: ignore[return-value]
+        self.folded: frozenset[str] = frozenset()  # regions drawn as their header line only
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -83,12 +97,19 @@ class GameScreen(Screen):
             with Vertical(id="right"):
                 yield ObjectivesPanel(id="objectives")
                 yield ComponentPanel(id="component")
-        yield EventLog(id="log", wrap=True, markup=False, max_lines=500)
+        # min_width: RichLog's default (78) is wider than the log at 80 columns: lines were cut.
+        yield EventLog(id="log", wrap=True, markup=False, max_lines=500, min_width=20)
+        yield Static(id="too-small")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#topology-box").border_title = "Topology"
-        self.query_one("#metrics").border_title = "Metrics (last 10 min)"
+        metrics = self.query_one(MetricsPanel)
+        metrics.border_title = METRICS_TITLE
+        slo = self.game.scenario.spec.slo
+        metrics.p95_target_ms = slo.latency_p95_ms
+        metrics.error_target = 1.0 - slo.availability / 100.0
+        metrics.border_subtitle = targets_caption(metrics.p95_target_ms, metrics.error_target)
         self.query_one("#objectives").border_title = "Objectives"
         self.query_one("#component").border_title = "Selected"
         self.query_one("#log").border_title = "Log"
@@ -98,9 +119,18 @@ class GameScreen(Screen):
 
     def on_resize(self) -> None:
         compact = self.size.height < 28
-        self.query_one(MetricsPanel).compact = compact
         self.set_class(compact, "compact")
-        self.set_class(self.size.width < 90, "narrow")
+        box = self.query_one("#topology-box")
+        box.border_title = f"Topology · {self.game.scenario.title}" if compact else "Topology"
+        narrow = self.size.width < 90
+        self.set_class(narrow, "narrow")
+        # At 80 columns the footer's keys fit only without the palette's (it is in the help).
+        self.query_one(Footer).show_command_palette = not narrow
+        small = self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
+        self.set_class(small, "too-small")
+        self.query_one("#too-small", Static).update(
+            f"scaletui needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is "
+            f"{self.size.width}x{self.size.height}. Enlarge it (ctrl+q quits).")
 
     # --- time -------------------------------------------------------------------------------
     def frame(self) -> None:
@@ -110,23 +140,7 @@ class GameScreen(Screen):
         if game.finished:
             self._end()
             return
-        target = self.clock.tick(game.now)
-        dt = game.engine.dt
-        goal = math.floor(target / dt + 1e-9) * dt  # the engine moves in whole ticks
-        if goal > game.now:
-            start = time.perf_counter()
-            # Slices small enough that a frame does not overrun its budget on a big
-            # topology (a tick of the finale costs several milliseconds).
-            per_slice = max(1, int(WORK_BUDGET_S / 3 / self._tick_cost))
-            chunk = max(dt, min(math.floor(self.clock.speed * FRAME_S / 4 / dt), per_slice) * dt)
-            while game.now < goal and not game.finished:
-                t0, before = time.perf_counter(), game.now
-                game.step(min(goal, game.now + chunk))
-                ticks = round((game.now - before) / dt)
-                if ticks > 0:
-                    self._tick_cost = 0.7 * self._tick_cost + 0.3 * (time.perf_counter() - t0) / ticks
-                if time.perf_counter() - start > WORK_BUDGET_S:
-                    break
+        self.clock.run_frame(game, game.engine.dt)
         if game.finished:
             self._end()
         else:
@@ -142,9 +156,10 @@ class GameScreen(Screen):
         self._drawn_wall = time.perf_counter()
         self.frames += 1
         snap = game.snapshot()
-        ids = ordered_ids(snap)
-        if self.selected not in ids:
+        ids = ordered_ids(snap, self.selected, self.folded)
+        if self.selected is None or snap.component(self.selected) is None:
             self.selected = self._successor(ids)
+            ids = ordered_ids(snap, self.selected, self.folded)  # its group opens
         self._drawn_ids = ids
         topo = self.query_one(TopologyPanel)
         topo.selected = self.selected
@@ -154,6 +169,7 @@ class GameScreen(Screen):
         obj.speed = self.clock.label()
         obj.view = game.view()
         self._show_selected(snap)
+        self.call_after_refresh(self._keep_selected_in_view)  # groups open and close as it moves
         events, self._log_cursor = game.engine.events.since(self._log_cursor)
         self.query_one(EventLog).add_events(events)
 
@@ -162,6 +178,8 @@ class GameScreen(Screen):
         panel = self.query_one(ComponentPanel)
         comp = snap.component(self.selected) if self.selected else None
         panel.sizes = self.game.engine.catalog[comp.kind].size_names if comp else ()
+        panel.former_primary = comp is not None and comp.id in self.game.former_primaries()
+        panel.undoable = comp is not None and comp.id in self.game.undoable()
         panel.component = comp
 
     def _end(self) -> None:
@@ -169,11 +187,11 @@ class GameScreen(Screen):
             return
         self._ended = True
         self.redraw(force=True)
-        self.post_message(self.Finished())
+        self.post_message(self.Finished(self.game))
 
-    @on(Finished)
-    def _finished(self) -> None:
-        self.tapp.show_end(self.game)
+    @on(CommandChosen)
+    def _command_chosen(self, message: CommandChosen) -> None:
+        self.act(message.cmd)
 
     # --- actions ----------------------------------------------------------------------------
     def act(self, cmd: Command) -> bool:
@@ -232,24 +250,36 @@ class GameScreen(Screen):
         self.redraw(force=True)
 
     def action_select(self, delta: int) -> None:
-        ids = ordered_ids(self.game.snapshot())
+        ids = ordered_ids(self.game.snapshot(), self.selected, self.folded)
         if not ids:
             return
         i = ids.index(self.selected) if self.selected in ids else 0
         self.select_component(ids[(i + delta) % len(ids)])
 
+    def action_fold(self) -> None:
+        """f: fold the selected component's data centre to one line, or unfold it."""
+        comp = self._selected_view()
+        if comp is None:
+            return
+        self.folded = self.folded ^ {comp.region}
+        if comp.region in self.folded and comp.kind != "datacenter":
+            dc = f"dc-{comp.region}"
+            self.selected = dc if self.game.snapshot().component(dc) is not None else self.selected
+        self.query_one(TopologyPanel).folded = self.folded
+        self.select_component(self.selected or comp.id)
+
     def select_component(self, cid: str) -> None:
+        comp = self.game.snapshot().component(cid)
+        if comp is not None and comp.kind != "datacenter" and comp.region in self.folded:
+            self.folded = self.folded - {comp.region}  # selecting inside a folded centre opens it
+            self.query_one(TopologyPanel).folded = self.folded
         self.selected = cid
         self.query_one(TopologyPanel).selected = cid
         self._show_selected()
         self.call_after_refresh(self._keep_selected_in_view)
 
     def _keep_selected_in_view(self) -> None:
-        box = self.query_one("#topology-box", VerticalScroll)
-        line = self.query_one(TopologyPanel).selected_line
-        top, height = box.scroll_y, box.scrollable_content_region.height
-        if line < top or line >= top + height:
-            box.scroll_to(y=max(0, line - height // 2), animate=False)
+        self.query_one(TopologyPanel).keep_selected_in_view()
 
     def action_select_component(self, cid: str) -> None:
         self.select_component(cid)
@@ -281,7 +311,11 @@ class GameScreen(Screen):
             if size:
                 self.act(Upgrade(comp.id, size))
 
-        self.app.push_screen(ResizeScreen(comp, spec), done)
+        self.app.push_screen(ResizeScreen(comp, spec, lambda size: self._cost_change(Upgrade(comp.id, size))),
+                             done)
+
+    def _cost_change(self, cmd: Command) -> str:
+        return str(preview_cost(self.game.engine, cmd, self.game.scenario.spec.par_cost))
 
     def action_remove(self) -> None:
         from scaletui.tui.screens.confirm import ConfirmScreen
@@ -297,7 +331,16 @@ class GameScreen(Screen):
         same = [c for c in self.game.snapshot().components
                 if c.kind == comp.kind and c.region == comp.region and c.id != comp.id]
         warning = "" if same else f" It is the only {comp.kind.replace('_', ' ')} in {comp.region}."
-        self.app.push_screen(ConfirmScreen(f"Remove {comp.id}? It stops serving at once.{warning}"), done)
+        cost = self._cost_change(Remove(comp.id))
+        self.app.push_screen(ConfirmScreen(f"Remove {comp.id}? It stops serving at once.{warning}\ncost {cost}"),
+                             done)
+
+    def action_undo(self) -> None:
+        """z: the last addition goes while it still boots, its cost refunded."""
+        res = self.game.undo()
+        if not res.ok:
+            self.notify(res.message, title="cannot undo", severity="warning", timeout=6)
+        self.redraw(force=True)
 
     def action_promote(self) -> None:
         comp = self._selected_view()
@@ -347,6 +390,6 @@ class GameScreen(Screen):
 
         def done(yes: bool | None) -> None:
             if yes:
-                self.tapp.leave_game()
+                self.post_message(self.Left())
 
         self.app.push_screen(ConfirmScreen("Leave this game? It will be lost."), done)

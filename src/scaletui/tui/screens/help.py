@@ -9,6 +9,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
+from scaletui.tui.palette import palette_of
+
 KEYS = [
     ("space", "pause / resume"),
     ("+ / -", "faster / slower (1x to 600x)"),
@@ -17,6 +19,7 @@ KEYS = [
     ("u", "upgrade / resize the selected component (it restarts)"),
     ("x", "remove the selected component"),
     ("p", "promote the selected replica to primary"),
+    ("z", "undo the last addition while it boots (its cost refunded)"),
     ("c", "configure: TTL, invalidate, failover, shards, autoscaling"),
     ("w", "why did requests fail: recent failed requests, hop by hop"),
     ("h", "a hint (one more each time)"),
@@ -47,13 +50,14 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q,f1", "close", "Close")]
 
     def compose(self) -> ComposeResult:
+        st = palette_of(self).style  # the theme's colours for role names
         keys = Table.grid(padding=(0, 2))
-        keys.add_column(style="bold cyan", no_wrap=True)
+        keys.add_column(style=st("bold busy"), no_wrap=True)
         keys.add_column()
         for k, v in KEYS:
             keys.add_row(k, v)
         concepts = Table.grid(padding=(0, 2))
-        concepts.add_column(style="bold yellow", no_wrap=True)
+        concepts.add_column(style=st("bold warn"), no_wrap=True)
         concepts.add_column()
         for k, v in CONCEPTS:
             concepts.add_row(k, v)

@@ -9,6 +9,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from scaletui.tui.palette import palette_of
+
 
 class HintsScreen(ModalScreen[int]):
     """Dismissed with how many hints have been shown, so the game remembers."""
@@ -33,10 +35,11 @@ class HintsScreen(ModalScreen[int]):
         self._show()
 
     def _show(self) -> None:
+        st = palette_of(self).style  # the theme's colours for role names
         self.query_one("#dialog-title", Label).update(f"Hints ({self.shown} of {len(self.hints)})")
         body = Text()
         for i, hint in enumerate(self.hints[: self.shown], 1):
-            body.append(f"{i}. ", style="bold yellow")
+            body.append(f"{i}. ", style=st("bold warn"))
             body.append(hint + "\n\n")
         self.query_one("#hints", Static).update(body)
         more = "h another hint · " if self.shown < len(self.hints) else "no more hints · "

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 from rich.text import Text
+from typing import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -21,10 +23,11 @@ from scaletui.tui.widgets.choice_list import ChoiceList
 class ResizeScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, comp: ComponentView, spec: KindSpec) -> None:
+    def __init__(self, comp: ComponentView, spec: KindSpec, preview: Callable[[str], str]) -> None:
         super().__init__()
         self.comp = comp
         self.spec = spec
+        self.preview = preview  # size -> the cost change of resizing to it
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -38,11 +41,17 @@ class ResizeScreen(ModalScreen[str | None]):
                     t.append("  (now)", style="dim")
                 opts.append(Option(t, id=s.name))
             yield ChoiceList(*opts, id="choices")
+            yield Static(id="status")
             yield Static(f"It restarts: down for {self.spec.restart_s:g}s. The largest size is the ceiling.",
                          classes="help-line")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).highlighted = list(self.spec.size_names).index(self.comp.size)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        size = event.option.id
+        text = "" if size is None or size == self.comp.size else f"cost {self.preview(size)}"
+        self.query_one("#status", Static).update(text)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(None if event.option.id == self.comp.size else event.option.id)

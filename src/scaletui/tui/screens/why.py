@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from scaletui.sim.snapshot import Snapshot
+from scaletui.tui.palette import palette_of
 from scaletui.tui.render import clock
 
 
@@ -21,30 +22,31 @@ class WhyScreen(ModalScreen[None]):
         self.snapshot = snapshot
 
     def compose(self) -> ComposeResult:
+        st = palette_of(self).style  # the theme's colours for role names
         snap = self.snapshot
         body = Text()
         failed = [t for t in snap.traces if not t.ok][-8:]
         ok = [t for t in snap.traces if t.ok][-3:]
         if not failed:
-            body.append("No failed request among the recent traces.\n\n", style="green")
+            body.append("No failed request among the recent traces.\n\n", style=st("ok"))
         for tr in failed + ok:
             body.append(f"{clock(tr.t)} ", style="dim")
             body.append(f"{tr.request} from {tr.region}: ", style="bold")
             body.append("FAILED" if not tr.ok else f"ok in {tr.total_ms:.0f} ms",
-                        style="bold red" if not tr.ok else "green")
+                        style=st("bold bad") if not tr.ok else st("ok"))
             body.append("\n")
             for hop in tr.hops:
                 if hop.note == "failed":
                     continue
                 body.append(f"    → {hop.component:<14} {hop.ms:8.1f} ms  {hop.note}\n", style="dim")
             if not tr.ok:
-                body.append(f"    ✖ {tr.reason}\n", style="red")
+                body.append(f"    ✖ {tr.reason}\n", style=st("bad"))
             body.append("\n")
         causes = Text("\nAll failures so far, by cause:\n", style="bold")
         for cause, n in snap.totals.failures_by_cause[:8]:
             causes.append(f"  {n:>10,}  {cause}\n", style="")
         if not snap.totals.failures_by_cause:
-            causes.append("  none: every request so far was answered\n", style="green")
+            causes.append("  none: every request so far was answered\n", style=st("ok"))
         with VerticalScroll(id="dialog", classes="wide"):
             yield Label("Why did requests fail?", id="dialog-title")
             yield Static(body)

@@ -10,7 +10,8 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from scaletui.sim.snapshot import ComponentView
-from scaletui.tui.render import HEALTH_STYLE, ms, si
+from scaletui.tui.palette import palette_of
+from scaletui.tui.render import ms, si
 
 
 def actions_for(c: ComponentView, sizes: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -21,7 +22,7 @@ def actions_for(c: ComponentView, sizes: tuple[str, ...]) -> list[tuple[str, str
     if c.kind == "replica" and c.health in ("up", "degraded"):
         out.append(("p", "promote"))
     if c.kind in ("cache", "cdn", "database", "shard", "replica", "web"):
-        out.append(("c", "configure"))
+        out.append(("c", "conf"))  # the footer's words: "configure" did not fit at 80x24
     if not (c.kind in ("database", "shard") and c.role == "primary"):
         out.append(("x", "remove"))
     return out
@@ -30,26 +31,39 @@ def actions_for(c: ComponentView, sizes: tuple[str, ...]) -> list[tuple[str, str
 class ComponentPanel(Static):
     component: reactive[ComponentView | None] = reactive(None, always_update=True)
     sizes: reactive[tuple[str, ...]] = reactive(())
+    former_primary: bool = False  # set with the component: a dead primary a promotion replaced
+    undoable: bool = False  # set with the component: part of the last addition, still booting
 
     def render(self) -> Group | Text:
         c = self.component
         if c is None:
             return Text("select a component (↑/↓ or click)", style="dim")
+        pal = palette_of(self)
         lines = []
         head = Text(c.id, style="bold")
         what = c.kind.replace("_", " ")
         if c.role == "primary":
             what = "primary" if c.kind == "database" else f"shard {c.group} primary"
+        elif self.former_primary:
+            # Calling it a replica hid what it had been and why it is down.
+            what = "former primary, replaced"
         head.append(f"  {what} {c.size}", style="dim")
         lines.append(head)
-        state = Text(c.health, style=HEALTH_STYLE.get(c.health, ""))
+        state = Text(c.health, style=pal.health(c.health))
         if c.note:
             state.append(f" ({c.note})", style="dim")
+        if c.health != "down":
+            state.append(f" · {c.cost_per_hour:.1f}/h", style=pal.warn)
         lines.append(state)
+        if c.health == "down":
+            # Every machine bills until it is removed, dead or not.
+            lines.append(Text(f"still billed {c.cost_per_hour:.1f}/h: x removes it", style=f"bold {pal.warn}"))
         acts = Text()
-        for key, what in actions_for(c, self.sizes):
+        for key, what in actions_for(c, self.sizes) + ([("z", "undo")] if self.undoable else []):
+            if acts:
+                acts.append(" ")
             acts.append(f"{key}", style="reverse bold")
-            acts.append("\u00a0" + what.replace(" ", "\u00a0") + "  ")
+            acts.append("\u00a0" + what.replace(" ", "\u00a0"))
         if acts.plain:
             lines.append(acts)
         if c.kind not in ("datacenter", "cdn"):
@@ -57,19 +71,19 @@ class ComponentPanel(Static):
             cap = "∞" if math.isinf(c.capacity_rps) else si(c.capacity_rps)
             lines.append(Text(f"{si(c.served_rps)}/{cap} rps  {ms(c.latency_ms)}"))
             if c.failed_rps > 0:
-                lines.append(Text(f"failing {si(c.failed_rps)} rps", style="bold red"))
+                lines.append(Text(f"failing {si(c.failed_rps)} rps", style=f"bold {pal.bad}"))
         if c.hit_rate is not None:
             ttl = "" if c.ttl_s is None or math.isinf(c.ttl_s) else f"  ttl {c.ttl_s:g}s"
             lines.append(Text(f"hit rate {100 * c.hit_rate:.1f}%{ttl}"))
         if c.lag_s is not None:
-            # A dead replica applies nothing: its growing lag would only alarm.
-            lag = "down" if c.health == "down" else f"lag {c.lag_s:.2f}s"
-            lines.append(Text(f"follows {c.follows}  {lag}"))
+            if c.health == "down":  # a dead replica applies nothing: its growing lag would only alarm
+                lines.append(Text(f"serves nothing; would follow {c.follows}"))
+            else:
+                lines.append(Text(f"follows {c.follows}  lag {c.lag_s:.2f}s"))
         if c.failover is not None and c.role == "primary":
-            lines.append(Text(f"failover {c.failover}", style="green" if c.failover == "auto" else "dim"))
+            lines.append(Text(f"failover {c.failover}", style=pal.ok if c.failover == "auto" else "dim"))
         if c.depth is not None:
             lines.append(Text(f"depth {si(c.depth)} messages"))
         if c.share is not None and c.kind == "web":
             lines.append(Text(f"share {100 * c.share:.0f}% of its DC"))
-        lines.append(Text(f"{c.cost_per_hour:.1f}/h", style="yellow"))
         return Group(*lines)

@@ -1,4 +1,10 @@
-"""Metric sparklines: the last minutes of the headline figures, one line each."""
+"""Metric sparklines: the last minutes of the headline figures, one line each.
+
+Each line says its scale: the figure now (the last tick), the sparkline from zero (an
+empty cell is zero) up to the maximum printed beside it, and where an SLO sets a
+target (p95, the error rate the availability allows) the cells over it in the error
+colour.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,11 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from scaletui.sim.snapshot import Snapshot, TickRow
-from scaletui.tui.render import ms, si, sparkline
+from scaletui.tui.palette import palette_of
+from scaletui.tui.render import buckets, ms, si, sparkline
 
 WINDOW_S = 600.0  # the sparklines show the last ten simulated minutes
+TITLE = "Metrics · 10 min · now = last 1 s"
 
 
 def _rows(snap: Snapshot) -> list[TickRow]:
@@ -22,7 +30,8 @@ def _rows(snap: Snapshot) -> list[TickRow]:
 
 class MetricsPanel(Static):
     snapshot: reactive[Snapshot | None] = reactive(None, always_update=True)
-    compact: reactive[bool] = reactive(False, layout=True)
+    p95_target_ms: float | None = None  # the latency SLO, a reference line
+    error_target: float | None = None  # the error rate the availability SLO allows
     _lines = 0
 
     def watch_snapshot(self, snap: Snapshot | None) -> None:
@@ -35,8 +44,6 @@ class MetricsPanel(Static):
     def _count(self, snap: Snapshot | None) -> int:
         if snap is None or not snap.recent:
             return 1
-        if self.compact:
-            return 5
         rows = _rows(snap)
         n = 6
         n += any(r.hit_rate is not None for r in rows)
@@ -48,33 +55,64 @@ class MetricsPanel(Static):
         snap = self.snapshot
         if snap is None or not snap.recent:
             return Text("no data yet", style="dim")
+        pal = palette_of(self)
         rows = _rows(snap)
         last = rows[-1]
-        label_w, value_w = 7, 14
-        width = max(8, self.size.width - label_w - value_w - 3)
+        label_w, now_w, top_w = 7, 8, 10
+        width = max(8, self.size.width - label_w - now_w - top_w - 3)
         t = Table.grid(padding=(0, 1))
-        t.add_column(width=label_w, style="bold")
+        t.add_column(width=label_w, style="bold", no_wrap=True)
         t.add_column(width=width, no_wrap=True)
-        t.add_column(width=value_w, justify="right", no_wrap=True)
+        t.add_column(width=now_w, justify="right", no_wrap=True)
+        t.add_column(width=top_w, justify="right", no_wrap=True)
 
-        def line(label: str, values: list[float], value: str, style: str, top: float | None = None) -> None:
-            t.add_row(label, Text(sparkline(values, width, top), style=style), value)
+        def line(label: str, values: list[float], now: str | Text, style: str, fmt, top: float | None = None,
+                 target: float | None = None) -> None:
+            peak = max(values) if values else 0.0
+            scale = top if top is not None else peak
+            if target is not None:
+                scale = max(scale, target)  # the target always fits on the scale
+            cells = sparkline(values, width, scale)
+            spark = Text(cells, style=style)
+            if target is not None and scale > 0:
+                # The cells over the target: every bucket drawn from values above it.
+                n = len(values)
+                for i, (lo, hi) in enumerate(buckets(n, width)):
+                    if max(values[lo:hi]) > target:
+                        spark.stylize(f"bold {pal.bad}", width - min(n, width) + i, width - min(n, width) + i + 1)
+            t.add_row(label, spark, now, Text(f"max {fmt(peak)}", style="dim"))
 
         offered = [r.offered_rps for r in rows]
-        peak = max(offered) if offered else None
-        line("traffic", offered, f"{si(last.offered_rps)} rps", "cyan", peak)
-        line("served", [r.served_rps for r in rows], f"{si(last.served_rps)} rps", "green", peak)
-        err_style = "bold red" if last.error_rate > 0.01 else ("yellow" if last.error_rate > 0 else "green")
-        line("errors", [r.error_rate for r in rows], f"{100 * last.error_rate:.2f}%", err_style)
-        line("p95", [r.p95_ms for r in rows], ms(last.p95_ms), "magenta")
-        line("cost/h", [r.cost_per_hour for r in rows], f"{last.cost_per_hour:.1f}/h", "yellow")
-        if not self.compact:
-            hits = [r.hit_rate or 0.0 for r in rows]
-            if any(r.hit_rate is not None for r in rows):
-                line("cache", hits, f"hit {100 * (last.hit_rate or 0):.0f}%", "blue", 1.0)
-            line("db", [r.db_utilization for r in rows], f"{100 * last.db_utilization:.0f}% busy", "yellow", 1.0)
-            if any(r.lag_s > 0 for r in rows):
-                line("lag", [r.lag_s for r in rows], f"{last.lag_s:.2f}s", "yellow")
-            if any(r.queue_depth > 0 for r in rows):
-                line("queue", [r.queue_depth for r in rows], f"{si(last.queue_depth)} msgs", "yellow")
+        line("traffic", offered, si(last.offered_rps), pal.busy, si)
+        line("served", [r.served_rps for r in rows], si(last.served_rps), pal.ok, si, max(offered))
+        err_style = f"bold {pal.bad}" if last.error_rate > 0.01 else (pal.warn if last.error_rate > 0 else pal.ok)
+        line("errors", [r.error_rate for r in rows], Text(_pct(last.error_rate), style=err_style), pal.warn,
+             _pct, target=self.error_target)
+        line("p95", [r.p95_ms for r in rows], ms(last.p95_ms), pal.accent, ms, target=self.p95_target_ms)
+        line("cost/h", [r.cost_per_hour for r in rows], f"{last.cost_per_hour:.1f}", pal.warn,
+             lambda x: f"{x:.1f}")
+        if any(r.hit_rate is not None for r in rows):
+            line("cache", [r.hit_rate or 0.0 for r in rows], f"hit {100 * (last.hit_rate or 0):.0f}%",
+                 pal.busy, lambda x: f"{100 * x:.0f}%", 1.0)
+        line("db", [r.db_utilization for r in rows], f"{100 * last.db_utilization:.0f}%", pal.warn,
+             lambda x: f"{100 * x:.0f}%", 1.0)
+        if any(r.lag_s > 0 for r in rows):
+            line("lag", [r.lag_s for r in rows], f"{last.lag_s:.2f}s", pal.warn, lambda x: f"{x:.2f}s")
+        if any(r.queue_depth > 0 for r in rows):
+            line("queue", [r.queue_depth for r in rows], si(last.queue_depth), pal.warn, si)
         return t
+
+
+def targets_caption(p95_target_ms: float | None, error_target: float | None) -> str:
+    """The SLO references the red cells stand for (the panel's bottom border)."""
+    parts = []
+    if error_target is not None:
+        parts.append(f"errors ≤ {_pct(error_target)}")
+    if p95_target_ms is not None:
+        parts.append(f"p95 ≤ {ms(p95_target_ms)}")
+    return "red: over SLO " + ", ".join(parts) if parts else ""
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f}%"
+

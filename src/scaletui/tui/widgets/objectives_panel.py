@@ -8,11 +8,11 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from scaletui.game.session import GameView
+from scaletui.tui.palette import palette_of
 from scaletui.tui.render import bar, clock, money
 
 
-STATUS = {"ok": ("✔", "green"), "at risk": ("⚠", "bold yellow"), "failed": ("✘", "bold red"),
-          "waiting": ("·", "dim")}
+STATUS_ICON = {"ok": "✔", "at risk": "⚠", "failed": "✘", "waiting": "·"}
 
 
 class ObjectivesPanel(Static):
@@ -23,39 +23,51 @@ class ObjectivesPanel(Static):
         v = self.view
         if v is None:
             return Text("")
+        pal = palette_of(self)
+        status_style = {"ok": pal.ok, "at risk": f"bold {pal.warn}", "failed": f"bold {pal.bad}", "waiting": "dim"}
         width = max(10, self.size.width)
         lines = []
         head = Text()
         head.append(clock(v.t), style="bold")
         head.append(f"/{clock(v.duration)}", style="dim")
-        head.append(f" {self.speed}", style="bold cyan")
+        head.append(f" {self.speed}", style=f"bold {pal.busy}")
         lines.append(head)
-        budget_style = "green" if v.budget_left > 0.5 else ("yellow" if v.budget_left > 0.2 else "bold red")
-        b = Text("budget ", style="bold")
-        b.append(bar(v.budget_left, max(4, width - 12)), style=budget_style)
-        b.append(f"{100 * v.budget_left:4.0f}%", style=budget_style)
-        lines.append(b)
-        lines.append(Text(f"  {v.failures:,.0f}/{v.failures_allowed:,.0f} failures", style="dim"))
+        budget_style = pal.ok if v.budget_left > 0.5 else (pal.warn if v.budget_left > 0.2 else f"bold {pal.bad}")
         for o in v.objectives:
-            icon, style = STATUS[o.status]
+            icon = STATUS_ICON[o.status]
+            style = status_style[o.status]
             line = Text(icon + " ", style=style)
-            line.append(o.label, style="bold")
+            line.append(o.label.replace(">=", "≥").replace("<=", "≤"), style="bold")
             lines.append(line)
-            lines.append(Text("  " + o.current, style="" if o.ok else style))
+            if o.name == "availability":
+                # The mark judges the run so far against the error budget: show that one figure.
+                left = f" {100 * v.budget_left:.0f}% left"
+                b = Text("  ")
+                b.append(bar(v.budget_left, max(4, width - 2 - len(left))), style=budget_style)
+                b.append(left, style=budget_style)
+                lines.append(b)
+                lines.append(Text(f"  {v.failures:,.0f}/{v.failures_allowed:,.0f} failed", style="dim"))
+            else:
+                indent = "  " if len(o.current) + 2 <= width else " "  # one space saves a wrap at 80x24
+                lines.append(Text(indent + o.current, style="" if o.ok else style))
         cost = Text("cost ", style="bold")
         if v.budget_per_hour is not None:
             over = v.cost_per_hour > v.budget_per_hour
-            cost.append(f"{v.cost_per_hour:.1f}/h of {v.budget_per_hour:g}", style="bold red" if over else "")
+            cost.append(f"{v.cost_per_hour:.1f}/h of {v.budget_per_hour:g}", style=f"bold {pal.bad}" if over else "")
         else:
             cost.append(f"{v.cost_per_hour:.1f}/h")
-        spent = f"  spent {v.cost:.1f}"
-        if cost.cell_len + len(spent) <= width:  # at 80x24 there is room for the rate only
-            cost.append(spent, style="dim")
         lines.append(cost)
+        spent = Text(f"  spent {v.cost:.1f}", style="dim")
+        if cost.cell_len + spent.cell_len <= width:
+            cost.append_text(spent)
+        else:  # narrow (80x24): on a line of its own rather than dropped
+            lines.append(spent)
         for alert in v.alerts:
-            lines.append(Text(f"⚠ {alert}", style="bold magenta"))
-        if len(lines) < self.size.height:
-            # The business view of the failures, where there is room for it (not at 80x24).
-            lines.insert(3, Text(f"  revenue lost {money(v.revenue_lost)}",
-                                 style="red" if v.revenue_lost >= 0.005 else "dim"))
+            lines.append(Text(f"⚠ {alert}", style=f"bold {pal.accent}"))
+        rows = sum(max(1, -(-t.cell_len // width)) for t in lines)  # wrapped lines take more
+        if rows < self.size.height:
+            # The business view of the failures, where there is room for it.
+            at = next((i + 1 for i, t in enumerate(lines) if t.plain.endswith(" failed")), len(lines))
+            lines.insert(at, Text(f"  revenue lost {money(v.revenue_lost)}",
+                                  style=pal.bad if v.revenue_lost >= 0.005 else "dim"))
         return Group(*lines)

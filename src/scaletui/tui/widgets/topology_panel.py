@@ -1,9 +1,10 @@
 """The topology panel: each data centre's tiers as rows of components.
 
 A component shows its id, a load bar (dropped when the panel is short of room) and
-its utilization, coloured by health
-(booting components count down to ready). The selected one is highlighted; clicking
-one selects it.
+its utilization, coloured by health (booting components count down to ready). The
+selected one is highlighted; clicking one selects it. Identical components of a tier
+(same kind, size and role) draw as one line, "web ×24 large avg 71% max 93% 2 booting",
+until the selection enters them; a data centre can be folded to its header line.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from scaletui.sim.snapshot import ComponentView, Snapshot
-from scaletui.tui.render import HEALTH_ICON, bar, load_style, si
+from scaletui.tui.palette import DEFAULT, Palette, palette_of
+from scaletui.tui.render import HEALTH_ICON, bar, si
 
 TIERS = (
     ("EDGE", ("cdn",)),
@@ -27,19 +29,49 @@ TIERS = (
     ("ASYNC", ("queue", "worker")),
 )
 LABEL_W = 7
+GROUP_MIN = 3  # this many identical components draw as one line
+OPEN_MAX = 24  # an open group larger than this draws its line and the selection's neighbours
+NEIGHBOURS = 4  # on each side of the selection in a large open group
 
 
-def ordered_ids(snapshot: Snapshot | None) -> list[str]:
-    """Components in the order the panel draws them (selection moves along it)."""
+def ordered_ids(snapshot: Snapshot | None, selected: str | None = None,
+                folded: frozenset[str] = frozenset()) -> list[str]:
+    """The stops of the selection, in the order the panel draws them: a collapsed group
+    is one stop (its first member), a folded data centre only its header."""
     if snapshot is None:
         return []
     out: list[str] = []
     for region in _regions(snapshot):
-        if snapshot.component(f"dc-{region}") is not None:
+        has_dc = snapshot.component(f"dc-{region}") is not None
+        if has_dc:
             out.append(f"dc-{region}")
+        members = [c for _, kinds in TIERS for c in _tier(snapshot, region, kinds)]
+        if region in folded and members:
+            if not has_dc:
+                out.append(members[0].id)
+            continue
         for _, kinds in TIERS:
-            out.extend(c.id for c in _tier(snapshot, region, kinds))
+            for group in groups(_tier(snapshot, region, kinds)):
+                if collapsed(group, selected):
+                    out.append(group[0].id)
+                else:
+                    out.extend(c.id for c in group)
     return out
+
+
+def groups(comps: list[ComponentView]) -> list[list[ComponentView]]:
+    """Runs of identical components (kind, size, role), in the tier's order."""
+    out: list[list[ComponentView]] = []
+    for c in comps:
+        if out and (out[-1][0].kind, out[-1][0].size, out[-1][0].role) == (c.kind, c.size, c.role):
+            out[-1].append(c)
+        else:
+            out.append([c])
+    return out
+
+
+def collapsed(group: list[ComponentView], selected: str | None) -> bool:
+    return len(group) >= GROUP_MIN and all(c.id != selected for c in group)
 
 
 def _regions(snapshot: Snapshot) -> list[str]:
@@ -58,12 +90,39 @@ def _tier(snapshot: Snapshot, region: str, kinds: tuple[str, ...]) -> list[Compo
     if "database" in kinds:
         # primaries first (by shard), then replicas by the primary they follow
         comps.sort(key=lambda c: (c.role != "primary", c.group or 0, c.id))
+    else:
+        comps.sort(key=lambda c: (c.kind, c.size))  # stable: identical ones side by side
     return comps
 
 
-def chip(c: ComponentView, now: float, selected: bool, compact: bool = False) -> Text:
+def group_chip(group: list[ComponentView], pal: Palette, compact: bool) -> Text:
+    """One line for many identical components: count, size, average and worst load."""
+    first = group[0]
+    serving = [c for c in group if c.health in ("up", "degraded")]
+    booting = sum(c.health == "booting" for c in group)
+    down = sum(c.health == "down" for c in group)
+    worst = max(serving, key=lambda c: c.utilization, default=None)
+    shedding = any(c.failed_rps > 0.001 * max(1.0, c.offered_rps) for c in serving)
+    style = pal.load(worst.utilization, worst.health, shedding) if worst else pal.health(first.health)
+    t = Text()
+    t.append(HEALTH_ICON.get(worst.health if worst else first.health, "?"), style=style)
+    t.append(f"{first.id.rsplit('-', 1)[0]} ×{len(group)}", style="bold")
+    t.append(f" {first.size}", style="dim")
+    if worst is not None:
+        avg = sum(c.utilization for c in serving) / len(serving)
+        gap = "" if compact else " "
+        t.append(f" avg{gap}{100 * avg:.0f}% max{gap}{100 * worst.utilization:.0f}%", style=style)
+    if booting:
+        t.append(f" {booting} booting", style=pal.busy)
+    if down:
+        t.append(f" {down} down", style=f"bold {pal.bad}")
+    t.stylize(f"@click=screen.select_component('{first.id}')")
+    return t
+
+
+def chip(c: ComponentView, now: float, selected: bool, compact: bool = False, pal: Palette = DEFAULT) -> Text:
     shedding = c.failed_rps > 0.001 * max(1.0, c.offered_rps)
-    style = load_style(c.utilization, c.health, shedding)
+    style = pal.load(c.utilization, c.health, shedding)
     t = Text()
     t.append(HEALTH_ICON.get(c.health, "?"), style=style)
     name = c.id
@@ -72,13 +131,13 @@ def chip(c: ComponentView, now: float, selected: bool, compact: bool = False) ->
     t.append(name, style=("reverse " if selected else "") + "bold")
     if c.health == "booting":
         left = max(0.0, (c.ready_at or now) - now)
-        t.append(f" ⟳{left:.0f}s", style="cyan")
+        t.append(f" ⟳{left:.0f}s", style=pal.busy)
     elif c.health == "down":
-        t.append(" down", style="bold red")
+        t.append(" down", style=f"bold {pal.bad}")
     elif c.kind == "cdn":
         t.append(f" hit {100 * (c.hit_rate or 0):.0f}%", style=style)
     elif c.kind == "datacenter":
-        t.append(" up", style="green")
+        t.append(" up", style=pal.ok)
     else:
         if compact:  # the percentage alone, so that more fit on a line
             t.append(f" {100 * c.utilization:.0f}%", style=style)
@@ -88,9 +147,9 @@ def chip(c: ComponentView, now: float, selected: bool, compact: bool = False) ->
         if c.kind == "cache" and c.hit_rate is not None:
             t.append(f" hit{'' if compact else ' '}{100 * c.hit_rate:.0f}%", style="dim")
         if c.lag_s is not None and c.lag_s >= 1.0:
-            t.append(f" lag{c.lag_s:.0f}s", style="yellow")
+            t.append(f" lag{c.lag_s:.0f}s", style=pal.warn)
         if c.depth is not None and c.depth >= 1:
-            t.append(f" q{si(c.depth)}", style="yellow")
+            t.append(f" q{si(c.depth)}", style=pal.warn)
     t.stylize(f"@click=screen.select_component('{c.id}')")
     return t
 
@@ -100,8 +159,23 @@ class TopologyPanel(Static):
 
     snapshot: reactive[Snapshot | None] = reactive(None, always_update=True)
     selected: reactive[str | None] = reactive(None)
+    folded: reactive[frozenset[str]] = reactive(frozenset())  # regions drawn as their header only
     _height = 0
     selected_line = 0  # where the selected component is drawn, to keep it in view
+
+    def keep_selected_in_view(self) -> None:
+        """Scroll the box around the panel so that the selected line shows."""
+        box = self.parent
+        if not isinstance(box, Widget) or box.scrollable_content_region.height == 0:
+            return
+        line = self.selected_line
+        top, height = box.scroll_y, box.scrollable_content_region.height
+        if line < top or line >= top + height:
+            box.scroll_to(y=max(0, line - height // 2), animate=False)
+
+    def on_resize(self) -> None:
+        # A group opening or a region folding changes the height after the selection moved.
+        self.call_after_refresh(self.keep_selected_in_view)
 
     def render(self) -> Group | Text:
         group = self._draw()
@@ -131,39 +205,62 @@ class TopologyPanel(Static):
         return self._lines(snap, True, self.size.width)  # it scrolls: fit beside the scrollbar
 
     def _lines(self, snap: Snapshot, compact: bool, panel_width: int) -> Group:
+        pal = palette_of(self)
         width = max(20, panel_width - 1)
         lines: list[Text] = []
         for region in _regions(snap):
             dc = snap.component(f"dc-{region}")
-            head = Text(f"▌{region}", style="bold")
+            members = [c for _, kinds in TIERS for c in _tier(snap, region, kinds)]
+            fold = region in self.folded and bool(members)
+            head = Text(f"{'▸' if fold else '▌'}{region}", style="bold")
             if dc is not None:
                 head.append(f"  data centre {dc.cost_per_hour:g}/h", style="dim")
                 if dc.health == "down":
-                    head.append("  OUT", style="bold red")
+                    head.append("  OUT", style=f"bold {pal.bad}")
                 elif dc.health == "booting":
-                    head.append(f"  building ⟳{max(0.0, (dc.ready_at or snap.t) - snap.t):.0f}s", style="cyan")
+                    head.append(f"  building ⟳{max(0.0, (dc.ready_at or snap.t) - snap.t):.0f}s", style=pal.busy)
                 if dc.id == self.selected:
                     head.stylize("reverse")
                     self.selected_line = len(lines)
                 head.stylize(f"@click=screen.select_component('{dc.id}')")
+            if fold:
+                serving = [c for c in members if c.health in ("up", "degraded")]
+                worst = max((c.utilization for c in serving), default=0.0)
+                head.append(f"  {len(members)} components, max {100 * worst:.0f}% (f unfolds)", style="dim")
             lines.append(head)
+            if fold:
+                continue
             for label, kinds in TIERS:
                 comps = _tier(snap, region, kinds)
                 if not comps:
                     continue
                 row = Text(f" {label:<{LABEL_W - 1}}", style="dim")
                 col = LABEL_W
-                for c in comps:
-                    ch = chip(c, snap.t, c.id == self.selected, compact)
-                    need = len(ch.plain) + 1
-                    if col + need - 1 > width and col > LABEL_W:  # the last one needs no space after it
-                        lines.append(row)
-                        row = Text(" " * LABEL_W)
-                        col = LABEL_W
-                    if c.id == self.selected:
-                        self.selected_line = len(lines)
-                    row.append_text(ch)
-                    row.append(" ")
-                    col += need
+                for group in groups(comps):
+                    if collapsed(group, self.selected):
+                        chips = [(group_chip(group, pal, compact), False)]
+                    else:
+                        shown = group
+                        chips = []
+                        if len(group) > OPEN_MAX:
+                            # Hundreds of chips would push everything else away: the group's
+                            # line, then the selection among its nearest neighbours.
+                            at = next(i for i, c in enumerate(group) if c.id == self.selected)
+                            lo = max(0, min(at - NEIGHBOURS, len(group) - 2 * NEIGHBOURS - 1))
+                            shown = group[lo:lo + 2 * NEIGHBOURS + 1]
+                            chips.append((group_chip(group, pal, compact), False))
+                        chips += [(chip(c, snap.t, c.id == self.selected, compact, pal), c.id == self.selected)
+                                  for c in shown]
+                    for ch, is_selected in chips:
+                        need = len(ch.plain) + 1
+                        if col + need - 1 > width and col > LABEL_W:  # the last one needs no space after it
+                            lines.append(row)
+                            row = Text(" " * LABEL_W)
+                            col = LABEL_W
+                        if is_selected:
+                            self.selected_line = len(lines)
+                        row.append_text(ch)
+                        row.append(" ")
+                        col += need
                 lines.append(row)
         return Group(*lines)

@@ -1,0 +1,63 @@
+"""What an action would do to the cost per hour, shown before the player confirms it.
+
+From the catalog's prices: an addition adds its size's price times the count, a resize
+swaps one price for another, a removal takes its price away. New shards are the size
+asked (the catalog's default) when added, the primary's size when resharding to a
+count, as the engine makes them. Autoscaling and CDN transfer are left out: they
+follow the traffic, not the action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scaletui.sim.commands import Add, Command, Configure, Remove, Upgrade
+from scaletui.sim.engine import Engine
+
+
+@dataclass(frozen=True)
+class CostPreview:
+    now: float  # per hour, of what runs now
+    after: float  # per hour, once the action is applied
+    par_pace: float | None  # per hour: spending at this rate for the whole level spends the par
+
+    def __str__(self) -> str:
+        text = f"{self.now:.1f}/h → {self.after:.1f}/h"
+        if self.par_pace is not None:
+            text += f"; par pace {self.par_pace:.0f}/h"
+        return text
+
+
+def preview_cost(engine: Engine, cmd: Command, par_cost: float | None) -> CostPreview:
+    now = engine.cost_per_hour()
+    pace = par_cost * 3600.0 / engine.duration if par_cost is not None and engine.duration > 0 else None
+    return CostPreview(now, now + _change(engine, cmd), pace)
+
+
+def _change(e: Engine, cmd: Command) -> float:
+    cat = e.catalog
+    if isinstance(cmd, Add) and cmd.kind in cat:
+        spec = cat[cmd.kind]
+        size = cmd.size or spec.default_size
+        if cmd.kind == "shard":
+            return _new_shards(e, cmd.count, size)
+        return spec.size(size).cost_per_hour * max(1, cmd.count) if size in spec.size_names else 0.0
+    if isinstance(cmd, Upgrade):
+        comp = e.topology.get(cmd.target)
+        if comp is not None and cmd.size in comp.kind_spec.size_names:
+            return comp.kind_spec.size(cmd.size).cost_per_hour - comp.cost_per_hour
+    if isinstance(cmd, Remove):
+        comp = e.topology.get(cmd.target)
+        return -comp.cost_per_hour if comp is not None else 0.0
+    if isinstance(cmd, Configure) and cmd.shards is not None:
+        return _new_shards(e, cmd.shards - e.topology.shard_count, None)
+    return 0.0
+
+
+def _new_shards(e: Engine, n: int, size: str | None) -> float:
+    g0 = e.topology.group(0)
+    if n <= 0 or g0 is None or g0.primary is None:
+        return 0.0
+    spec = e.catalog["shard"]
+    size = size or g0.primary.size
+    return spec.size(size).cost_per_hour * n if size in spec.size_names else 0.0

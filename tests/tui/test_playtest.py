@@ -1,0 +1,434 @@
+"""The playtest of issue 10, item by item: each test failed on the screen before its fix."""
+
+from __future__ import annotations
+
+from scaletui.sim.commands import Add
+from scaletui.tui.screens.game import GameScreen
+from scaletui.tui.widgets.topology_panel import TopologyPanel
+
+
+async def _millions_grown(pilot) -> GameScreen:
+    """The playtest's millions grown until the topology overflows: 40 web servers, eu-west with 30."""
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, GameScreen)
+    game = screen.game
+    assert game.act(Add("web", count=40)).ok
+    assert game.act(Add("datacenter", region="eu-west")).ok
+    assert game.act(Add("web", count=30, region="eu-west")).ok
+    screen.redraw(force=True)
+    await pilot.pause()
+    return screen
+
+
+async def test_down_always_selects_and_the_panel_follows(app_factory) -> None:
+    """Item 1: with the topology overflowing, ↓ moved the scroll bar, not the selection."""
+    app = app_factory("millions")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _millions_grown(pilot)
+        box = screen.query_one("#topology-box")
+        panel = screen.query_one(TopologyPanel)
+        seen = [screen.selected]
+        for _ in range(12):
+            await pilot.press("down")
+            await pilot.pause()
+            seen.append(screen.selected)
+            line = panel.selected_line
+            top = box.scroll_y
+            assert top <= line < top + box.scrollable_content_region.height, (screen.selected, line, top)
+        assert len(set(seen)) == len(seen), seen  # every press moved the selection on
+
+
+async def test_campaign_opens_on_the_first_level_without_three_stars(tmp_path) -> None:
+    """Item 9: the campaign always opened on level 1."""
+    from scaletui.game.progress import Progress
+    from scaletui.scenario.campaign import builtin_names
+    from scaletui.tui.app import make_app
+
+    names = builtin_names()
+    progress = Progress(tmp_path / "progress.sqlite3")
+    progress.record(names[0], 3, 900)
+    progress.record(names[1], 3, 800)
+    progress.record(names[2], 2, 700)  # two stars: not finished
+    progress.record(names[3], 3, 600)
+    app = make_app(progress=progress, plan_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one("DataTable").cursor_row == 2
+
+
+async def test_save_plan_asks_where_and_saves_one_file_per_game(app_factory, tmp_path) -> None:
+    """Item 9: each press of s wrote one more file into the current directory, unasked."""
+    from textual.widgets import Input
+
+    from scaletui.tui.screens.end import EndScreen
+    from scaletui.tui.screens.save_plan import SavePlanScreen
+
+    app = app_factory("one-server")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        game = app.screen.game
+        game.step(30)
+        game.finish()
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, EndScreen)
+        for _ in range(3):
+            await pilot.press("s")
+            await pilot.pause()
+            assert isinstance(app.screen, SavePlanScreen)
+            proposed = app.screen.query_one(Input).value
+            assert proposed == str(tmp_path / f"one-server.seed{game.seed}.plan.yaml")
+            await pilot.press("enter")
+            await pilot.pause()
+        assert [p.name for p in tmp_path.glob("*.plan.yaml")] == [f"one-server.seed{game.seed}.plan.yaml"]
+        # a path of the player's choosing, and esc writes nothing
+        await pilot.press("s")
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(tmp_path / "mine.yaml")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert sorted(p.name for p in tmp_path.glob("*.yaml")) == [
+            "mine.yaml", f"one-server.seed{game.seed}.plan.yaml"]
+
+
+async def test_the_dead_primary_says_what_it_is_and_that_it_bills(app_factory) -> None:
+    """Item 8: "database-1 replica large, down (crashed), follows replica-1", billed silently."""
+    from scaletui.sim.commands import Configure
+    from scaletui.tui.widgets.component_panel import ComponentPanel
+
+    app = app_factory("failover")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        game = screen.game
+        assert game.act(Configure("database-1", failover="auto")).ok
+        game.step(12 * 60 + 60)  # it dies at 12:00; auto failover promotes within ~40 s
+        screen.select_component("database-1")
+        await pilot.pause()
+        text = "\n".join(line.plain for line in screen.query_one(ComponentPanel).render().renderables)
+        assert "former primary" in text and " replica " not in text, text
+        assert "down" in text and "follows" not in text, text
+        assert "still billed 8.0/h" in text, text  # database large: 8/h in the catalog
+
+
+async def test_the_size_picker_starts_on_the_default_and_every_dialog_previews_the_cost(app_factory) -> None:
+    """Item 6: the cursor started on "the size you run" once one ran (an 18/h xlarge bought by
+    the same keys), and no dialog said what an action would cost."""
+    from textual.widgets import Label, OptionList, Static
+
+    from scaletui.sim.commands import Upgrade
+
+    app = app_factory("scale-out")  # web-1 large, lb none; par 25 over 40 min = 37.5/h
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        game = screen.game
+        assert game.act(Upgrade("web-1", "xlarge")).ok
+        now = game.engine.cost_per_hour()  # data centre 10 + web xlarge 9 + database
+        await pilot.press("a")
+        await pilot.pause()
+        status = app.screen.query_one("#status", Static)
+        # load balancer highlighted: medium by default, 3/h (catalog.yaml)
+        assert f"cost {now:.1f}/h → {now + 3:.1f}/h; par pace 38/h" in str(status.content)
+        await pilot.press("down", "enter")  # web
+        await pilot.pause()
+        sizes = app.screen.query_one(OptionList)
+        assert sizes.get_option_at_index(sizes.highlighted).id == "medium"  # not xlarge, which runs
+        await pilot.press("plus", "plus")
+        await pilot.pause()
+        assert f"cost {now:.1f}/h → {now + 3 * 2:.1f}/h" in str(status.content)  # 3 x medium 2/h
+        await pilot.press("escape")
+        await pilot.pause()
+        screen.select_component("web-1")
+        await pilot.press("x")
+        await pilot.pause()
+        assert f"cost {now:.1f}/h → {now - 9:.1f}/h" in str(app.screen.query_one(Label).content)
+        await pilot.press("n")
+        await pilot.pause()
+        game.step(120)  # the upgrade's restart is over
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press("up")  # xlarge -> large
+        await pilot.pause()
+        assert f"cost {now:.1f}/h → {now - 9 + 4:.1f}/h" in str(app.screen.query_one("#status", Static).content)
+
+
+async def test_z_undoes_an_addition_while_it_boots(app_factory) -> None:
+    """Item 6: there was no undo; a mistaken 18/h server billed until removed by hand."""
+    app = app_factory("scale-out")
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        before = screen.game.engine.cost_per_hour()
+        await pilot.press("a", "down", "enter", "down", "down", "enter")  # web xlarge (9/h)
+        await pilot.pause()
+        assert screen.game.engine.cost_per_hour() == before + 9
+        await pilot.press("z")
+        await pilot.pause()
+        assert screen.game.engine.cost_per_hour() == before
+        assert "web-2" not in [c.id for c in screen.game.snapshot().components]
+        await pilot.press("z")  # nothing left: says so
+        await pilot.pause()
+        assert any("nothing to undo" in n.message for n in app._notifications)
+
+
+OVERLOADED = (
+    "name: overloaded\nduration: 20m\nslo: {availability: 99, latency_p95_ms: 200}\n"
+    "traffic: {users: 20000, rps_per_user: 0.05}\n"
+    "topology: [{kind: web, size: large}, {kind: database, size: large}]\n"
+    "allow: [load_balancer, web, session_store]\n"
+)
+
+
+async def _overloaded(pilot, seconds: float) -> GameScreen:
+    """1,000 rps on one 800 rps server: failures from the first second."""
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = pilot.app.screen
+    screen.game.step(seconds)
+    screen.redraw(force=True)
+    await pilot.pause()
+    return screen
+
+
+async def test_the_availability_mark_shows_the_figure_it_judges(app_factory, tmp_path) -> None:
+    """Item 3: "✔ availability >= 99% / 93.612%": the mark judged the budget, the figure did not."""
+    from scaletui.tui.widgets.objectives_panel import ObjectivesPanel
+
+    level = tmp_path / "overloaded.yaml"
+    level.write_text(OVERLOADED)
+    async with app_factory(str(level)).run_test(size=(100, 30)) as pilot:
+        screen = await _overloaded(pilot, 20)
+        panel = screen.query_one(ObjectivesPanel)
+        v = panel.view
+        assert v.failures > 0 and v.availability < 99  # the run so far is under the target ...
+        left = 1 - v.failures / v.failures_allowed  # ... with most of the budget left
+        assert left > 0.5
+        lines = [t.plain for t in panel.render().renderables]
+        at = next(i for i, t in enumerate(lines) if "availability ≥ 99%" in t)
+        assert lines[at].startswith("✔") or lines[at].startswith("⚠")
+        assert lines[at + 1].endswith(f" {100 * left:.0f}% left"), lines
+        assert not any(f"{v.availability:.3f}%" in t or f"{v.availability:.1f}%" in t for t in lines), lines
+
+
+async def test_each_p95_says_its_window_and_each_sparkline_its_scale(app_factory, tmp_path) -> None:
+    """Items 4 and 5: "87 ms now" beside "p95 139ms"; sparklines scaled to their own maximum,
+    no axis, a full-height block for 0.00%."""
+    from scaletui.tui.render import sparkline
+    from scaletui.tui.widgets.metrics_panel import MetricsPanel, _rows
+    from scaletui.tui.widgets.objectives_panel import ObjectivesPanel
+
+    assert sparkline([0.0, 0.0, 0.0], 6) == " " * 6  # zero is drawn empty
+    assert sparkline([0.0, 1.0, 2.0], 3, top=4.0) == " ▂▄"  # to the scale asked, from zero
+    level = tmp_path / "overloaded.yaml"
+    level.write_text(OVERLOADED)
+    async with app_factory(str(level)).run_test(size=(100, 30)) as pilot:
+        screen = await _overloaded(pilot, 25)  # fewer seconds than cells: one cell per second
+        objectives = [t.plain for t in screen.query_one(ObjectivesPanel).render().renderables]
+        assert any(t.strip().startswith("this min ") for t in objectives), objectives
+        metrics = screen.query_one(MetricsPanel)
+        assert "now = last 1 s" in metrics.border_title
+        assert "p95 ≤ 200ms" in metrics.border_subtitle and "errors ≤ 1.00%" in metrics.border_subtitle
+        table = metrics.render()
+        labels = list(table.columns[0].cells)
+        tops = [str(c) for c in table.columns[3].cells]
+        rows = _rows(screen.game.snapshot())
+        p95_max = max(r.p95_ms for r in rows)
+        shown = f"{p95_max / 1000:.1f}s" if 1000 <= p95_max < 10000 else f"{p95_max:.0f}ms"
+        assert p95_max < 10000 and tops[labels.index("p95")] == f"max {shown}"
+        assert tops[labels.index("traffic")].startswith("max ")
+        # the cells of seconds with p95 over 200 ms carry the error colour; the others do not
+        spark = list(table.columns[1].cells)[labels.index("p95")]
+        width = len(spark.plain)
+        assert len(rows) <= width  # one cell per second here
+        pad = width - len(rows)
+        from scaletui.tui.palette import palette_of
+
+        bad = palette_of(metrics).bad
+        red = {i - pad for span in spark.spans if bad in str(span.style) for i in range(span.start, span.end)}
+        assert red == {i for i, r in enumerate(rows) if r.p95_ms > 200}
+        assert red  # the overload shows
+
+
+async def test_80x24_cuts_no_word_and_below_it_says_the_minimum(app_factory) -> None:
+    """Item 7: at 80x24 the log lost words, the footer "Why", Objectives "spent", Metrics the db."""
+    from textual.widgets import Footer
+
+    from scaletui.tui.widgets.event_log import EventLog
+    from scaletui.tui.widgets.metrics_panel import MetricsPanel
+    from scaletui.tui.widgets.objectives_panel import ObjectivesPanel
+
+    async with app_factory("scale-out").run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = pilot.app.screen
+        screen.game.step(11 * 60 + 30)
+        screen.redraw(force=True)
+        await pilot.pause()
+        footer = screen.query_one(Footer)
+        keys = sorted((k.region.x, k.region.right, k.description) for k in footer.query("FooterKey"))
+        assert "Why" in [d for _, _, d in keys] and keys[-1][1] <= 80, keys
+        assert all(right <= x for (_, right, _), (x, _, _) in zip(keys, keys[1:])), keys  # none drawn over
+        obj = screen.query_one(ObjectivesPanel)
+        lines = [t.plain for t in obj.render().renderables]
+        assert any("spent" in t for t in lines)
+        assert len(lines) <= obj.content_region.height, lines
+        assert all(len(t) <= obj.content_region.width for t in lines), lines
+        metrics = screen.query_one(MetricsPanel)
+        assert "db" in list(metrics.render().columns[0].cells)
+        log = screen.query_one(EventLog)
+        assert log.lines and max(s.cell_length for s in log.lines) <= log.scrollable_content_region.width
+        await pilot.resize_terminal(70, 20)
+        await pilot.pause()
+        note = screen.query_one("#too-small")
+        assert note.display and "at least 80x24" in str(note.content) and "70x20" in str(note.content)
+        assert not screen.query_one("#main").display
+
+
+async def test_identical_servers_draw_as_one_line_that_opens_on_selection(app_factory) -> None:
+    """Item 2 and the groups: two regions fit on one screen; a tier of 40 is one line until
+    the selection enters it; a region folds to its header with f."""
+    app = app_factory("millions")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _millions_grown(pilot)
+        screen.game.step(70)  # us-east's new servers are up; eu-west is still being built
+        screen.redraw(force=True)
+        await pilot.pause()
+        panel = screen.query_one(TopologyPanel)
+        box = screen.query_one("#topology-box")
+
+        def lines() -> list[str]:
+            return [t.plain for t in panel._draw().renderables]
+
+        drawn = lines()
+        assert len(drawn) <= box.size.height, drawn  # everything at once, both regions
+        assert any(t.startswith("▌us-east") for t in drawn) and any(t.startswith("▌eu-west") for t in drawn)
+        web = next(t for t in drawn if "web ×40 medium" in t)  # web-3..web-42, added as medium
+        assert "avg" in web and "max" in web
+        assert "web ×30 medium" in drawn[-1] and "30 booting" in drawn[-1]
+        screen.select_component("web-2")
+        await pilot.press("down")  # into the group: it opens, web-3 selected
+        await pilot.pause()
+        assert screen.selected == "web-3"
+        opened = " ".join(lines())
+        # forty are too many to draw: the group's line, then web-3 among its nearest neighbours
+        assert "web ×40" in opened and "web-3 " in opened and "web-7 " in opened and "web-42" not in opened
+        await pilot.press("up", "up")  # out of it: closed again
+        await pilot.pause()
+        assert screen.selected == "web-1" and "web-3 " not in " ".join(lines())
+        screen.select_component("web-43")  # eu-west
+        await pilot.press("f")
+        await pilot.pause()
+        assert screen.selected == "dc-eu-west"
+        assert lines()[-1].startswith("▸eu-west") and "30 components" in lines()[-1]
+        await pilot.press("f")
+        await pilot.pause()
+        assert any("web ×30" in t for t in lines())
+
+
+async def test_the_theme_colours_health_and_load(app_factory) -> None:
+    """--theme restyled the panels' borders only: health and load colours were Rich names."""
+    from textual.theme import BUILTIN_THEMES
+
+    async def chip_style(theme: str | None) -> str:
+        async with app_factory("scale-out", theme=theme).run_test(size=(100, 30)) as pilot:
+            await pilot.press("enter")
+            await pilot.pause()
+            line = pilot.app.screen.query_one(TopologyPanel)._draw().renderables[2]  # WEB: web-1, up
+            return " ".join(str(span.style) for span in line.spans if "●" == line.plain[span.start:span.end])
+
+    nord, default = await chip_style("nord"), await chip_style(None)
+    assert BUILTIN_THEMES["nord"].success is not None
+    assert nord != default
+    assert "#C2D4B3" in nord.upper()  # nord's success colour, lightened for text (Textual's text-success)
+
+
+def test_screens_talk_to_the_app_by_messages() -> None:
+    """The screens cast self.app and called its navigation; the palette imported GameScreen."""
+    import inspect
+
+    import scaletui.tui.commands as palette
+    from scaletui.tui.screens import brief, campaign, end, game
+
+    for module in (brief, campaign, end, game, palette):
+        source = inspect.getsource(module)
+        assert "scaletui.tui.app" not in source and "ScaleTuiApp" not in source, module.__name__
+    assert "GameScreen" not in inspect.getsource(palette)
+
+
+async def test_the_end_screen_answers_and_the_app_routes(app_factory) -> None:
+    from scaletui.tui.screens.brief import BriefScreen
+    from scaletui.tui.screens.end import EndScreen
+
+    app = app_factory("scale-out")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        first = app.screen.game
+        first.finish()
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, EndScreen)
+        await pilot.press("r")  # retry: a new game, the same seed
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen) and app.screen.game is not first
+        assert app.screen.game.seed == first.seed and len(app.screen_stack) == 2
+        app.screen.game.finish()
+        await pilot.pause(0.3)
+        await pilot.press("n")  # next level: its brief
+        await pilot.pause()
+        assert isinstance(app.screen, BriefScreen) and app.screen.scenario.name != "scale-out"
+        # the palette posts its command to the game screen
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"faster")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert screen.clock.speed == 30  # from 10x
+
+
+async def test_only_the_cells_over_the_p95_target_are_red(app_factory) -> None:
+    """Item 5's reference: in millions at 21:00 p95 wanders around its 150 ms target."""
+    from scaletui.scenario.campaign import builtin_path
+    from scaletui.scenario.load import load_plan
+    from scaletui.tui.palette import palette_of
+    from scaletui.tui.widgets.metrics_panel import MetricsPanel, _rows
+
+    async with app_factory("millions").run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = pilot.app.screen
+        game = screen.game
+        for action in load_plan(builtin_path("millions").with_name("millions.plan.yaml")).actions:
+            if action.at > 21 * 60:
+                break
+            game.step(action.at)
+            game.act(action.command)
+        game.step(21 * 60)
+        screen.redraw(force=True)
+        await pilot.pause()
+        metrics = screen.query_one(MetricsPanel)
+        table = metrics.render()
+        labels = list(table.columns[0].cells)
+        spark = list(table.columns[1].cells)[labels.index("p95")]
+        values = [r.p95_ms for r in _rows(game.snapshot())]
+        width, n = len(spark.plain), len(values)
+        # each cell draws the worst of its slice of seconds (n > width here)
+        assert n > width
+        cells = [max(values[i * n // width:max(i * n // width + 1, (i + 1) * n // width)]) for i in range(width)]
+        bad = palette_of(metrics).bad
+        red = {i for span in spark.spans if bad in str(span.style) for i in range(span.start, span.end)}
+        assert red == {i for i, v in enumerate(cells) if v > 150}
+        assert 0 < len(red) < width  # some over, some under: the reference means something
