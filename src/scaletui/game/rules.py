@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scaletui.scenario.schema import MAX_COMPONENTS, ScenarioSpec
-from scaletui.sim.catalog import Catalog
+from scaletui.sim.catalog import Catalog, Kind
 from scaletui.sim.commands import Add, Command, Configure, Upgrade
 from scaletui.sim.topology import Topology
 
 # Building one of these needs the other one allowed as well.
-IMPLIED = {"queue": ("worker",)}
+IMPLIED: dict[str, tuple[Kind, ...]] = {"queue": ("worker",)}
 
 
 @dataclass
@@ -27,7 +27,7 @@ class Rules:
 
     @staticmethod
     def of(spec: ScenarioSpec) -> "Rules":
-        allow = set(spec.allow)
+        allow: set[str] = set(spec.allow)
         for kind in list(allow):
             allow.update(IMPLIED.get(kind, ()))
         return Rules(frozenset(allow), spec.budget_per_hour, spec.budget_mode)

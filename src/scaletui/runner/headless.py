@@ -178,17 +178,16 @@ def validate_command(files: list[str]) -> int:
     for f in plans:
         try:
             plan = load_plan(f)
-            sc = None
+            against = None
             if plan.scenario is not None:
-                sc = load_scenario(resolve(plan.scenario))
+                against = load_scenario(resolve(plan.scenario))
             elif len(scenarios) == 1:
-                sc = next(iter(scenarios.values()))
-            if sc is not None:
-                problems = check_plan(sc, plan)
+                against = next(iter(scenarios.values()))
+            if against is not None:
+                problems = check_plan(against, plan)
                 if problems:
                     raise ScenarioError(problems)
-            if sc is not None:
-                print(f"{f}: ok (plan, {len(plan.actions)} actions, against scenario {sc.name})")
+                print(f"{f}: ok (plan, {len(plan.actions)} actions, against scenario {against.name})")
             else:
                 print(f"{f}: ok as a plan ({len(plan.actions)} actions), but not checked against a scenario: "
                       f"give it a 'scenario:' key or name the scenario too (scaletui validate SCENARIO {f})")

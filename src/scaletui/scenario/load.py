@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from scaletui.scenario.errors import Problem, ScenarioError
 from scaletui.scenario.durations import format_duration
@@ -276,7 +277,7 @@ def _unwrap(tp: Any) -> Any:
             return tp
 
 
-def _problem(model: type[BaseModel], err: dict, located: Located) -> Problem:
+def _problem(model: type[BaseModel], err: ErrorDetails, located: Located) -> Problem:
     loc = tuple(err.get("loc", ()))
     path, rest = _data_path(loc, located.data)
     kind = err.get("type", "")

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from scaletui.scenario.durations import parse_duration
-from scaletui.sim.catalog import KINDS
+from scaletui.sim.catalog import KINDS, Kind
 
 DURATION_PATTERN = r"^\s*(\d+(\.\d+)?(ms|s|m|h|d)\s*)+$"
 
@@ -43,11 +43,6 @@ MAX_SECONDS = 7 * 86400  # the longest scenario, and so the longest anything in 
 MAX_USERS = 1e9  # concurrent users: more than any service has had
 MAX_COMPONENTS = 1000  # in a topology at any time: the work per tick grows with it
 
-Kind = Literal[
-    "load_balancer", "web", "session_store", "cache", "cdn", "database",
-    "replica", "shard", "queue", "worker", "datacenter",
-]
-assert set(Kind.__args__) == set(KINDS)  # type: ignore[attr-defined]
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 SizeName = Annotated[str, Field(min_length=1, max_length=64)]
@@ -184,7 +179,7 @@ class KindSpecFile(BaseModel):
     """Kind-level settings, and any other key is a size name with its figures."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, strict=True, allow_inf_nan=False)
-    __pydantic_extra__: dict[str, SizeSpecFile] = Field(init=False)  # type: ignore[assignment]
+    __pydantic_extra__: dict[str, SizeSpecFile] = Field(init=False)
 
     title: str | None = None
     boot_s: Duration | None = None
@@ -270,7 +265,8 @@ class ScenarioSpec(Strict):
     par_cost: float | None = Field(None, ge=0, le=1e9, description="cost of a good solution, for the third star")
     duration: Duration
     seed: int = Field(1, ge=0, lt=2**63)
-    tick: Literal[0.25, 0.5, 1, 1.0, 2, 2.0] = 1.0
+    # pydantic checks float literals; typing allows only int, str, bool and enum ones
+    tick: Literal[0.25, 0.5, 1, 1.0, 2, 2.0] = 1.0  # type: ignore[valid-type]
     report_every: Duration = 60.0
     slo: SloSpec = Field(default_factory=SloSpec)
     budget_per_hour: float | None = Field(None, gt=0, le=1_000_000)

@@ -152,7 +152,7 @@ def _scalar(node: yaml.ScalarNode) -> Any:
 def load_yaml(text: str, file: str) -> Located:
     """Parse one YAML document; raise ScenarioError (file:line:col) on any problem."""
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_Loader)  # type: ignore[arg-type]  # stubs list only yaml's own loaders
     except _Refused as exc:
         raise ScenarioError([Problem(exc.line, exc.col, exc.message, file)]) from None
     except yaml.reader.ReaderError as exc:

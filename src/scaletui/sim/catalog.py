@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping, get_args
 
 import yaml
 
-KINDS = (
+# Every kind of component, in the order the game lists them.
+Kind = Literal[
     "load_balancer",
     "web",
     "session_store",
@@ -21,7 +22,8 @@ KINDS = (
     "queue",
     "worker",
     "datacenter",
-)
+]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 
 # Short prefixes for component ids (web-1, lb-1, database-1, ...).
 ID_PREFIX = {

@@ -20,7 +20,7 @@ import random
 from typing import Callable, Iterable
 
 import simpy
-from simpy.events import URGENT, Event as SimEvent
+from simpy.events import URGENT, Event as SimEvent, EventPriority
 
 from scaletui.sim.autoscaler import Autoscaler
 from scaletui.sim.commands import Command, CommandResult, apply_command, refuse
@@ -51,7 +51,7 @@ from scaletui.sim.traffic import TrafficModel
 
 # A step stops ahead of the URGENT changes due at its grid time, so that commands
 # applied between steps come before them, as if the player acted first.
-_STEP_STOP = URGENT - 1
+_STEP_STOP = EventPriority(URGENT - 1)
 
 SATURATED_AFTER_S = 3.0
 RECOVERED_AFTER_S = 10.0

@@ -57,6 +57,13 @@ class Request:
         self.last: Component | None = None  # the station it went to last
         self.web: Option | None = None  # the web server its session pins it to
 
+    @property
+    def site(self) -> DcRoute:
+        """The routes of the data centre serving it (asked only once it has one: a request
+        that has none fails on arrival)."""
+        assert self.route is not None
+        return self.route
+
 
 class Station:
     """A real M/M/c/K queue for one component."""
@@ -189,7 +196,7 @@ class ExactPlane:
                 at = rng.random() * dt
                 ev = self.env.timeout(at)
                 # The tick's own plan: nothing changes the topology between grid times.
-                ev.callbacks.append(lambda _ev, r=region, c=cls: self.arrival(r, c, plan))
+                ev.callbacks.append(partial(self._arrival_event, region, cls, plan))
 
     def _close_interval(self, dt: float) -> None:
         """Turn what happened since the last tick into the components' tick figures."""
@@ -237,6 +244,9 @@ class ExactPlane:
                 r.lag = self.env.now - t0 + base  # type: ignore[attr-defined]
 
     # --- one request ----------------------------------------------------------------------
+    def _arrival_event(self, region: str, cls: str, plan: RoutePlan, _ev: object) -> None:
+        self.arrival(region, cls, plan)
+
     def arrival(self, region: str, cls: str, plan: RoutePlan) -> None:
         e = self.ctx
         m = e.metrics
@@ -304,22 +314,22 @@ class ExactPlane:
         self.station(comp).arrive(req, self.service(comp, req), then)
 
     def service(self, comp: Component, req: Request) -> float:
-        if req.cls == "async" and isinstance(comp, WebServer) and req.route.queue is None:
+        if req.cls == "async" and isinstance(comp, WebServer) and req.site.queue is None:
             return job_seconds(self.ctx.config.traffic.async_work_ms, comp)
         return comp.service_time
 
     def after_lb(self, req: Request) -> None:
-        self.visit(req, req.route.web, self.after_web, req.web)
+        self.visit(req, req.site.web, self.after_web, req.web)
 
     def after_web(self, req: Request) -> None:
-        if req.cls in DYNAMIC and req.route.sessions is not None:
-            self.visit(req, req.route.sessions, self.after_session)
+        if req.cls in DYNAMIC and req.site.sessions is not None:
+            self.visit(req, req.site.sessions, self.after_session)
         else:
             self.after_session(req)
 
     def after_session(self, req: Request) -> None:
         cls = req.cls
-        route = req.route
+        route = req.site
         if cls == "static":
             self.done(req)
         elif cls == "async":
@@ -334,9 +344,12 @@ class ExactPlane:
             if not node.reachable():
                 self.database(req)
                 return
-            self.station(node).arrive(req, node.service_time, lambda r, n=node: self.cache_lookup(r, n))
+            self.station(node).arrive(req, node.service_time, partial(self._looked_up, node))
         else:
             self.database(req)
+
+    def _looked_up(self, node: Cache, req: Request) -> None:
+        self.cache_lookup(req, node)
 
     def cache_lookup(self, req: Request, node: Cache) -> None:
         now = self.env.now
@@ -360,7 +373,7 @@ class ExactPlane:
     def database(self, req: Request, then: Callable[[Request], None] | None = None) -> None:
         plan = req.plan
         g = plan.group_position_of_key(req.key)
-        tiers = req.route.reads if req.cls == "read" else req.route.writes
+        tiers = req.site.reads if req.cls == "read" else req.site.writes
         tier = tiers[g] if g < len(tiers) else Tier([], "that shard has no database")
         if req.cls == "write":
             self.visit(req, tier, self.committed)
@@ -386,8 +399,11 @@ class ExactPlane:
                     net.cross_region_ms / 1000.0 if r.region != primary.region else 0.0)
                 self.shipping[r] = self.shipping.get(r, 0) + 1
                 ev = self.env.timeout(base)
-                ev.callbacks.append(lambda _ev, r=r, p=primary, t0=now: self._arrive(r, p, t0))
+                ev.callbacks.append(partial(self._arrive_event, r, primary, now))
         self.done(req)
+
+    def _arrive_event(self, replica: Database, primary: Database, t0: float, _ev: object) -> None:
+        self._arrive(replica, primary, t0)
 
     def _arrive(self, replica: Database, primary: Database, t0: float) -> None:
         self.shipping[replica] -= 1
@@ -470,7 +486,10 @@ class ExactPlane:
             th.account(now)
             th.busy += 1
             ev = self.env.timeout(self.rng.expovariate(1.0 / job_seconds(self.ctx.config.traffic.async_work_ms, w)))
-            ev.callbacks.append(lambda _ev, w=w, q=q, t=enqueued_at: self._job_done(w, q, t))
+            ev.callbacks.append(partial(self._job_done_event, w, q, enqueued_at))
+
+    def _job_done_event(self, w: Worker, q: MessageQueue, enqueued_at: float, _ev: object) -> None:
+        self._job_done(w, q, enqueued_at)
 
     def _job_done(self, w: Worker, q: MessageQueue, enqueued_at: float) -> None:
         th = self._threads(w)

@@ -9,11 +9,11 @@ from scaletui.sim.components import Cache, Cdn, Database, MessageQueue
 from scaletui.sim.engine import Engine
 
 
-def _r(x: float, digits: int = 4) -> float:
+def _r(x: float | None, digits: int = 4) -> float | None:
     if x is None:
-        return None  # type: ignore[return-value]
+        return None
     if math.isinf(x) or math.isnan(x):
-        return None  # type: ignore[return-value]
+        return None
     return round(float(x), digits)
 
 

@@ -254,8 +254,8 @@ class Router:
 
         cdn = None
         for c in topo.of_kind("cdn"):
-            if c.serving(now):
-                cdn = c  # type: ignore[assignment]
+            if isinstance(c, Cdn) and c.serving(now):
+                cdn = c
                 break
         return RoutePlan(
             version=topo.version,

@@ -77,8 +77,9 @@ class StickySessions:
                 continue
             if not stateful:
                 for o in tier.options:  # the router already split by capacity
-                    o.comp.share = o.weight  # type: ignore[union-attr]
-                    o.comp.pinned_users = 0.0  # type: ignore[union-attr]
+                    if isinstance(o.comp, WebServer):
+                        o.comp.share = o.weight
+                        o.comp.pinned_users = 0.0
                 continue
             # New users can only log in on a server that answers.
             cap = {web: capacity_weight(web) if web.reachable() else 0.0 for web in members}
@@ -97,9 +98,10 @@ class StickySessions:
                     web.pinned_users *= scale
             total = sum(w.pinned_users for w in members)
             for o in tier.options:
-                share = o.comp.pinned_users / total if total > 0 else 1.0 / len(members)  # type: ignore[union-attr]
-                o.weight = share
-                o.comp.share = share  # type: ignore[union-attr]
+                if isinstance(o.comp, WebServer):
+                    share = o.comp.pinned_users / total if total > 0 else 1.0 / len(members)
+                    o.weight = share
+                    o.comp.share = share
 
     def _move(self, prev: str, site: str, users: float, stateful: bool) -> None:
         """Users routed from data centre `prev` to `site` have no session at `site`.

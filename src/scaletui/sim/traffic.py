@@ -134,7 +134,7 @@ def forecast_requests(spec: Traffic, events: tuple[ScenarioEvent, ...], duration
             if ev.duration is not None:
                 changes.append((ev.at + ev.duration, i, ev, True))
     changes.sort(key=lambda c: (c[0], c[1], c[3]))
-    saved: dict[int, tuple] = {}
+    saved: dict[int, _Layer] = {}
     total = 0.0
     t = 0.0
     k = 0
