@@ -160,6 +160,7 @@ def test_serve_plays_level_one_in_chromium(tmp_path: Path) -> None:
                 assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
                 assert time.monotonic() < end, "scaletui serve did not listen within 15 s"
                 time.sleep(0.1)
+        # SCALETUI_BROWSER_PNG=docs/browser.png keeps what the browser showed (the README's picture).
         screenshot = Path(os.environ["SCALETUI_BROWSER_PNG"]) if os.environ.get("SCALETUI_BROWSER_PNG") else None
         screen, first, later = asyncio.run(
             asyncio.wait_for(_play_level_one(f"http://127.0.0.1:{port}/", tmp_path / "chromium", screenshot), 45))
