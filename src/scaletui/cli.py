@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -79,13 +80,28 @@ def solution(name: str) -> None:
 @click.option("--theme", default=None, help="A Textual theme (e.g. nord, gruvbox, textual-light).")
 def play(scenario: str | None, sandbox: bool, seed: int | None, theme: str | None) -> None:
     """Play: the campaign, or SCENARIO (a built-in name or a file) directly."""
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not (sys.stdin.isatty() and sys.stdout.isatty()) and not _served():
         click.echo("scaletui play needs a terminal (stdin and stdout must be a TTY); without one, use "
                    "scaletui run SCENARIO [--plan PLAN] [--json]", err=True)
         sys.exit(2)
     from scaletui.tui.launch import launch  # textual is imported only with a terminal to draw on
 
     sys.exit(launch(scenario, sandbox=sandbox, seed=seed, theme=theme))
+
+
+def _served() -> bool:
+    """Started by `scaletui serve` for a page in a browser: textual-serve names the driver that draws."""
+    return bool(os.environ.get("TEXTUAL_DRIVER"))
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="The port on 127.0.0.1 to serve on.")
+def serve(port: int) -> None:
+    """Play in a web browser: serve the game on http://127.0.0.1:PORT (this machine only)."""
+    from scaletui.tui.serve import serve as serve_app
+
+    sys.exit(serve_app(port))
 
 
 @main.command()

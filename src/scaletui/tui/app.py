@@ -44,6 +44,15 @@ class ScaleTuiApp(App):
         self.plan_dir = plan_dir or Path.cwd()
         self.game: Game | None = None
         self.last_opened: str | None = None  # the campaign returns to it
+        self.crash: Exception | None = None  # the first unexpected error, for launch() to report
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual would print its own long traceback after closing and still exit 0; keep the
+        # error so launch() can report it like `run` does (one line, a crash report, exit 3).
+        if self.crash is None:
+            self.crash = error
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
 
     def on_mount(self) -> None:
         if self.requested_theme:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from scaletui.runner.crash import report_crash
 from scaletui.scenario.errors import ScenarioError
 from scaletui.tui.app import make_app
 from scaletui.tui.themes import theme_names
@@ -21,4 +22,6 @@ def launch(scenario: str | None, sandbox: bool = False, seed: int | None = None,
         print(exc, file=sys.stderr)
         return EXIT_BAD_INPUT
     app.run()
+    if app.crash is not None:
+        return report_crash(app.crash)
     return 0
