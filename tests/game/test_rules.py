@@ -113,3 +113,15 @@ def test_autoscaling_needs_web_allowed(make_game) -> None:
         "allow: [web, cache, replica]\n", ""))
     res = game.act(Configure("web", autoscale=AutoscaleRule(1, 4, 0.6, 60)))
     assert not res.ok and "autoscaling" in res.message
+
+
+def test_resharding_is_priced_by_the_budget_rule_as_the_preview_shows(make_game, tmp_path) -> None:
+    from tests.game.conftest import BASE
+
+    game = make_game(base=BASE.replace("allow: [web, cache, replica]", "allow: [web, cache, replica, shard]"))
+    # 19.5/h at the start; new shards take the primary's size (medium, 4/h each); cap 30.
+    res = game.act(Configure("database-1", shards=4))  # 3 new shards: 19.5 + 12 = 31.5
+    assert not res.ok and res.message == "over budget: that would cost 31.5/h and the budget is 30.0/h (now 19.5/h)"
+    assert game.engine.topology.shard_count == 1 and game.engine.cost_per_hour() == 19.5
+    assert game.act(Configure("database-1", shards=3)).ok  # 2 new shards: 27.5
+    assert abs(game.engine.cost_per_hour() - 27.5) < 1e-9

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scaletui.sim.catalog import Catalog
 from scaletui.sim.commands import Add, Command, Configure, Remove, Upgrade
 from scaletui.sim.engine import Engine
+from scaletui.sim.topology import Topology
 
 
 @dataclass(frozen=True)
@@ -31,33 +33,34 @@ class CostPreview:
 def preview_cost(engine: Engine, cmd: Command, par_cost: float | None) -> CostPreview:
     now = engine.cost_per_hour()
     pace = par_cost * 3600.0 / engine.duration if par_cost is not None and engine.duration > 0 else None
-    return CostPreview(now, now + _change(engine, cmd), pace)
+    return CostPreview(now, now + cost_change(engine.topology, engine.catalog, cmd), pace)
 
 
-def _change(e: Engine, cmd: Command) -> float:
-    cat = e.catalog
-    if isinstance(cmd, Add) and cmd.kind in cat:
-        spec = cat[cmd.kind]
+def cost_change(topology: Topology, catalog: Catalog, cmd: Command) -> float:
+    """How much the command changes the cost per hour: what the preview shows and what
+    the budget rule checks, so that the two never disagree."""
+    if isinstance(cmd, Add) and cmd.kind in catalog:
+        spec = catalog[cmd.kind]
         size = cmd.size or spec.default_size
         if cmd.kind == "shard":
-            return _new_shards(e, cmd.count, size)
+            return _new_shards(topology, catalog, cmd.count, size)
         return spec.size(size).cost_per_hour * max(1, cmd.count) if size in spec.size_names else 0.0
     if isinstance(cmd, Upgrade):
-        comp = e.topology.get(cmd.target)
+        comp = topology.get(cmd.target)
         if comp is not None and cmd.size in comp.kind_spec.size_names:
             return comp.kind_spec.size(cmd.size).cost_per_hour - comp.cost_per_hour
     if isinstance(cmd, Remove):
-        comp = e.topology.get(cmd.target)
+        comp = topology.get(cmd.target)
         return -comp.cost_per_hour if comp is not None else 0.0
     if isinstance(cmd, Configure) and cmd.shards is not None:
-        return _new_shards(e, cmd.shards - e.topology.shard_count, None)
+        return _new_shards(topology, catalog, cmd.shards - topology.shard_count, None)
     return 0.0
 
 
-def _new_shards(e: Engine, n: int, size: str | None) -> float:
-    g0 = e.topology.group(0)
+def _new_shards(topology: Topology, catalog: Catalog, n: int, size: str | None) -> float:
+    g0 = topology.group(0)
     if n <= 0 or g0 is None or g0.primary is None:
         return 0.0
-    spec = e.catalog["shard"]
+    spec = catalog["shard"]
     size = size or g0.primary.size
     return spec.size(size).cost_per_hour * n if size in spec.size_names else 0.0

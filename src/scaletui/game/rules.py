@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scaletui.game.cost_preview import cost_change
 from scaletui.scenario.schema import MAX_COMPONENTS, ScenarioSpec
 from scaletui.sim.catalog import Catalog, Kind
-from scaletui.sim.commands import Add, Command, Configure, Upgrade
+from scaletui.sim.commands import Add, Command, Configure
 from scaletui.sim.topology import Topology
 
 # Building one of these needs the other one allowed as well.
@@ -41,22 +42,14 @@ class Rules:
             if len(topology) + cmd.count > MAX_COMPONENTS:
                 return (f"a topology holds at most {MAX_COMPONENTS} components (it has {len(topology)}); "
                         "the work of every tick grows with them")
-            if cmd.kind in catalog:
-                spec = catalog[cmd.kind]
-                size = cmd.size or spec.default_size
-                if size in spec.size_names:
-                    return self.over_budget(topology, spec.size(size).cost_per_hour * max(1, cmd.count))
-        if isinstance(cmd, Upgrade):
-            comp = topology.get(cmd.target)
-            if comp is not None and cmd.size in comp.kind_spec.size_names:
-                delta = comp.kind_spec.size(cmd.size).cost_per_hour - comp.cost_per_hour
-                return self.over_budget(topology, delta)
         if isinstance(cmd, Configure):
             if (cmd.autoscale is not None) and "web" not in self.allow:
                 return "this scenario does not allow adding web servers, so no autoscaling"
             if cmd.shards is not None and "shard" not in self.allow:
                 return "this scenario does not allow sharding"
-        return None
+        # Every action that builds or grows something (shards by resharding too) is priced
+        # the way the preview shows it.
+        return self.over_budget(topology, cost_change(topology, catalog, cmd))
 
     def over_budget(self, topology: Topology, extra: float) -> str | None:
         """Why spending `extra` more per hour is refused (None: allowed); the autoscaler asks too."""
