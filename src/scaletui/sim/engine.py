@@ -90,6 +90,11 @@ class Engine:
         self._saturation: dict[str, list] = {}
         self.tick_hooks: list[Callable[["Engine", TickRow], None]] = []
         self.end_time: float | None = None  # set when the run is halted early
+        # The last snapshot and what it was taken at: a screen asks several times per tick,
+        # and a view of 1,000 components costs more than the tick. Anything that can change
+        # a view between ticks goes through apply() or a change method, which count here.
+        self._changes = 0
+        self._snapshot: tuple[tuple, Snapshot] | None = None
         self.halt_reason = ""
         self.topology.build(config.topology, config.home_region)
         ctx = PlaneContext(self.env, self.dt, self.end, config, self.topology, self.traffic, self.keys,
@@ -165,6 +170,7 @@ class Engine:
         if self.end_time is None:
             self.end_time = self._tick_index * self.dt + self.dt
             self.halt_reason = reason
+            self._changes += 1
 
     def step(self, until: float) -> list[Event]:
         """Compute every tick that starts before `until` (clamped to the end); return the new events.
@@ -218,13 +224,17 @@ class Engine:
 
     def _watch(self, t: float) -> None:
         """Log when a component starts shedding load or runs flat out, and when it recovers."""
+        saturation = self._saturation
         for comp in self.topology:
             if not comp.queueing:
                 continue
             st = comp.state
-            hot = comp.reachable() and (st.blocking > 0.01 or comp.utilization > 0.97)
-            calm = st.blocking < 0.001 and comp.utilization < 0.85
-            rec = self._saturation.setdefault(comp.id, [False, 0.0, 0.0])
+            hot = (st.blocking > 0.01 or comp.utilization > 0.97) and comp.reachable()
+            rec = saturation.get(comp.id)
+            if rec is None:
+                if not hot:
+                    continue  # never hot so far: nothing to count (the common case)
+                rec = saturation[comp.id] = [False, 0.0, 0.0]
             if hot:
                 rec[1] += self.dt
                 rec[2] = 0.0
@@ -236,6 +246,7 @@ class Engine:
             else:
                 rec[1] = 0.0
                 if rec[0]:
+                    calm = st.blocking < 0.001 and comp.utilization < 0.85
                     rec[2] = rec[2] + self.dt if calm else 0.0
                     if rec[2] >= RECOVERED_AFTER_S:
                         rec[0] = False
@@ -262,24 +273,31 @@ class Engine:
         return self.events.add(self.now, kind, message, component, severity)
 
     def create(self, kind: str, size: str, region: str, boot: bool, cid: str | None = None) -> Component:
+        self._changes += 1
         return self.lifecycle.create(kind, size, region, boot, cid)
 
     def remove(self, comp: Component) -> None:
+        self._changes += 1
         self.lifecycle.remove(comp)
 
     def resize(self, comp: Component, size: str) -> None:
+        self._changes += 1
         self.lifecycle.resize(comp, size)
 
     def crash(self, comp: Component, reason: str) -> None:
+        self._changes += 1
         self.lifecycle.crash(comp, reason)
 
     def recover(self, comp: Component) -> None:
+        self._changes += 1
         self.lifecycle.recover(comp)
 
     def promote(self, replica: Database, automatic: bool) -> None:
+        self._changes += 1
         self.lifecycle.promote(replica, automatic)
 
     def reshard(self, shards: int, size: str | None) -> CommandResult:
+        self._changes += 1
         return self.lifecycle.reshard(shards, size)
 
     @property
@@ -309,12 +327,21 @@ class Engine:
     def apply(self, cmd: Command) -> CommandResult:
         if self.finished:
             return refuse("the run is over")
+        self._changes += 1
         return apply_command(self, cmd)
 
     def apply_all(self, cmds: Iterable[Command]) -> list[CommandResult]:
         return [self.apply(c) for c in cmds]
 
     def snapshot(self) -> Snapshot:
+        key = (self._tick_index, self.env.now, self.topology.version, self._changes)
+        if self._snapshot is not None and self._snapshot[0] == key:
+            return self._snapshot[1]
+        snap = self._take_snapshot()
+        self._snapshot = (key, snap)
+        return snap
+
+    def _take_snapshot(self) -> Snapshot:
         now = self.now
         views = tuple(self._view(c, now) for c in self.topology)
         m = self.metrics

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from itertools import accumulate, chain, repeat
 from typing import Callable
 
 from scaletui.sim.async_jobs import job_seconds, jobs_per_second
@@ -29,6 +30,7 @@ from scaletui.sim.mmck import IDLE, StationState, sample_response, station_state
 from scaletui.sim.plane import PlaneContext
 from scaletui.sim.routing import DcRoute, RoutePlan, Tier
 from scaletui.sim.snapshot import Hop, Trace
+from scaletui.sim.station_runs import Run, singletons, state_key, station_runs
 from scaletui.sim.sticky import SESSION_LOST
 
 
@@ -40,24 +42,45 @@ Pick = tuple
 
 
 class Stage:
-    """The choices one tier offered to the requests that got through it."""
+    """The choices one tier offered to the requests that got through it.
 
-    __slots__ = ("label", "cum", "picks")
+    Held as runs of identical stations: (weight of each, the stations, the rest of their
+    pick). The cumulative weights, one per station, are built only when a request is
+    drawn through the stage, by the same left-to-right sum as station by station."""
+
+    __slots__ = ("label", "runs", "_cum", "_ends")
 
     def __init__(self, label: str, weights: list[float], picks: list[Pick]) -> None:
         self.label = label
-        cum = []
-        acc = 0.0
-        for w in weights:
-            acc += w
-            cum.append(acc)
-        self.cum = cum
-        self.picks = picks
+        self.runs: list[tuple[float, tuple, tuple]] = [(w, (p[0],), p[1:]) for w, p in zip(weights, picks)]
+        self._cum: list[float] | None = None
+        self._ends: list[int] = []
+
+    @classmethod
+    def of_runs(cls, label: str, runs: list[tuple[float, tuple, tuple]]) -> "Stage":
+        stage = cls(label, [], [])
+        stage.runs = runs
+        return stage
+
+    @property
+    def cum(self) -> list[float]:
+        if self._cum is None:
+            runs = self.runs
+            self._cum = list(accumulate(chain.from_iterable(repeat(w, len(m)) for w, m, _ in runs)))
+            self._ends = list(accumulate(len(m) for _, m, _ in runs))
+        return self._cum
+
+    @property
+    def picks(self) -> list[Pick]:
+        return [(c,) + rest for _, m, rest in self.runs for c in m]
 
     def choose(self, u: float) -> Pick:
-        total = self.cum[-1]
-        i = bisect.bisect_left(self.cum, u * total)
-        return self.picks[min(i, len(self.picks) - 1)]
+        cum = self.cum
+        total = cum[-1]
+        i = min(bisect.bisect_left(cum, u * total), len(cum) - 1)
+        r = bisect.bisect_right(self._ends, i)
+        _, members, rest = self.runs[r]
+        return (members[i - (self._ends[r - 1] if r else 0)],) + rest
 
 
 class Flow:
@@ -87,8 +110,9 @@ class FailurePoint:
         self.count = count
 
 
-# An option of a tier for one flow: (weight, component or None, delay, reason if None)
-TierOption = tuple[float, Component | None, float, str | None]
+# An option of a tier for one flow: (weight of each station, its identical stations or
+# None, delay, reason if None); see station_runs.
+TierOption = Run
 
 
 class FlowPlane:
@@ -107,6 +131,12 @@ class FlowPlane:
         # window (shipping and apply stream): rate x window, frozen while the primary
         # is unreachable, since nothing more leaves it then.
         self.in_window: dict[Database, float] = {}
+        # Runs of identical stations per tier id (with the shares they were built from), for
+        # the plan and topology version they were built from: the plan keeps its tiers
+        # alive, so their ids stay theirs.
+        self._runs: dict[int, tuple[list[float], list[Run]]] = {}
+        self._runs_plan: RoutePlan | None = None
+        self._runs_version = -1
 
     # --- one tick -------------------------------------------------------------------
     def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
@@ -114,7 +144,10 @@ class FlowPlane:
         self.completed = []
         self.failures = []
         self._touched = {}
-        self._service: dict[Component, float] = {}
+        if plan is not self._runs_plan or e.topology.version != self._runs_version:
+            # Every change to what state_key reads bumps the topology's version.
+            self._runs = {}
+            self._runs_plan, self._runs_version = plan, e.topology.version
         for comp in e.topology:
             comp.offered = 0.0
             comp.tick_served = 0.0
@@ -233,14 +266,19 @@ class FlowPlane:
                 out.append((share, None, 0.0, tier.missing))
                 continue
             for o in tier.options:
-                out.append((share * o.weight, o.comp, o.delay, None))
+                out.append((share * o.weight, (o.comp,), o.delay, None))
         return out
 
-    @staticmethod
-    def _options(tier: Tier) -> list[TierOption]:
-        if not tier.options:
-            return [(1.0, None, 0.0, tier.missing)]
-        return [(o.weight, o.comp, o.delay, None) for o in tier.options]
+    def _options(self, tier: Tier) -> list[TierOption]:
+        # Sticky sessions rewrite a stateful tier's shares every tick: reuse runs only
+        # for the same shares.
+        weights = [o.weight for o in tier.options]
+        known = self._runs.get(id(tier))
+        if known is not None and known[0] == weights:
+            return known[1]
+        runs = station_runs(tier)
+        self._runs[id(tier)] = (weights, runs)
+        return runs
 
     def _service_mean(self, comp: Component, f: Flow) -> float:
         if f.cls == "async" and isinstance(comp, WebServer) and f.route.queue is None:
@@ -250,19 +288,25 @@ class FlowPlane:
     def _stage(self, flows: list[Flow], label: str, tier_of: Callable[[Flow], list[TierOption] | None], t: float) -> list[Flow]:
         passing: list[Flow] = []
         work: list[tuple[Flow, list[TierOption]]] = []
-        offered: dict[Component, list[float]] = {}
-        writes: dict[Component, float] = {}  # write rate offered to each primary
         for f in flows:
             opts = tier_of(f)
             if opts is None:
                 passing.append(f)
                 continue
             work.append((f, opts))
-            for w, comp, _, _ in opts:
-                if comp is not None and w > 0:
+        if not _disjoint(work):
+            work = [(f, singletons(opts)) for f, opts in work]
+        # Per run, keyed by its first station: [rate, work seconds per second, its stations].
+        # Every station of a run is offered the same rate by every flow, summed in flow order.
+        offered: dict[Component, list] = {}
+        writes: dict[Component, float] = {}  # write rate offered to each primary
+        for f, opts in work:
+            for w, members, _, _ in opts:
+                if members is not None and w > 0:
+                    comp = members[0]
                     acc = offered.get(comp)
                     if acc is None:
-                        acc = offered[comp] = [0.0, 0.0]
+                        acc = offered[comp] = [0.0, 0.0, members]
                     lam = f.rate * w
                     acc[0] += lam
                     acc[1] += lam * self._service_mean(comp, f)
@@ -271,21 +315,27 @@ class FlowPlane:
         states: dict[Component, tuple[StationState, float]] = {}
         if label == "db":
             self._charge_applies(t, offered, writes, states)
-        for comp, (lam, work_s) in offered.items():
+        # Runs of identical stations apart in the tier (split by a different one) share it too.
+        shared: dict[tuple, tuple[StationState, float]] = {}
+        for comp, (lam, work_s, members) in offered.items():
             if comp not in states:
-                states[comp] = self._station(comp, lam, work_s)
+                key = (state_key(comp), lam, work_s)
+                known = shared.get(key)
+                states[comp] = shared[key] = self._station(members, lam, work_s, known)
         for f, opts in work:
             nxt = self._through(f, label, opts, states)
             if nxt is not None:
                 passing.append(nxt)
         return passing
 
-    def _station(self, comp: Component, lam: float, work_s: float) -> tuple[StationState, float]:
-        """State of a station offered lam requests/s that bring work_s seconds of work per second."""
-        service = work_s / lam if lam > 1e-12 and work_s > 0 else comp.service_time
-        return self._evaluate(comp, lam, service)
+    def _station(self, members: tuple[Component, ...], lam: float, work_s: float,
+                 known: tuple[StationState, float] | None = None) -> tuple[StationState, float]:
+        """State of identical stations, each offered lam requests/s that bring work_s seconds
+        of work per second (`known`: already evaluated for identical ones)."""
+        service = work_s / lam if lam > 1e-12 and work_s > 0 else members[0].service_time
+        return self._evaluate(members, lam, service, known)
 
-    def _charge_applies(self, t: float, offered: dict[Component, list[float]], writes: dict[Component, float],
+    def _charge_applies(self, t: float, offered: dict[Component, list], writes: dict[Component, float],
                         states: dict[Component, tuple[StationState, float]]) -> None:
         """Replicas replay the writes their primary commits: each takes one of their workers
         for the apply time, so that work joins the reads they are offered (and slows them).
@@ -297,23 +347,33 @@ class FlowPlane:
             p = g.primary
             accepted = 0.0
             if p is not None and p in offered:
-                states[p] = self._station(p, *offered[p])
+                states[p] = self._station(*_evaluation_args(offered[p]))
                 accepted = writes.get(p, 0.0) * (1.0 - states[p][0].blocking) if p.reachable() else 0.0
             for r in g.replicas:
                 if not r.serving(t):
                     continue
                 lam = min(accepted + r.apply_backlog / dt, r.apply_rate)
                 if lam > 0:
-                    acc = offered.setdefault(r, [0.0, 0.0])
+                    acc = offered.setdefault(r, [0.0, 0.0, (r,)])
                     acc[0] += lam
                     acc[1] += lam * r.apply_seconds
 
-    def _evaluate(self, comp: Component, lam: float, service: float) -> tuple[StationState, float]:
-        """State of a station at rate lam with this mean service time; returns (state, mu)."""
-        comp.offered += lam
-        self._touched[comp] = comp.offered
+    def _evaluate(self, members: tuple[Component, ...], lam: float, service: float,
+                  known: tuple[StationState, float] | None = None) -> tuple[StationState, float]:
+        """State of identical stations, each at rate lam with this mean service time, computed
+        once for all of them (`known`: the state of identical ones); returns (state, mu)."""
+        touched = self._touched
+        for c in members:
+            c.offered += lam
+            touched[c] = c.offered
+        if known is not None:
+            for c in members:
+                c.state = known[0]
+            return known
+        comp = members[0]
         if not comp.reachable():
-            comp.state = IDLE
+            for c in members:
+                c.state = IDLE
             return IDLE, 0.0
         if abs(service - comp.service_time) < 1e-12:
             st = comp.evaluate(lam)
@@ -329,22 +389,24 @@ class FlowPlane:
             else:
                 st = station_state(comp.workers, mu, comp.capacity_for(service), lam)
                 self._mixed[comp] = (key, st)
-        comp.state = st
+        for c in members:
+            c.state = st
         return st, mu
 
     def _through(self, f: Flow, label: str, opts: list[TierOption], states) -> Flow | None:
         """Move flow f through one tier; returns what got through (None if nothing)."""
         count = f.count
-        weights: list[float] = []
-        picks: list[Pick] = []
+        runs: list[tuple[float, tuple, tuple]] = []
         accepted = 0.0
         mean_acc = 0.0
-        for w, comp, delay, missing in opts:
+        writes = f.cls == "write" and label == "db"
+        for w, members, delay, missing in opts:
             if w <= 0:
                 continue
-            if comp is None:
+            if members is None:
                 self._fail(f, None, missing or "nothing can serve it", count * w)
                 continue
+            comp = members[0]  # stands for all of them: they are in the same state
             state, mu = states[comp]
             if isinstance(comp, MessageQueue) and comp.depth >= comp.items:
                 lost = count * w
@@ -353,29 +415,34 @@ class FlowPlane:
                 continue
             if not comp.reachable():
                 lost = count * w
-                comp.tick_failed += lost
-                self._fail(f, comp, f"{comp.id} is down ({comp.down_cause()})", lost)
+                for c in members:
+                    c.tick_failed += lost
+                    self._fail(f, c, f"{c.id} is down ({c.down_cause()})", lost)
                 continue
             a = 1.0 - state.blocking
             if a < 1.0:
                 shed = count * w * (1.0 - a)
-                comp.tick_failed += shed
-                self._fail(f, comp, f"{comp.id} was overloaded and shed it (queue full)", shed)
+                for c in members:
+                    c.tick_failed += shed
+                    self._fail(f, c, f"{c.id} was overloaded and shed it (queue full)", shed)
             if a <= 0:
                 continue
             svc = self._service_mean(comp, f)
             wa = w * a
-            comp.tick_served += count * wa
-            if f.cls == "write" and label == "db":
-                comp.tick_writes += count * wa  # type: ignore[attr-defined]
-            accepted += wa
-            mean_acc += wa * (delay + state.mean_wait + svc)
-            weights.append(wa)
-            picks.append((comp, delay, state, mu, svc, label, comp.capacity_for(1.0 / mu)))
+            served = count * wa
+            for c in members:
+                c.tick_served += served
+                if writes:
+                    c.tick_writes += served  # type: ignore[attr-defined]
+            resp = wa * (delay + state.mean_wait + svc)
+            for _ in members:  # one addition per station, as station by station
+                accepted += wa
+                mean_acc += resp
+            runs.append((wa, members, (delay, state, mu, svc, label, comp.capacity_for(1.0 / mu))))
         if accepted <= 0:
             return None
         return Flow(f.region, f.cls, f.route, f.rate * accepted, count * accepted,
-                    f.mean + mean_acc / accepted, f.stages + (Stage(label, weights, picks),), f.hot)
+                    f.mean + mean_acc / accepted, f.stages + (Stage.of_runs(label, runs),), f.hot)
 
     def _cache_stage(self, flows: list[Flow], t: float) -> list[Flow]:
         e = self.ctx
@@ -411,7 +478,7 @@ class FlowPlane:
                 offered[node] = offered.get(node, 0.0) + f.rate * (zw + hw)
         states: dict[Component, tuple[StationState, float]] = {}
         for node, lam in offered.items():
-            states[node] = self._evaluate(node, lam, node.service_time)
+            states[node] = self._evaluate((node,), lam, node.service_time)
         hit_of: dict[Component, tuple[float, float]] = {}
         for f in reads:
             ring = f.route.cache
@@ -542,21 +609,23 @@ class FlowPlane:
         self.failures.append(FailurePoint(f, comp, reason, count))
 
     def _finish_stations(self, dt: float) -> None:
+        touched = self._touched
         for comp in self.ctx.topology:
-            if comp not in self._touched:
+            if comp not in touched:
                 comp.state = IDLE
-            if not comp.queueing:
-                comp.utilization = 0.0
-                comp.queue_length = 0.0
-            else:
+            if comp.queueing:
+                # An unreachable station is IDLE (_evaluate, or untouched): no work, no queue.
                 st = comp.state
-                comp.utilization = st.utilization if comp.reachable() else 0.0
-                comp.queue_length = st.mean_queue if comp.reachable() else 0.0
-            comp.busy_seconds += comp.utilization * dt
+                u = comp.utilization = st.utilization
+                comp.queue_length = st.mean_queue
+            else:
+                u = comp.utilization = 0.0
+                comp.queue_length = 0.0
+            comp.busy_seconds += u * dt
             comp.total_served += comp.tick_served
             comp.total_failed += comp.tick_failed
-            if comp.utilization > comp.peak_utilization:
-                comp.peak_utilization = comp.utilization
+            if u > comp.peak_utilization:
+                comp.peak_utilization = u
 
     def _jobs(self, t: float, dt: float, plan: RoutePlan) -> None:
         """Workers drain the message queues; full queues refuse (counted at enqueue).
@@ -663,6 +732,23 @@ class FlowPlane:
                         ms = self._draw(f, hops) * 1000.0
                         e.metrics.trace(Trace(t, f.region, f.cls, True, ms, tuple(hops)))
                         break
+
+
+def _evaluation_args(acc: list) -> tuple[tuple[Component, ...], float, float]:
+    lam, work_s, members = acc
+    return members, lam, work_s
+
+
+def _disjoint(work: list[tuple[Flow, list[TierOption]]]) -> bool:
+    """Whether no station is in two different runs of a stage (then a run's stations are
+    offered the same rate by every flow). Flows through the same tier share its runs."""
+    seen: dict[int, tuple] = {}
+    for _, opts in work:
+        for _, members, _, _ in opts:
+            if members is not None:
+                seen[id(members)] = members
+    total = sum(len(m) for m in seen.values())
+    return len(set(chain.from_iterable(seen.values()))) == total
 
 
 def replication_step(e: PlaneContext, t: float, dt: float, in_window: dict[Database, float]) -> None:

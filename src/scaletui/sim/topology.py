@@ -29,6 +29,9 @@ class Topology:
         self._next_number: dict[str, int] = {}
         self._seq = 0
         self.version = 0  # bumped on every change that can alter routing
+        # Lists of components by kind, valid for one version: the engine asks every tick.
+        self._lists: dict[tuple, list] = {}
+        self._lists_version = -1
         self.shard_count = 1  # key ranges in use (changes when a reshard completes)
 
     def build(self, specs: tuple[ComponentSpec, ...], home_region: str) -> None:
@@ -119,8 +122,17 @@ class Topology:
     def ids(self) -> list[str]:
         return list(self._components)
 
+    def _cached(self, key: tuple, make) -> list:
+        if self._lists_version != self.version:
+            self._lists = {}
+            self._lists_version = self.version
+        found = self._lists.get(key)
+        if found is None:
+            found = self._lists[key] = make()
+        return list(found)
+
     def of_kind(self, *kinds: str) -> list[Component]:
-        return [c for c in self._components.values() if c.kind in kinds]
+        return self._cached(kinds, lambda: [c for c in self._components.values() if c.kind in kinds])
 
     def in_region(self, region: str, *kinds: str) -> list[Component]:
         return [c for c in self._components.values() if c.region == region and c.kind in kinds]
@@ -135,7 +147,7 @@ class Topology:
 
     # --- the database -----------------------------------------------------------------
     def db_nodes(self) -> list[Database]:
-        return [c for c in self._components.values() if isinstance(c, Database)]
+        return self._cached(("db_nodes",), lambda: [c for c in self._components.values() if isinstance(c, Database)])
 
     def groups(self) -> list[DbGroup]:
         """Groups by index; a group may have lost its primary (crash, removal)."""
