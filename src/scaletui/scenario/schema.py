@@ -265,8 +265,7 @@ class ScenarioSpec(Strict):
     par_cost: float | None = Field(None, ge=0, le=1e9, description="cost of a good solution, for the third star")
     duration: Duration
     seed: int = Field(1, ge=0, lt=2**63)
-    # pydantic checks float literals; typing allows only int, str, bool and enum ones
-    tick: Literal[0.25, 0.5, 1, 1.0, 2, 2.0] = 1.0  # type: ignore[valid-type]
+    tick: Literal[0.25, 0.5, 1, 1.0, 2, 2.0] = 1.0  # type: ignore[valid-type]  # pydantic checks float literals
     report_every: Duration = 60.0
     slo: SloSpec = Field(default_factory=SloSpec)
     budget_per_hour: float | None = Field(None, gt=0, le=1_000_000)

@@ -208,10 +208,10 @@ class Engine:
         rng = self.rng
         demand = [(region, cls, rate, float(poisson(rng, rate * dt)))
                   for region, cls, rate in self.traffic.rates(t)]
-        cdn_gb_before = sum(c.gigabytes for c in self.topology.of_kind("cdn"))  # type: ignore[attr-defined]
+        cdn_gb_before = sum(c.gigabytes for c in self.topology.of_kind("cdn") if isinstance(c, Cdn))
         self.plane.tick(t, dt, plan, demand)
         self.plane.replication(t, dt, plan)
-        cdn_gb = sum(c.gigabytes for c in self.topology.of_kind("cdn")) - cdn_gb_before  # type: ignore[attr-defined]
+        cdn_gb = sum(c.gigabytes for c in self.topology.of_kind("cdn") if isinstance(c, Cdn)) - cdn_gb_before
         for comp in self.topology:
             comp.alive_seconds += dt
         self._watch(t)
@@ -266,7 +266,7 @@ class Engine:
         return max((c.lag for c in reps), default=0.0)
 
     def queue_depth(self) -> float:
-        return sum(q.depth for q in self.topology.of_kind("queue"))  # type: ignore[attr-defined]
+        return sum(q.depth for q in self.topology.of_kind("queue") if isinstance(q, MessageQueue))
 
     # --- changes ------------------------------------------------------------------------
     def log(self, kind: str, message: str, component: str | None = None, severity: str = "info") -> Event:

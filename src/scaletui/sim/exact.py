@@ -143,14 +143,14 @@ class ExactPlane:
         self._static_keys: KeySampler | None = None
         self.jobs: dict[MessageQueue, deque[float]] = {}  # enqueue times, per queue
         self.threads: dict[Worker, _Threads] = {}
-        self.applies: dict[Component, _ApplyStream] = {}
+        self.applies: dict[Database, _ApplyStream] = {}
         # Replication, write by write: writes on their way to each replica (inside the
         # batching window), and writes whose window ended while their primary was
         # unreachable, held in its log as (primary, commit time) until it is back.
         self.shipping: dict[Database, int] = {}
         self.held_at_primary: dict[Database, list[tuple[Database, float]]] = {}
-        self.lag_sum: dict[Component, float] = {}
-        self.lag_n: dict[Component, int] = {}
+        self.lag_sum: dict[Database, float] = {}
+        self.lag_n: dict[Database, int] = {}
         self.queued_area = 0.0
         self.sessions = ExactSessions(ctx.config.traffic.session_minutes)
         self.users_of: dict[str, int] = {}  # users per user region, this tick
@@ -234,14 +234,14 @@ class ExactPlane:
         self._release_held()
         for r, n in list(self.lag_n.items()):
             if n:
-                r.lag = self.lag_sum[r] / n  # type: ignore[attr-defined]
+                r.lag = self.lag_sum[r] / n
             self.lag_sum[r] = 0.0
             self.lag_n[r] = 0
         for r, stream in self.applies.items():
             if not r.reachable() and stream.held:
                 # Nothing applied: it is as far behind as its oldest waiting write.
                 t0, base = stream.held[0]
-                r.lag = self.env.now - t0 + base  # type: ignore[attr-defined]
+                r.lag = self.env.now - t0 + base
 
     # --- one request ----------------------------------------------------------------------
     def _arrival_event(self, region: str, cls: str, plan: RoutePlan, _ev: object) -> None:

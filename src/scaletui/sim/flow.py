@@ -28,7 +28,7 @@ from scaletui.sim.components import Cache, Component, Database, MessageQueue, We
 from scaletui.sim.keyspace import HOT_KEY, partition_of
 from scaletui.sim.mmck import IDLE, StationState, sample_response, station_state
 from scaletui.sim.plane import PlaneContext
-from scaletui.sim.routing import DcRoute, RoutePlan, Tier
+from scaletui.sim.routing import CacheRing, DcRoute, RoutePlan, Tier
 from scaletui.sim.snapshot import Hop, Trace
 from scaletui.sim.station_runs import Run, singletons, state_key, station_runs
 from scaletui.sim.sticky import SESSION_LOST
@@ -98,6 +98,20 @@ class Flow:
         self.stages = stages
         self.hot = hot  # fraction of this flow asking for the hot key
         self.shares = shares  # how its keys spread over shards (None: like all requests)
+
+    @property
+    def site(self) -> DcRoute:
+        """The routes of the data centre serving it (asked only of flows that have one: a
+        flow without fails at the edge)."""
+        assert self.route is not None
+        return self.route
+
+    @property
+    def ring(self) -> CacheRing:
+        """Its data centre's cache nodes (asked only of reads sent through a cache)."""
+        ring = self.site.cache
+        assert ring is not None
+        return ring
 
 
 class FailurePoint:
@@ -219,34 +233,34 @@ class FlowPlane:
         sticky = self.ctx.sticky
         out = []
         for f in flows:
-            frac = sticky.relogin_fraction(f.route.region) if f.cls in DYNAMIC else 0.0
+            frac = sticky.relogin_fraction(f.site.region) if f.cls in DYNAMIC else 0.0
             if frac > 0:
                 lost = f.count * frac
-                sticky.relogged(f.route.region, lost)
+                sticky.relogged(f.site.region, lost)
                 self._fail(f, None, SESSION_LOST, lost)
                 f = Flow(f.region, f.cls, f.route, f.rate * (1 - frac), f.count - lost, f.mean, f.stages, f.hot)
             out.append(f)
         return out
 
     def _entry(self, f: Flow) -> list[TierOption] | None:
-        r = f.route
+        r = f.site
         tier = r.entry
         if not r.has_lb:
             return None  # the web stage takes it
         return self._options(tier)
 
     def _web(self, f: Flow) -> list[TierOption] | None:
-        r = f.route
+        r = f.site
         return self._options(r.web if r.has_lb else r.entry)
 
     def _session(self, f: Flow) -> list[TierOption] | None:
-        r = f.route
+        r = f.site
         if f.cls not in DYNAMIC or r.sessions is None:
             return None
         return self._options(r.sessions)
 
     def _queue(self, f: Flow) -> list[TierOption] | None:
-        r = f.route
+        r = f.site
         if f.cls != "async" or r.queue is None:
             return None
         return self._options(r.queue)
@@ -254,7 +268,7 @@ class FlowPlane:
     def _db(self, f: Flow, plan: RoutePlan) -> list[TierOption] | None:
         if f.cls not in ("read", "write"):
             return None
-        tiers = f.route.reads if f.cls == "read" else f.route.writes
+        tiers = f.site.reads if f.cls == "read" else f.site.writes
         shares = f.shares if f.shares is not None and len(f.shares) == len(tiers) else plan.group_shares
         hot = f.hot
         out: list[TierOption] = []
@@ -281,7 +295,7 @@ class FlowPlane:
         return runs
 
     def _service_mean(self, comp: Component, f: Flow) -> float:
-        if f.cls == "async" and isinstance(comp, WebServer) and f.route.queue is None:
+        if f.cls == "async" and isinstance(comp, WebServer) and f.site.queue is None:
             return job_seconds(self.ctx.config.traffic.async_work_ms, comp)
         return comp.service_time
 
@@ -432,8 +446,8 @@ class FlowPlane:
             served = count * wa
             for c in members:
                 c.tick_served += served
-                if writes:
-                    c.tick_writes += served  # type: ignore[attr-defined]
+                if writes and isinstance(c, Database):
+                    c.tick_writes += served
             resp = wa * (delay + state.mean_wait + svc)
             for _ in members:  # one addition per station, as station by station
                 accepted += wa
@@ -450,9 +464,9 @@ class FlowPlane:
         reads: list[Flow] = []
         ring_rate: dict[int, float] = {}
         for f in flows:
-            if f.cls == "read" and f.route.cache is not None:
+            if f.cls == "read" and f.site.cache is not None:
                 reads.append(f)
-                key = id(f.route.cache.nodes[0])
+                key = id(f.ring.nodes[0])
                 ring_rate[key] = ring_rate.get(key, 0.0) + f.rate
             else:
                 passing.append(f)
@@ -463,25 +477,25 @@ class FlowPlane:
         offered: dict[Component, float] = {}
         node_data: dict[int, list] = {}
         for f in reads:
-            ring = f.route.cache
+            ring = f.ring
             nodes = ring.nodes
             n = len(nodes)
-            shares = e.keys.partition_shares(n)
+            node_shares = e.keys.partition_shares(n)
             hot_node = partition_of(HOT_KEY, n) if n > 1 else 0
             data = node_data.get(id(ring))
             if data is None:
                 data = node_data[id(ring)] = []
                 for i, node in enumerate(nodes):
-                    data.append(((1 - hot_share) * shares[i], hot_share if i == hot_node else 0.0))
+                    data.append(((1 - hot_share) * node_shares[i], hot_share if i == hot_node else 0.0))
             for i, node in enumerate(nodes):
                 zw, hw = data[i]
                 offered[node] = offered.get(node, 0.0) + f.rate * (zw + hw)
         states: dict[Component, tuple[StationState, float]] = {}
-        for node, lam in offered.items():
-            states[node] = self._evaluate((node,), lam, node.service_time)
+        for cached, lam in offered.items():
+            states[cached] = self._evaluate((cached,), lam, cached.service_time)
         hit_of: dict[Component, tuple[float, float]] = {}
         for f in reads:
-            ring = f.route.cache
+            ring = f.ring
             total_rate = ring_rate[id(ring.nodes[0])]
             n = len(ring.nodes)
             for node in ring.nodes:
@@ -497,7 +511,7 @@ class FlowPlane:
                                          node.ttl, age)
                 hit_of[node] = (hz, hh)
         for f in reads:
-            ring = f.route.cache
+            ring = f.ring
             data = node_data[id(ring)]
             count = f.count
             hit_w: list[float] = []
@@ -558,8 +572,8 @@ class FlowPlane:
                                     f.mean + hit_mean / hit_tot,
                                     f.stages + (Stage("cache hit", hit_w, picks),), 0.0))
             if miss_tot > 0:
-                groups = len(f.route.reads)
-                shares = None
+                groups = len(f.site.reads)
+                shares: tuple[float, ...] | None = None
                 if groups > 1:
                     n = len(ring.nodes)
                     live = [nd for nd in ring.nodes if nd.reachable()]
@@ -586,7 +600,7 @@ class FlowPlane:
     def _complete(self, f: Flow) -> None:
         if f.count <= 0:
             return
-        if f.cls == "async" and f.route is not None and f.route.queue is not None:
+        if f.cls == "async" and f.route is not None and f.site.queue is not None:
             self._enqueue(f)
         self.ctx.metrics.serve(f.count, f.mean)
         self.completed.append(f)

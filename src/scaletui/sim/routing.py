@@ -267,8 +267,8 @@ class Router:
             group_shares=shares,
             hot_group=hot_group,
             unreachable=why_not,
-            queues=[q for q in topo.of_kind("queue")],  # type: ignore[misc]
-            workers=[w for w in topo.of_kind("worker")],  # type: ignore[misc]
+            queues=[q for q in topo.of_kind("queue") if isinstance(q, MessageQueue)],
+            workers=[w for w in topo.of_kind("worker") if isinstance(w, Worker)],
         )
 
     @staticmethod
@@ -340,13 +340,13 @@ class Router:
         return reasons[0] if reasons else f"no data centre can serve users in {region}"
 
     def _cache_ring(self, region: str, now: float) -> CacheRing | None:
-        nodes = [c for c in self.topology.of_kind("cache") if not c.booting(now)]
+        nodes = [c for c in self.topology.of_kind("cache") if isinstance(c, Cache) and not c.booting(now)]
         local = [c for c in nodes if c.region == region]
         chosen = local or nodes
         if not chosen:
             return None
         chosen.sort(key=lambda c: c.seq)
-        return CacheRing(chosen, self._delay(region, chosen[0]))  # type: ignore[arg-type]
+        return CacheRing(chosen, self._delay(region, chosen[0]))
 
     def _group_tiers(self, region: str, g, now: float) -> tuple[Tier, Tier, float]:
         valid = math.inf

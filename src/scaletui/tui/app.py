@@ -110,11 +110,11 @@ class ScaleTuiApp(App):
             self.notify("that was the last level: try the sandbox", timeout=5)
             self.back_to_campaign()
             return
-        sc = load_scenario(builtin_path(nxt))  # type: ignore[arg-type]
+        sc = load_scenario(builtin_path(nxt))  # type: ignore[arg-type]  # the campaign's names have files
         self.last_opened = sc.name
         self.switch_screen(BriefScreen(sc))
 
-    def action_quit(self) -> None:  # type: ignore[override]
+    def action_quit(self) -> None:  # type: ignore[override]  # Textual's is async; ours asks first
         """ctrl+q: ask first when a game is being played."""
         from scaletui.tui.screens.confirm import ConfirmScreen
 

@@ -76,7 +76,7 @@ class CampaignScreen(Screen):
             table.add_column(label, width=width)
         for i, name in enumerate(builtin_names(), 1):
             try:
-                sc = load_scenario(builtin_path(name))  # type: ignore[arg-type]
+                sc = load_scenario(builtin_path(name))  # type: ignore[arg-type]  # the campaign's names have files
             except ScenarioError:
                 table.add_row(str(i), Text(name, style=st("bad")), "(invalid file)", "", "", key=name)
                 continue
