@@ -110,21 +110,6 @@ EXPECTED: dict[str, dict[str, Loss]] = {
     },
 }
 
-# Where the postmortem does not name what the level is lost to. Each is a defect to fix
-# (in the postmortem), not an expectation: strict, so a fix shows up as a failure here.
-_OCEAN = ("the only incident opens at 0 s on the ocean's latency and never closes, so the "
-          "postmortem names no trigger for the surge that spends the error budget")
-_NOISE = ("an incident opens before the contest on the per-tick p95 of 32 latency samples "
-          "(3 s over 300 ms while the window p95 is about 150 ms) and never closes, so the "
-          "postmortem names no trigger")
-POSTMORTEM_MISSES = {
-    ("async-queue", NO_ACTIONS): _NOISE,
-    ("async-queue", WITHOUT_CONCEPT): _NOISE,
-    ("global", NO_ACTIONS): _OCEAN,
-    ("millions", NO_ACTIONS): _OCEAN,
-}
-
-
 def _game(name: str, seed_offset: int) -> Game:
     sc = load_scenario(builtin_path(name))
     return Game(sc, seed=sc.spec.seed + seed_offset)
@@ -143,14 +128,9 @@ def _objective(result: GameResult) -> str:
     return ", ".join(o.name for o in result.objectives if not o.met)
 
 
-def _cases(check_postmortem: bool) -> list:
-    cases = []
-    for name, plans in EXPECTED.items():
-        for which in plans:
-            miss = POSTMORTEM_MISSES.get((name, which)) if check_postmortem else None
-            marks = [pytest.mark.xfail(strict=True, reason=miss)] if miss else []
-            cases.append(pytest.param(name, which, marks=marks, id=f"{name}-{which.replace(' ', '-')}"))
-    return cases
+def _cases() -> list:
+    return [pytest.param(name, which, id=f"{name}-{which.replace(' ', '-')}")
+            for name, plans in EXPECTED.items() for which in plans]
 
 
 def test_every_level_has_its_reasons_and_its_concept() -> None:
@@ -160,14 +140,14 @@ def test_every_level_has_its_reasons_and_its_concept() -> None:
         assert load_plan(PLANS / f"{name}.concept.plan.yaml").actions, name
 
 
-@pytest.mark.parametrize(("name", "which"), _cases(check_postmortem=False))
+@pytest.mark.parametrize(("name", "which"), _cases())
 def test_lost_on_the_objective_the_level_is_about(name: str, which: str) -> None:
     result = _lost(name, which)
     assert result.outcome == LOST, result.reason
     assert _objective(result) == EXPECTED[name][which].objective, result.reason
 
 
-@pytest.mark.parametrize(("name", "which"), _cases(check_postmortem=True))
+@pytest.mark.parametrize(("name", "which"), _cases())
 def test_the_postmortem_blames_the_event_the_level_is_about(name: str, which: str) -> None:
     incidents = _lost(name, which).postmortem["incidents"]
     assert incidents, "the postmortem found no incident"

@@ -9,7 +9,9 @@ that saturated or failed first, the player's actions during it, and the recovery
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
+from statistics import median
 
 from scaletui.sim.eventlog import Event
 from scaletui.sim.snapshot import TickRow
@@ -18,6 +20,9 @@ TRIGGERS = ("surge", "fail", "slow", "hot_key", "outage")
 ONSET_S = 3.0
 RECOVERY_S = 30.0
 LOOKBACK_S = 900.0  # a trigger this long before a symptom may have caused it
+# A tick's p95 comes from a few dozen sampled requests: latency is judged on the median
+# of the last ticks' p95, so that sampling noise alone does not open an incident.
+LATENCY_WINDOW_S = 10.0
 
 
 @dataclass
@@ -27,6 +32,7 @@ class Incident:
     end: float | None = None
     recovery: str = ""
     trigger: Event | None = None
+    errors_from: float | None = None  # when errors began, in an incident that began slow
     first_component: Event | None = None
     first_saturated: Event | None = None
     actions: list[Event] = field(default_factory=list)
@@ -59,10 +65,19 @@ class PostmortemRecorder:
         self._good_for = 0.0
         self._open: Incident | None = None
         self._pending_symptom = ""
+        self._recent_p95: deque[float] = deque()
+        self._errors_for = 0.0
 
     def observe(self, row: TickRow, dt: float) -> None:
         bad_errors = row.error_rate > self.error_threshold
-        bad_latency = self.p95_target is not None and row.p95_ms > self.p95_target and row.served_rps > 0
+        recent = self._recent_p95
+        if row.served_rps > 0:
+            recent.append(row.p95_ms)
+            while len(recent) > max(1, round(LATENCY_WINDOW_S / dt)):
+                recent.popleft()
+        bad_latency = (self.p95_target is not None and row.served_rps > 0
+                       and median(recent) > self.p95_target)
+        self._errors_for = self._errors_for + dt if bad_errors else 0.0
         bad = bad_errors or bad_latency
         inc = self._open
         if bad:
@@ -87,6 +102,10 @@ class PostmortemRecorder:
                     inc.peak_p95_ms = self._onset_p95
                     self.incidents.append(inc)
             if inc is not None:
+                if inc.errors_from is None and self._errors_for >= ONSET_S and not inc.symptom.startswith("error"):
+                    # Errors inside an incident that began slow: what set them off is what
+                    # the postmortem must name.
+                    inc.errors_from = row.t - self._errors_for + dt
                 inc.peak_error_rate = max(inc.peak_error_rate, row.error_rate)
                 inc.peak_p95_ms = max(inc.peak_p95_ms, row.p95_ms)
         else:
@@ -108,11 +127,12 @@ class PostmortemRecorder:
         actions = [e for e in events if e.kind in ("action", "autoscale", "promote", "failover")]
         prev_end = 0.0
         for inc in self.incidents:
-            before = [e for e in triggers if prev_end - 1e-9 <= e.t <= inc.start + 1e-9
-                      and inc.start - e.t <= LOOKBACK_S]
+            anchor = inc.errors_from if inc.errors_from is not None else inc.start
+            before = [e for e in triggers if prev_end - 1e-9 <= e.t <= anchor + 1e-9
+                      and anchor - e.t <= LOOKBACK_S]
             inc.trigger = before[-1] if before else None
             lo = inc.trigger.t if inc.trigger else inc.start - 60.0
-            hi = inc.start + 120.0
+            hi = anchor + 120.0
             first = [e for e in culprits if lo - 1e-9 <= e.t <= hi]
             inc.first_component = first[0] if first else None
             sat = [e for e in culprits if e.kind == "saturated" and lo - 1e-9 <= e.t <= hi]
