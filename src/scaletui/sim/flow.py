@@ -48,13 +48,13 @@ class Stage:
     pick). The cumulative weights, one per station, are built only when a request is
     drawn through the stage, by the same left-to-right sum as station by station."""
 
-    __slots__ = ("label", "runs", "_cum", "_ends")
+    __slots__ = ("label", "runs", "_cum", "_picks")
 
     def __init__(self, label: str, weights: list[float], picks: list[Pick]) -> None:
         self.label = label
         self.runs: list[tuple[float, tuple, tuple]] = [(w, (p[0],), p[1:]) for w, p in zip(weights, picks)]
         self._cum: list[float] | None = None
-        self._ends: list[int] = []
+        self._picks: list[Pick] = []
 
     @classmethod
     def of_runs(cls, label: str, runs: list[tuple[float, tuple, tuple]]) -> "Stage":
@@ -62,25 +62,28 @@ class Stage:
         stage.runs = runs
         return stage
 
+    def _expand(self) -> list[float]:
+        """One cumulative weight and one pick per station (drawing is the hot path)."""
+        runs = self.runs
+        cum = self._cum = list(accumulate(chain.from_iterable(repeat(w, len(m)) for w, m, _ in runs)))
+        self._picks = [(c,) + rest for _, m, rest in runs for c in m]
+        return cum
+
     @property
     def cum(self) -> list[float]:
-        if self._cum is None:
-            runs = self.runs
-            self._cum = list(accumulate(chain.from_iterable(repeat(w, len(m)) for w, m, _ in runs)))
-            self._ends = list(accumulate(len(m) for _, m, _ in runs))
-        return self._cum
+        return self._cum if self._cum is not None else self._expand()
 
     @property
     def picks(self) -> list[Pick]:
-        return [(c,) + rest for _, m, rest in self.runs for c in m]
+        if self._cum is None:
+            self._expand()
+        return self._picks
 
     def choose(self, u: float) -> Pick:
-        cum = self.cum
-        total = cum[-1]
-        i = min(bisect.bisect_left(cum, u * total), len(cum) - 1)
-        r = bisect.bisect_right(self._ends, i)
-        _, members, rest = self.runs[r]
-        return (members[i - (self._ends[r - 1] if r else 0)],) + rest
+        cum = self._cum if self._cum is not None else self._expand()
+        picks = self._picks
+        i = bisect.bisect_left(cum, u * cum[-1])
+        return picks[i] if i < len(picks) else picks[-1]
 
 
 class Flow:
