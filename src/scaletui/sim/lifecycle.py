@@ -45,7 +45,6 @@ class Replication(Protocol):
     def unreplicated(self, replica: Database) -> float:
         """Writes committed on the replica's primary that it has not applied (and would
         lose if it were promoted now)."""
-        ...
 
 
 LogFn = Callable[..., Event]
