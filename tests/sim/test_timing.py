@@ -60,13 +60,8 @@ def test_a_command_at_an_off_grid_time_applies_from_the_next_tick(tick, last_up,
     assert r[first_down][0] == 0 and r[first_down][1] > 50
 
 
-def test_the_exact_model_sees_a_command_only_from_its_tick():
-    """Between steps the exact model's requests of the tick before have all arrived, so
-    removing the web server at 60 s fails only those of them still in service then:
-    Little's law, 100 requests/s x 20 ms (catalog: web service_ms) = 2 on average. Had
-    the step stopped half a tick early, the 50 or so arriving in [59.5, 60) would fail."""
-    e = Engine(one_web(1.0, duration=61.0), seed=3, model="exact")
-    e.step(60)
+def arrival_times_of_failures(e: Engine) -> list[float]:
+    """The arrival time of every request the exact plane fails from now on."""
     failed_at: list[float] = []
     fail = e.plane.fail
 
@@ -75,6 +70,17 @@ def test_the_exact_model_sees_a_command_only_from_its_tick():
         fail(req, reason)
 
     e.plane.fail = spy
+    return failed_at
+
+
+def test_the_exact_model_sees_a_command_only_from_its_tick():
+    """Between steps the exact model's requests of the tick before have all arrived, so
+    removing the web server at 60 s fails only those of them still in service then:
+    Little's law, 100 requests/s x 20 ms (catalog: web service_ms) = 2 on average. Had
+    the step stopped half a tick early, the 50 or so arriving in [59.5, 60) would fail."""
+    e = Engine(one_web(1.0, duration=61.0), seed=3, model="exact")
+    e.step(60)
+    failed_at = arrival_times_of_failures(e)
     assert e.apply(Remove("web-1")).ok
     e.run()
     e.plane.drain()
@@ -90,14 +96,7 @@ def test_the_exact_model_routes_by_the_tick_a_request_arrives_in():
                       spec("web", "large", id="web-2"), spec("session_store"), users=100, rps_per_user=1.0,
                       duration=40.0, events=[ScenarioEvent(at=30, kind="fail", target="web-1")])
     e = Engine(cfg, seed=3, model="exact")
-    failed_at: list[float] = []
-    fail = e.plane.fail
-
-    def spy(req, reason):
-        failed_at.append(req.t0)
-        fail(req, reason)
-
-    e.plane.fail = spy
+    failed_at = arrival_times_of_failures(e)
     e.run()
     e.plane.drain()
     # (the few before 30 s were in service on web-1 when it crashed)

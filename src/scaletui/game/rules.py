@@ -55,14 +55,9 @@ class Rules:
         """Why spending `extra` more per hour is refused (None: allowed); the autoscaler asks too."""
         if self.budget_per_hour is None or self.budget_mode != "refuse" or extra <= 0:
             return None
-        now = cost_per_hour(topology)
+        now = topology.cost_per_hour()
         after = now + extra
         if after > self.budget_per_hour + 1e-9:
             return (f"over budget: that would cost {after:.1f}/h and the budget is "
                     f"{self.budget_per_hour:.1f}/h (now {now:.1f}/h)")
         return None
-
-
-def cost_per_hour(topology: Topology) -> float:
-    """What the topology costs an hour (as the engine counts it: every component, as built)."""
-    return sum(c.cost_per_hour for c in topology)

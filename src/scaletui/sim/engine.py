@@ -254,7 +254,7 @@ class Engine:
 
     # --- figures ------------------------------------------------------------------------
     def cost_per_hour(self) -> float:
-        return sum(c.cost_per_hour for c in self.topology)
+        return self.topology.cost_per_hour()
 
     def db_utilization(self) -> float:
         prims = [c for c in self.topology.db_nodes() if c.is_primary]

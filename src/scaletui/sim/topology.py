@@ -119,6 +119,10 @@ class Topology:
     def __len__(self) -> int:
         return len(self._components)
 
+    def cost_per_hour(self) -> float:
+        """What it costs an hour: every component, as built (booting ones too)."""
+        return sum(c.cost_per_hour for c in self._components.values())
+
     def ids(self) -> list[str]:
         return list(self._components)
 
