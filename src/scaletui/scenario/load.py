@@ -31,6 +31,7 @@ from scaletui.scenario.yaml_source import YAML11_BOOLEANS, Located, load_yaml
 from scaletui.sim.catalog import KIND_FIELDS, Catalog
 from scaletui.sim.commands import Add, AutoscaleRule, Command, Configure, Promote, Remove, Upgrade
 from scaletui.sim.config import (
+    ClientPolicy,
     ComponentSpec,
     DailyCycle,
     Mix,
@@ -522,6 +523,7 @@ def to_sim_config(spec: ScenarioSpec) -> SimConfig:
         async_work_ms=t.async_work_ms,
         session_minutes=t.session_minutes,
         revenue_per_1k_requests=t.revenue_per_1k_requests,
+        client=ClientPolicy(t.client.timeout, t.client.retries, t.client.backoff, t.client.jitter),
     )
     comps = tuple(
         c if c.size else ComponentSpec(c.kind, catalog[c.kind].default_size, c.region, c.id, c.of)

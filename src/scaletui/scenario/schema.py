@@ -137,6 +137,14 @@ class DailyCycleSpec(Strict):
     start_at: Duration = Field(32400.0, description="time of day at which the scenario starts (e.g. 9h)")
 
 
+class ClientSpec(Strict):
+    timeout: Duration = Field(10.0, gt=0, le=3600, description="how long a client waits for an answer before it gives up (the request fails as timed out)")
+    retries: int = Field(0, ge=0, le=10, description="how many more times a client tries a failed or timed-out request")
+    backoff: Literal["none", "exponential"] = Field(
+        "none", description="wait before a retry: none (at once) or exponential (1 s, 2 s, 4 s, ...)")
+    jitter: StrictBool = Field(False, description="draw each backoff uniformly between 0 and its length (full jitter)")
+
+
 class TrafficSpec(Strict):
     users: float = Field(1000.0, ge=0, le=MAX_USERS, description="concurrent users at the start")
     rps_per_user: float = Field(0.05, gt=0, le=1000)
@@ -153,6 +161,7 @@ class TrafficSpec(Strict):
     revenue_per_1k_requests: float = Field(
         0.5, ge=0, le=1_000_000, description="money earned per 1,000 requests answered; each failed request is revenue lost"
     )
+    client: ClientSpec = Field(default_factory=ClientSpec, description="users' clients: timeout and retry policy")
 
     @field_validator("regions")
     @classmethod

@@ -40,6 +40,30 @@ class DailyCycle:
     start_at: float = 9 * 3600.0  # time of day at which the scenario starts
 
 
+BACKOFFS = ("none", "exponential")
+BACKOFF_BASE_S = 1.0  # exponential backoff: the first retry waits 1 s, then 2 s, 4 s, ...
+
+
+@dataclass(frozen=True)
+class ClientPolicy:
+    """How users' clients treat a request: they wait at most `timeout` seconds for the
+    answer, then give up (the request fails as timed out); a failed or timed-out request
+    is tried again up to `retries` more times, after a backoff (`none`: at once;
+    `exponential`: BACKOFF_BASE_S doubling per retry; `jitter`: a uniform draw between 0
+    and that, "full jitter")."""
+
+    timeout: float = 10.0
+    retries: int = 0
+    backoff: str = "none"
+    jitter: bool = False
+
+    def backoff_s(self, retry: int) -> float:
+        """The longest wait before the retry-th retry (1 for the first); jitter draws below it."""
+        if self.backoff == "exponential":
+            return BACKOFF_BASE_S * 2.0 ** (retry - 1)
+        return 0.0
+
+
 @dataclass(frozen=True)
 class Traffic:
     users: float = 1000.0
@@ -54,6 +78,7 @@ class Traffic:
     async_work_ms: float = 200.0  # CPU time of one async job when done inline on a web server
     session_minutes: float = 10.0  # mean length of a user's session (sticky sessions)
     revenue_per_1k_requests: float = 0.5  # what answered requests earn; failed ones are revenue lost
+    client: ClientPolicy = field(default_factory=ClientPolicy)
 
     @property
     def region_names(self) -> tuple[str, ...]:

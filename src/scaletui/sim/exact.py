@@ -9,6 +9,11 @@ workers, queued with their reads, and queue workers take each job on one of thei
 threads. It is written in callback style (SimPy events with callbacks, no process per
 request) so that it stays usable for small loads: it costs time per request, the flow
 engine does not.
+
+Clients: each request has a deadline (its start + the client's timeout), kept by a timer.
+If the answer is not back by then the request fails as a timeout, and whatever the
+stations still do for it is wasted work. A failed or timed-out attempt that has retries
+left comes back as a new arrival after its backoff (a uniform draw below it with jitter).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from functools import partial
 from typing import Callable
 
 from scaletui.sim.async_jobs import job_seconds
+from scaletui.sim.client import timeout_reason
 from scaletui.sim.components import Cache, Cdn, Component, Database, MessageQueue, WebServer, Worker
 from scaletui.sim.exact_sessions import ExactSessions
 from scaletui.sim.keyspace import HOT_KEY, KeySampler, partition_of
@@ -44,9 +50,11 @@ def count_failed(comp: Component) -> None:
 
 
 class Request:
-    __slots__ = ("t0", "region", "cls", "route", "key", "extra", "plan", "last", "web")
+    __slots__ = ("t0", "region", "cls", "route", "key", "extra", "plan", "last", "web", "attempt", "closed",
+                 "late")
 
-    def __init__(self, t0: float, region: str, cls: str, route: DcRoute | None, key: int, plan: RoutePlan) -> None:
+    def __init__(self, t0: float, region: str, cls: str, route: DcRoute | None, key: int, plan: RoutePlan,
+                 attempt: int = 0) -> None:
         self.t0 = t0
         self.region = region
         self.cls = cls
@@ -56,6 +64,9 @@ class Request:
         self.plan = plan
         self.last: Component | None = None  # the station it went to last
         self.web: Option | None = None  # the web server its session pins it to
+        self.attempt = attempt  # 0: the first try; k: the k-th retry
+        self.closed = False  # its client has its outcome (answer, failure or gave up)
+        self.late = False  # its client gave up before the answer: any work left is wasted
 
     @property
     def site(self) -> DcRoute:
@@ -154,6 +165,9 @@ class ExactPlane:
         self.queued_area = 0.0
         self.sessions = ExactSessions(ctx.config.traffic.session_minutes)
         self.users_of: dict[str, int] = {}  # users per user region, this tick
+        self.client = ctx.config.traffic.client
+        self._timeout_reason = timeout_reason(self.client)
+        self.plan: RoutePlan | None = None  # the latest tick's: what a retry arriving now meets
 
     # --- keys ---------------------------------------------------------------------------
     def key(self, cls: str) -> int:
@@ -185,6 +199,7 @@ class ExactPlane:
     # --- a tick: arrivals over the next interval, figures of the last one ----------------
     def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
         self._close_interval(dt)
+        self.plan = plan
         e = self.ctx
         self.sessions.watch(t, [w for w in e.topology.of_kind("web") if isinstance(w, WebServer)])
         e.metrics.sessions_lost = self.sessions.lost
@@ -247,14 +262,24 @@ class ExactPlane:
     def _arrival_event(self, region: str, cls: str, plan: RoutePlan, _ev: object) -> None:
         self.arrival(region, cls, plan)
 
-    def arrival(self, region: str, cls: str, plan: RoutePlan) -> None:
+    def _retry_event(self, region: str, cls: str, attempt: int, _ev: object) -> None:
+        plan = self.plan
+        assert plan is not None
+        self.arrival(region, cls, plan, attempt)
+
+    def arrival(self, region: str, cls: str, plan: RoutePlan, attempt: int = 0) -> None:
         e = self.ctx
         m = e.metrics
-        m.arrive(1)
-        m.in_flight += 1
+        if attempt == 0:
+            m.arrive(1)
+            m.in_flight += 1
+        else:
+            m.retry_arrive(1)  # the request has been in flight since its first try
         route, rtt = plan.dc_for[region]
-        req = Request(self.env.now, region, cls, route, 0, plan)
+        req = Request(self.env.now, region, cls, route, 0, plan, attempt)
         req.extra = rtt
+        deadline = self.env.timeout(self.client.timeout)
+        deadline.callbacks.append(partial(self._deadline, req))
         if cls == "static" and plan.cdn is not None:
             cdn = plan.cdn
             key = self.static_key()
@@ -507,15 +532,45 @@ class ExactPlane:
     # --- outcomes -------------------------------------------------------------------------
     def done(self, req: Request) -> None:
         m = self.ctx.metrics
+        if req.closed:
+            if req.late:
+                m.wasted += 1
+            return
         lat = self.env.now - req.t0 + req.extra
+        if lat > self.client.timeout:
+            # Its network time took it past the deadline: the client had given up.
+            m.wasted += 1
+            self._ended(req, self._timeout_reason)
+            return
+        req.closed = True
         m.in_flight -= 1
         m.serve(1, lat)
         m.shape(lat, 1)
 
     def fail(self, req: Request, reason: str) -> None:
+        if not req.closed:
+            self._ended(req, reason)
+
+    def _deadline(self, req: Request, _ev: object) -> None:
+        if not req.closed:
+            req.late = True
+            self._ended(req, self._timeout_reason)
+
+    def _ended(self, req: Request, reason: str) -> None:
+        """The attempt failed: the client tries again if it has retries left."""
+        req.closed = True
         m = self.ctx.metrics
         m.in_flight -= 1
-        m.fail(1, reason)
+        nxt = req.attempt + 1
+        if nxt > self.client.retries:
+            m.fail(1, reason)
+            return
+        m.retry_later(1, reason)
+        wait = self.client.backoff_s(nxt)
+        if self.client.jitter:
+            wait *= self.rng.random()
+        ev = self.env.timeout(wait)
+        ev.callbacks.append(partial(self._retry_event, req.region, req.cls, nxt))
 
     def drain(self, horizon: float = 120.0) -> None:
         """Run to the end of the last tick if a step has not, then until every answer is in."""

@@ -12,6 +12,12 @@ Means are exact (sums of stage means: stations in series with Poisson input are
 independent in steady state). Quantiles come from a few requests sampled per tick
 through the same stages, each weighted by the requests it stands for.
 
+Clients give up after their timeout: the share of a flow that times out is the tail
+of its response time beyond it (see _timed_out_share). Failed and timed-out requests
+come back as retries after the backoff (client.RetryBacklog), mixed into the arrivals
+of the tick they are due in; every flow of a (region, class) carries the same mix of
+first tries and retries, so each failure splits into retries and final failures by it.
+
 Cost per tick is independent of the load: it depends on the number of stations and
 flows, never on how many requests they carry.
 """
@@ -24,9 +30,10 @@ from itertools import accumulate, chain, repeat
 from typing import Callable
 
 from scaletui.sim.async_jobs import job_seconds, jobs_per_second
+from scaletui.sim.client import RetryBacklog, is_timeout, timeout_reason
 from scaletui.sim.components import Cache, Component, Database, MessageQueue, WebServer
 from scaletui.sim.keyspace import HOT_KEY, partition_of
-from scaletui.sim.mmck import IDLE, StationState, sample_response, station_state
+from scaletui.sim.mmck import IDLE, StationState, response_tail, sample_response, station_state
 from scaletui.sim.plane import PlaneContext
 from scaletui.sim.routing import CacheRing, DcRoute, RoutePlan, Tier
 from scaletui.sim.snapshot import Hop, Trace
@@ -154,6 +161,13 @@ class FlowPlane:
         self._runs: dict[int, tuple[list[float], list[Run]]] = {}
         self._runs_plan: RoutePlan | None = None
         self._runs_version = -1
+        self.client = ctx.config.traffic.client
+        self._timeout_reason = timeout_reason(self.client)
+        self.retry_backlog = RetryBacklog(self.client, ctx.dt)
+        # This tick's share of first tries (index 0) and of each retry, per (region, class).
+        self._mix: dict[tuple[str, str], list[float]] = {}
+        self._tick_no = 0
+        self._tail_memo: dict[tuple, float] = {}
 
     # --- one tick -------------------------------------------------------------------
     def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
@@ -165,6 +179,8 @@ class FlowPlane:
             # Every change to what state_key reads bumps the topology's version.
             self._runs = {}
             self._runs_plan, self._runs_version = plan, e.topology.version
+        self._tick_no = int(round(t / dt))
+        demand = self._with_retries(demand, dt)
         for comp in e.topology:
             comp.offered = 0.0
             comp.tick_served = 0.0
@@ -189,6 +205,31 @@ class FlowPlane:
         self._sample(t)
         e.metrics.sessions_lost = e.sticky.sessions_lost
 
+    def _with_retries(self, demand, dt: float):
+        """The tick's arrivals with the retries due in it; each (region, class)'s mix of
+        first tries and retries goes to self._mix."""
+        self._mix = {}
+        due = self.retry_backlog.take(self._tick_no)
+        if not due:
+            return demand
+        out = []
+        for region, cls, rate, count in demand:
+            back = due.pop((region, cls), None)
+            if back:
+                extra = sum(back.values())
+                total = count + extra
+                mix = [count / total]
+                for k in range(1, max(back) + 1):
+                    mix.append(back.get(k, 0.0) / total)
+                self._mix[(region, cls)] = mix
+                rate, count = rate + extra / dt, total
+            out.append((region, cls, rate, count))
+        for (region, cls), back in due.items():  # retries of a class no one asks for now
+            extra = sum(back.values())
+            self._mix[(region, cls)] = [0.0] + [back.get(k, 0.0) / extra for k in range(1, max(back) + 1)]
+            out.append((region, cls, extra / dt, extra))
+        return out
+
     # --- stages -----------------------------------------------------------------------
     def _edge(self, t: float, dt: float, plan: RoutePlan, demand) -> list[Flow]:
         e = self.ctx
@@ -201,7 +242,14 @@ class FlowPlane:
             cdn.hit_rate = hit
         hot = e.traffic.hot_share
         for region, cls, rate, count in demand:
-            e.metrics.arrive(count)
+            mix = self._mix.get((region, cls))
+            if mix is None:
+                e.metrics.arrive(count)
+            else:
+                first = count * mix[0]
+                e.metrics.arrive(first)
+                e.metrics.retry_arrive(count - first)
+                e.metrics.in_flight -= count - first  # back from waiting: in this tick's flows now
             route, rtt = plan.dc_for[region]
             stages: tuple[Stage, ...] = ()
             mean = rtt
@@ -605,8 +653,72 @@ class FlowPlane:
             return
         if f.cls == "async" and f.route is not None and f.site.queue is not None:
             self._enqueue(f)
+        late, where = self._timed_out_share(f)
+        if late > 0:
+            # The servers did the work (their figures count it); the client had gone.
+            lost = f.count * late
+            self.ctx.metrics.wasted += lost
+            self._fail(f, where, self._timeout_reason, lost)
+            if late >= 1.0:
+                return
+            # Those answered in time: their mean is at most (mean - late * T) / (1 - late),
+            # since each late one took longer than T.
+            mean = min(f.mean, max(0.0, (f.mean - late * self.client.timeout) / (1.0 - late)))
+            f = Flow(f.region, f.cls, f.route, f.rate * (1 - late), f.count - lost, mean, f.stages, f.hot,
+                     f.shares)
         self.ctx.metrics.serve(f.count, f.mean)
         self.completed.append(f)
+
+    def _timed_out_share(self, f: Flow) -> tuple[float, Component | None]:
+        """The share of f's requests whose response time exceeds the client's timeout, and
+        the station where they spent it.
+
+        Method: the stage with the longest mean time is taken with its full response-time
+        distribution (each of its stations' M/M/c/K tail, mmck.response_tail), every other
+        stage at its mean, which the flow's mean sums exactly. For one station (or one
+        tier of them) this is exact; over several hops it is a sound approximation as long
+        as one stage dominates the time, which is what makes requests time out.
+        """
+        timeout = self.client.timeout
+        if f.mean <= 0.0:
+            return 0.0, None
+        best: Stage | None = None
+        best_mean = -1.0
+        for stage in f.stages:
+            tot = acc = 0.0
+            for w, members, rest in stage.runs:
+                n = w * len(members)
+                tot += n
+                state = rest[1]
+                acc += n * (rest[0] + (state.mean_wait + rest[3] if state is not None else 0.0))
+            m = acc / tot if tot > 0 else 0.0
+            if m > best_mean:
+                best, best_mean = stage, m
+        if best is None:
+            return (1.0, None) if f.mean > timeout else (0.0, None)
+        before = f.mean - best_mean  # every other stage, at its mean
+        tot = late = 0.0
+        where: Component | None = None
+        heaviest = -1.0
+        memo = self._tail_memo
+        for w, members, rest in best.runs:
+            delay, state, mu, svc, _label, capacity = rest
+            n = w * len(members)
+            tot += n
+            left = timeout - before - delay
+            if state is None:
+                p = 1.0 if left < 0 else 0.0
+            else:
+                key = (state, members[0].workers, mu, capacity, svc, round(left, 4))
+                p = memo.get(key, -1.0)
+                if p < 0:
+                    if len(memo) > 4096:
+                        memo.clear()
+                    p = memo[key] = response_tail(state, members[0].workers, mu, capacity, svc, left)
+            late += n * p
+            if n * p > heaviest:
+                heaviest, where = n * p, members[0]
+        return (late / tot if tot > 0 else 0.0), where
 
     def _enqueue(self, f: Flow) -> None:
         """The answer ("202 accepted") is immediate; the jobs wait in the queues they went to."""
@@ -622,8 +734,25 @@ class FlowPlane:
     def _fail(self, f: Flow, comp: Component | None, reason: str, count: float) -> None:
         if count <= 0:
             return
-        self.ctx.metrics.fail(count, reason)
         self.failures.append(FailurePoint(f, comp, reason, count))
+        m = self.ctx.metrics
+        mix = self._mix.get((f.region, f.cls))
+        retries = self.client.retries
+        if retries <= 0:
+            m.fail(count, reason)
+            return
+        # The client tries again (as retry k + 1) what was its attempt k < retries. A
+        # timeout ends `timeout` after the request began, any other failure with the tick.
+        ended = self.client.timeout if is_timeout(reason) else self.ctx.dt
+        final = 0.0
+        for k, share in enumerate(mix if mix is not None else (1.0,)):
+            n = count * share
+            if k < retries:
+                self.retry_backlog.add(self._tick_no, ended, f.region, f.cls, k + 1, n)
+                m.retry_later(n, reason)
+            else:
+                final += n
+        m.fail(final, reason)
 
     def _finish_stations(self, dt: float) -> None:
         touched = self._touched
@@ -698,8 +827,16 @@ class FlowPlane:
             for f in flows:
                 n = max(1, int(round(n_total * f.count / total)))
                 w = f.count / n
+                timeout = self.client.timeout
                 for _ in range(n):
-                    e.metrics.shape(self._draw(f, None), w)
+                    x = self._draw(f, None)
+                    # An answered request took at most the timeout: a later draw stands
+                    # for a timed-out one, so draw again (a few times at most).
+                    redraws = 0
+                    while x > timeout and redraws < 8:
+                        x = self._draw(f, None)
+                        redraws += 1
+                    e.metrics.shape(min(x, timeout), w)
         self._traces(t, total)
 
     def _draw(self, f: Flow, hops: list[Hop] | None, upto: int | None = None) -> float:

@@ -6,6 +6,12 @@ requests), each counted where it happens: arrived, served, failed, in flight. No
 derived from the others, so arrived = served + failed + in flight checks the planes.
 Reports round the four together (largest remainder) so that the identity holds in
 integers too whenever it holds in the raw counts.
+
+Retries: `arrived` counts users' requests (first tries), and a request stays in flight
+while its client waits to try again. An attempt that fails and will be retried is not a
+failure (the user has not seen it yet); it is counted in `retried`, and the retry that
+comes back in `retries`. Only a request's last outcome is served or failed, so errors
+and availability are what users see. The offered load is first tries + retries.
 """
 
 from __future__ import annotations
@@ -60,7 +66,11 @@ class Metrics:
         self.arrived = 0.0
         self.served = 0.0
         self.failed = 0.0
-        self.in_flight = 0.0  # the exact model's requests between arrival and answer
+        self.in_flight = 0.0  # requests between arrival and answer (or waiting to be retried)
+        self.retried = 0.0  # attempts that failed and will be tried again
+        self.retries = 0.0  # retries that came back (attempts after the first)
+        self.wasted = 0.0  # requests answered after their client gave up: work for nothing
+        self.retry_causes: dict[str, float] = {}
         self.hist = LatencyHistogram()
         self.cost = 0.0
         self.lost_writes = 0.0
@@ -81,6 +91,7 @@ class Metrics:
         self.t_arrived = 0.0
         self.t_served = 0.0
         self.t_failed = 0.0
+        self.t_retries = 0.0
         self.t_samples: list[tuple[float, float]] = []
         self.t_hits = 0.0
         self.t_lookups = 0.0
@@ -91,6 +102,7 @@ class Metrics:
         self.w_arrived = 0.0
         self.w_served = 0.0
         self.w_failed = 0.0
+        self.w_retries = 0.0
         self.w_cost = 0.0
         self.w_time = 0.0
         self.w_users = 0.0
@@ -104,6 +116,20 @@ class Metrics:
     def arrive(self, n: float) -> None:
         self.arrived += n
         self.t_arrived += n
+
+    def retry_arrive(self, n: float) -> None:
+        """n retries come back: attempts of requests already counted as arrived."""
+        self.retries += n
+        self.t_retries += n
+
+    def retry_later(self, n: float, cause: str) -> None:
+        """n attempts failed with this cause and their clients will try again: the requests
+        stay in flight."""
+        if n <= 0:
+            return
+        self.retried += n
+        self.in_flight += n
+        self.retry_causes[cause] = self.retry_causes.get(cause, 0.0) + n
 
     def serve(self, n: float, mean_latency: float) -> None:
         """n requests answered, with this mean latency (exact)."""
@@ -154,7 +180,7 @@ class Metrics:
             t=t,
             users=users,
             users_served=users_served,
-            offered_rps=self.t_arrived / dt,
+            offered_rps=(self.t_arrived + self.t_retries) / dt,
             served_rps=self.t_served / dt,
             failed_rps=self.t_failed / dt,
             error_rate=self.t_failed / done if done > 0 else 0.0,
@@ -164,12 +190,14 @@ class Metrics:
             db_utilization=db_utilization,
             lag_s=lag_s,
             queue_depth=queue_depth,
+            retry_rps=self.t_retries / dt,
         )
         self.recent.append(row)
         self.last_samples = self.t_samples
         self.w_arrived += self.t_arrived
         self.w_served += self.t_served
         self.w_failed += self.t_failed
+        self.w_retries += self.t_retries
         self.w_cost += cost_per_hour * dt
         self.w_time += dt
         self.w_users += users * dt
@@ -207,6 +235,7 @@ class Metrics:
                 queue_depth=self.w_depth,
                 requests=self.w_arrived,
                 failed=self.w_failed,
+                retry_rps=self.w_retries / span,
             )
         )
         self._new_window(self.w_start + span)
@@ -246,4 +275,8 @@ class Metrics:
             jobs_enqueued=int(round(self.jobs_enqueued)),
             jobs_done=int(round(self.jobs_done)),
             failures_by_cause=tuple((k, int(round(v))) for k, v in causes if round(v) > 0),
+            retries=int(round(self.retries)),
+            wasted=int(round(self.wasted)),
+            retried_by_cause=tuple((k, int(round(v))) for k, v in
+                                   sorted(self.retry_causes.items(), key=lambda kv: (-kv[1], kv[0])) if round(v) > 0),
         )

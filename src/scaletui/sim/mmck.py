@@ -193,3 +193,93 @@ def erlang_c_response_quantile(c: int, mu: float, lam: float, p: float) -> float
 
 def erlang_c_mean_response(c: int, mu: float, lam: float) -> float:
     return erlang_c(c, lam / mu) / (c * mu - lam) + 1.0 / mu
+
+
+def response_tail(state: StationState, workers: int, mu: float, capacity: int, service_mean: float,
+                  t: float) -> float:
+    """P(an admitted request spends more than t seconds in the station): wait + own service.
+
+    Exact for M/M/c/K, by uniformization at the queue's drain rate theta = c*mu: in time
+    t, N ~ Poisson(theta*t) events happen. A request that found j ahead of it in the
+    queue needs j + 1 of them to reach a worker; then each further event ends its own
+    service with probability nu/theta (nu = 1/service_mean, memoryless), so it is still
+    there after n events with probability 1 (n <= j) or q^(n-j-1), q = 1 - nu/theta.
+    One that did not wait is still in service with probability q^n. Summed over the
+    truncated-geometric j (ratio rho on 0..Q-1) this is sum_n P(N = n) G(n) with
+      G(n) = (1 - pw) q^n + pw [P(j >= n) + sum_{j < min(n, Q)} p_j q^(n-1-j)].
+    With Q large it is the Erlang C tail convolved with the service time. If the own
+    service is faster than theta (only mixed work can make it so) it is taken at theta:
+    the tail is then a little long.
+    """
+    if t <= 0.0:
+        return 1.0
+    nu = 1.0 / service_mean if service_mean > 0 else math.inf
+    pw = state.wait_probability
+    theta = workers * mu
+    if pw <= 0.0 or theta <= 0.0 or not math.isfinite(theta):
+        return math.exp(-nu * t) if math.isfinite(nu) else 0.0
+    q = max(0.0, 1.0 - nu / theta)
+    big_q = max(1, capacity - workers)
+    m = theta * t
+    spread = 9.0 * math.sqrt(m) + 10.0  # Poisson mass beyond 9 sd is below 1e-18
+    n_lo = max(0, int(m - spread))
+    n_hi = int(m + spread) + 1
+    if n_lo > big_q and (q == 0.0 or (n_lo - big_q) * math.log(q) < -30.0):
+        return 0.0  # even the longest wait and a long service end well before t
+    rho = state.rho
+    # p_j of the queue position, as logs (rho^j over- or underflows for long queues).
+    if abs(rho - 1.0) < 1e-12:
+        log_p0, log_rho = -math.log(big_q), 0.0
+    elif rho < 1.0:
+        log_rho = math.log(rho)
+        log_p0 = math.log1p(-rho) - math.log1p(-math.exp(big_q * log_rho))
+    else:
+        log_rho = math.log(rho)
+        # p_{Q-1} = (1 - 1/rho) / (1 - rho^-Q); p_0 = p_{Q-1} rho^-(Q-1)
+        log_last = math.log1p(-1.0 / rho) - math.log1p(-math.exp(-big_q * log_rho))
+        log_p0 = log_last - (big_q - 1) * log_rho
+    # Start at n_lo with the closed forms of P(j >= n), h(n) and q^n, then step.
+    log_q = math.log(q) if q > 0 else -math.inf
+    tail_j = _queue_tail(rho, log_rho, big_q, n_lo)
+    h = _h_start(log_p0, log_rho, rho, q, log_q, big_q, n_lo)
+    qn = math.exp(n_lo * log_q) if q > 0 else (1.0 if n_lo == 0 else 0.0)
+    pmf = math.exp(-m + n_lo * math.log(m) - math.lgamma(n_lo + 1)) if m > 0 else 1.0
+    total = 0.0
+    for n in range(n_lo, n_hi + 1):
+        total += pmf * ((1.0 - pw) * qn + pw * (max(0.0, tail_j) + h))
+        pmf *= m / (n + 1)
+        p_n = math.exp(log_p0 + n * log_rho) if n < big_q else 0.0
+        h = q * h + p_n
+        tail_j -= p_n
+        qn *= q
+    return min(1.0, max(0.0, total))
+
+
+def _queue_tail(rho: float, log_rho: float, big_q: int, n: int) -> float:
+    """P(j >= n) for j truncated-geometric with ratio rho on 0..Q-1."""
+    if n <= 0:
+        return 1.0
+    if n >= big_q:
+        return 0.0
+    if abs(rho - 1.0) < 1e-12:
+        return (big_q - n) / big_q
+    if rho < 1.0:
+        return (math.exp(n * log_rho) - math.exp(big_q * log_rho)) / -math.expm1(big_q * log_rho)
+    return -math.expm1((n - big_q) * log_rho) / -math.expm1(-big_q * log_rho)
+
+
+def _h_start(log_p0: float, log_rho: float, rho: float, q: float, log_q: float, big_q: int, n: int) -> float:
+    """sum_{j < min(n, Q)} p_j q^(n-1-j), with p_j = p_0 rho^j: a geometric sum."""
+    if n <= 0:
+        return 0.0
+    k = min(n, big_q)
+    if abs(rho - q) < 1e-12:
+        s = k * math.exp(log_p0 + (k - 1) * log_q) if q > 0 else (math.exp(log_p0) if k == 1 else 0.0)
+    elif rho > q:
+        ratio = math.exp(k * (log_q - log_rho)) if q > 0 else 0.0
+        s = math.exp(log_p0 + k * log_rho - math.log(rho - q)) * (1.0 - ratio)
+    else:
+        s = math.exp(log_p0 + k * log_q - math.log(q - rho)) * (1.0 - math.exp(k * (log_rho - log_q)))
+    if n > k:
+        s *= math.exp((n - k) * log_q) if q > 0 else 0.0
+    return s

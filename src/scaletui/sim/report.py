@@ -37,6 +37,8 @@ def engine_report(engine: Engine, scenario: str) -> dict[str, Any]:
         "revenue": _r(t.revenue, 2),
         "revenue_lost": _r(t.revenue_lost, 2),
         "sessions_lost": t.sessions_lost,
+        "retries": t.retries,
+        "wasted": t.wasted,
         "jobs": {"enqueued": t.jobs_enqueued, "done": t.jobs_done, "queued": int(round(engine.queue_depth()))},
     }
     series = [
@@ -53,6 +55,7 @@ def engine_report(engine: Engine, scenario: str) -> dict[str, Any]:
             "db_utilization": _r(row.db_utilization, 4),
             "replication_lag_s": _r(row.lag_s, 4),
             "queue_depth": _r(row.queue_depth, 2),
+            "retry_rps": _r(row.retry_rps, 3),
         }
         for row in m.series
     ]
@@ -87,6 +90,7 @@ def engine_report(engine: Engine, scenario: str) -> dict[str, Any]:
         "duration_s": _r(engine.duration, 3),
         "totals": totals,
         "failures": [{"cause": k, "count": v} for k, v in t.failures_by_cause],
+        "retried": [{"cause": k, "count": v} for k, v in t.retried_by_cause],
         "series": series,
         "components": components,
         "events": [ev.to_json() for ev in engine.events.events],

@@ -51,6 +51,7 @@ class TickRow:
     db_utilization: float
     lag_s: float
     queue_depth: float
+    retry_rps: float = 0.0  # retries among the offered requests
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,7 @@ class SeriesRow:
     queue_depth: float
     requests: float
     failed: float
+    retry_rps: float = 0.0  # retries that came back (offered = rps + retry_rps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,9 @@ class Totals:
     jobs_enqueued: int
     jobs_done: int
     failures_by_cause: tuple[tuple[str, int], ...]
+    retries: int = 0  # attempts after the first (the requests above count once)
+    wasted: int = 0  # requests answered after their client gave up
+    retried_by_cause: tuple[tuple[str, int], ...] = ()  # failed attempts that were tried again
 
 
 @dataclass(frozen=True, slots=True)
