@@ -20,7 +20,7 @@ import pytest
 from tests.sim.simtools import HOME, STATIC, make_config, run
 
 from scaletui.sim.catalog import Catalog
-from scaletui.sim.config import ClientPolicy, ComponentSpec, Network
+from scaletui.sim.config import ClientPolicy, ComponentSpec, Network, ScenarioEvent
 
 MU = 50.0  # 20 ms per request
 
@@ -89,3 +89,89 @@ def test_exact_timed_out_share_agrees_with_theory_and_the_flow_plane(seed):
     assert timed_out_share(exact) == pytest.approx(expected, rel=0.05)
     assert timed_out_share(exact) == pytest.approx(timed_out_share(flow), rel=0.05)
     assert exact.metrics.wasted == pytest.approx(exact.metrics.failed, rel=0.01)
+
+
+# --- retry amplification ----------------------------------------------------------------
+
+
+def failing_pool(p: float, retries: int, lam: float, duration: float):
+    """A pool well under capacity that answers a share p of what it works on with an
+    error (a scenario `errors` event from the start): every attempt fails with p."""
+    cat = Catalog.default().with_overrides({"web": {"sizes": {"pool": {"workers": 64, "service_ms": 20.0}}}})
+    return make_config(ComponentSpec("web", "pool", HOME, "web-1"), users=lam, rps_per_user=1.0, mix=STATIC,
+                       duration=duration, catalog=cat, network=Network(hop_ms=0.0), report_every=15.0,
+                       client=ClientPolicy(retries=retries),
+                       events=[ScenarioEvent(at=0.0, kind="errors", target="web-1", share=p)])
+
+
+@pytest.mark.parametrize("model", ["flow", "exact"])
+@pytest.mark.parametrize("p,n", [(0.3, 1), (0.5, 3)])
+def test_retries_multiply_the_offered_load(model, p, n):
+    lam = 100.0
+    e = run(failing_pool(p, n, lam, 60.0), seed=5, model=model)
+    rows = e.metrics.series[1:3]  # 15-45 s: first tries and their retries both in steady state
+    first = sum(r.rps for r in rows) / 2  # lambda as drawn (Poisson arrivals)
+    assert first == pytest.approx(lam, rel=0.05)
+    offered = first + sum(r.retry_rps for r in rows) / 2
+    assert offered == pytest.approx(first * (1 - p ** (n + 1)) / (1 - p), rel=0.02)
+    # What users see: a request fails only if all n + 1 attempts do.
+    failed = sum(r.failed for r in rows) / sum(r.requests for r in rows)
+    assert failed == pytest.approx(p ** (n + 1), rel=0.15 if model == "exact" else 0.03)
+    m = e.metrics
+    assert m.retries > 0 and set(m.retry_causes) == {"web-1 answered with an error"}
+
+
+# --- metastable failure -------------------------------------------------------------------
+
+TRIGGER_AT, TRIGGER_FOR = 120.0, 120.0  # the database's disk is slow (2x) for 2 minutes
+TRIGGER_END = TRIGGER_AT + TRIGGER_FOR
+
+
+def storm(retries: int, duration: float = 900.0):
+    """600 requests/s through a load balancer and two web servers to a database that is
+    75% busy. Clients give up after 500 ms; the database's queue holds 1 s of work, so
+    once it is full every answer comes too late: served, and wasted."""
+    from scaletui.sim.config import Mix
+    return make_config(
+        spec_("load_balancer", "small", "lb-1"), spec_("web", "large", "web-1"), spec_("web", "large", "web-2"),
+        spec_("database", "medium", "database-1"),
+        users=12000, rps_per_user=0.05, mix=Mix(0.0, 0.8, 0.2, 0.0), duration=duration,
+        client=ClientPolicy(timeout=0.5, retries=retries),
+        events=[ScenarioEvent(at=TRIGGER_AT, kind="slow", target="database-1", factor=2.0,
+                              duration=TRIGGER_FOR)])
+
+
+def spec_(kind: str, size: str, cid: str) -> ComponentSpec:
+    return ComponentSpec(kind, size, HOME, cid)
+
+
+def error_by_minute(e) -> list[float]:
+    return [round(r.error_rate, 3) for r in e.metrics.series]
+
+
+def test_an_overload_with_retries_outlives_its_trigger_until_load_is_shed():
+    from scaletui.sim.commands import Configure
+    from scaletui.sim.engine import Engine
+
+    calm = run(storm(retries=0, duration=480.0))
+    stormy = run(storm(retries=3))
+    shed = Engine(storm(retries=3, duration=540.0), seed=1)
+    shed.step(TRIGGER_END + 60.0)  # a minute after the trigger, still failing
+    assert shed.apply(Configure("lb-1", max_in_flight=100)).ok
+    shed.run()
+    curves = {"retries 0": error_by_minute(calm), "retries 3": error_by_minute(stormy),
+              "retries 3, shed at 5m": error_by_minute(shed)}
+    for name, curve in curves.items():
+        print(f"{name:>22}: " + " ".join(f"{x:.0%}" for x in curve))
+    end_minute = int(TRIGGER_END // 60)
+    for curve in curves.values():
+        assert max(curve[:int(TRIGGER_AT // 60)]) < 0.001  # healthy before the trigger
+    # Without retries it recovers within a minute of the trigger's end.
+    assert max(calm.metrics.series[end_minute].error_rate, calm.metrics.series[end_minute + 1].error_rate) < 0.01
+    assert max(r.error_rate for r in calm.metrics.series[end_minute + 1:]) < 0.001
+    # With 3 immediate retries it is still failing over half its requests 10 minutes on.
+    assert all(r.error_rate > 0.5 for r in stormy.metrics.series[end_minute:end_minute + 11])
+    assert stormy.metrics.series[end_minute + 10].retry_rps > 2.5 * 600  # every attempt fails: 4 tries each
+    # Shedding load at the load balancer breaks the loop within a minute.
+    assert max(r.error_rate for r in shed.metrics.series[end_minute + 2:]) < 0.01
+    assert any(k.startswith("shed by lb-1") for k in shed.metrics.retry_causes)

@@ -16,7 +16,7 @@ from statistics import median
 from scaletui.sim.eventlog import Event
 from scaletui.sim.snapshot import TickRow
 
-TRIGGERS = ("surge", "fail", "slow", "hot_key", "outage")
+TRIGGERS = ("surge", "fail", "slow", "hot_key", "outage", "errors")
 ONSET_S = 3.0
 RECOVERY_S = 30.0
 LOOKBACK_S = 900.0  # a trigger this long before a symptom may have caused it

@@ -419,7 +419,7 @@ def _check_scenario(spec: ScenarioSpec, loc: Located) -> list[Problem]:
         if ev.at >= spec.duration:
             problems.append(loc.problem(("events", i, "at"),
                                         f"at {ev.at:g}s is not before the end of the scenario ({spec.duration:g}s)"))
-        for key in ("fail", "slow"):
+        for key in ("fail", "slow", "errors"):
             target = getattr(ev, key)
             if target is not None and target not in known and target not in kinds:
                 close = difflib.get_close_matches(target, known + kinds, n=1)
@@ -543,7 +543,7 @@ def to_sim_config(spec: ScenarioSpec) -> SimConfig:
                 rps_per_user=tc.rps_per_user,
                 mix=_mix(tc.mix) if tc.mix is not None else None,
             )
-        elif kind in ("fail", "slow", "outage"):
+        elif kind in ("fail", "slow", "outage", "errors"):
             target = getattr(ev, kind)
         events.append(
             ScenarioEvent(
@@ -553,7 +553,7 @@ def to_sim_config(spec: ScenarioSpec) -> SimConfig:
                 duration=ev.for_,
                 over=ev.over,
                 factor=ev.factor,
-                share=ev.hot_key.share if ev.hot_key is not None else 0.0,
+                share=ev.hot_key.share if ev.hot_key is not None else ev.share if ev.errors is not None else 0.0,
                 traffic=change,
                 say=ev.say,
             )
@@ -597,6 +597,7 @@ def to_command(a: ActionSpec) -> Command:
         autoscale_off=off,
         shards=a.shards,
         invalidate=a.invalidate,
+        max_in_flight=0 if a.max_in_flight == "off" else a.max_in_flight,
     )
 
 
@@ -636,5 +637,7 @@ def command_to_action(at: float, cmd: Command) -> dict:
             out["shards"] = cmd.shards
         if cmd.invalidate:
             out["invalidate"] = True
+        if cmd.max_in_flight is not None:
+            out["max_in_flight"] = cmd.max_in_flight or "off"
     return out
 

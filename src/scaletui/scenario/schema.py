@@ -228,7 +228,7 @@ class TrafficChangeSpec(Strict):
         return self
 
 
-EVENT_ACTIONS = ("traffic", "fail", "slow", "hot_key", "outage")
+EVENT_ACTIONS = ("traffic", "fail", "slow", "hot_key", "outage", "errors")
 
 
 class EventSpec(Strict):
@@ -242,6 +242,8 @@ class EventSpec(Strict):
     factor: float = Field(3.0, gt=1, le=1000, description="slow: how many times longer requests take")
     hot_key: HotKeySpec | None = None
     outage: str | None = Field(None, description="region whose data centre goes out")
+    errors: str | None = Field(None, description="component id, or a kind, that answers a share of its requests with an error")
+    share: float = Field(0.5, gt=0, le=1, description="errors: the share of requests answered with an error")
 
     @model_validator(mode="after")
     def _one_action(self) -> "EventSpec":
@@ -254,6 +256,8 @@ class EventSpec(Strict):
             raise ValueError("over belongs to traffic changes")
         if "factor" in self.model_fields_set and self.slow is None:
             raise ValueError("factor belongs to slow events")
+        if "share" in self.model_fields_set and self.errors is None:
+            raise ValueError("share belongs to errors events")
         return self
 
     @property
@@ -360,6 +364,9 @@ class ActionSpec(Strict):
     autoscale: AutoscaleSpec | Literal["off"] | None = None
     shards: int | None = Field(None, ge=1, le=64)
     invalidate: StrictBool = False
+    max_in_flight: Annotated[int, Field(ge=1, le=10_000_000)] | Literal["off"] | None = Field(
+        None,
+        description="load balancers: most requests in flight behind it; the rest are shed at once (off: no limit)")
 
     @model_validator(mode="after")
     def _one_verb(self) -> "ActionSpec":
@@ -379,6 +386,7 @@ class ActionSpec(Strict):
             "autoscale": ("configure",),
             "shards": ("configure",),
             "invalidate": ("configure",),
+            "max_in_flight": ("configure",),
         }
         for key, verbs_ok in extras.items():
             if key in self.model_fields_set and verb not in verbs_ok:
@@ -386,9 +394,9 @@ class ActionSpec(Strict):
         if verb == "upgrade" and self.size is None:
             raise ValueError("upgrade needs a size")
         if verb == "configure" and not (
-            {"ttl", "failover", "autoscale", "shards", "invalidate"} & self.model_fields_set
+            {"ttl", "failover", "autoscale", "shards", "invalidate", "max_in_flight"} & self.model_fields_set
         ):
-            raise ValueError("configure needs ttl, failover, autoscale, shards or invalidate")
+            raise ValueError("configure needs ttl, failover, autoscale, shards, invalidate or max_in_flight")
         return self
 
     @property

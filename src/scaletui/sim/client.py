@@ -31,6 +31,11 @@ def shed_reason(lb_id: str, limit: int) -> str:
     return f"shed by {lb_id} (max in flight {limit})"
 
 
+def error_reason(comp_id: str) -> str:
+    """A request a server worked on and answered with an error (a bad deploy, a bug)."""
+    return f"{comp_id} answered with an error"
+
+
 def is_timeout(reason: str) -> bool:
     return reason.startswith(TIMEOUT_PREFIX + ":")
 

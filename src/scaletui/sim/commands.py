@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Union
 
 from scaletui.sim.catalog import KindSpec
 
-from scaletui.sim.components import Cache, Cdn, Database, Datacenter, MessageQueue, WebServer
+from scaletui.sim.components import Cache, Cdn, Database, Datacenter, LoadBalancer, MessageQueue, WebServer
 
 if TYPE_CHECKING:
     from scaletui.sim.engine import Engine
@@ -65,6 +65,7 @@ class Configure:
     autoscale_off: bool = False
     shards: int | None = None  # database: number of key ranges
     invalidate: bool = False  # CDN or cache: empty it now
+    max_in_flight: int | None = None  # load balancers: shed what exceeds it (0: no limit)
 
 
 Command = Union[Add, Remove, Upgrade, Promote, Configure]
@@ -131,6 +132,8 @@ def describe(cmd: Command) -> str:
         parts.append(f"shards {cmd.shards}")
     if cmd.invalidate:
         parts.append("invalidate")
+    if cmd.max_in_flight is not None:
+        parts.append(f"max in flight {cmd.max_in_flight}" if cmd.max_in_flight else "max in flight off")
     return f"configure {cmd.target}: " + ", ".join(parts)
 
 
@@ -354,6 +357,16 @@ def _configure(e: "Engine", cmd: Configure) -> CommandResult:
         for c in hit:
             c.flush(e.now)
         done.append("invalidated")
+    if cmd.max_in_flight is not None:
+        if cmd.max_in_flight < 0:
+            return refuse("max in flight is a number of requests (0: no limit)")
+        lbs = [c for c in targets if isinstance(c, LoadBalancer)]
+        if not lbs:
+            return refuse("max in flight is a setting of load balancers (load shedding)")
+        for lb in lbs:
+            lb.max_in_flight = cmd.max_in_flight
+        e.topology.touch()
+        done.append(f"max in flight {cmd.max_in_flight}" if cmd.max_in_flight else "no limit in flight")
     if not done:
         return refuse("nothing to configure")
     return CommandResult(True, f"{cmd.target}: " + ", ".join(done), tuple(c.id for c in targets))

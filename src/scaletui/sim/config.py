@@ -117,7 +117,8 @@ class ScenarioEvent:
     """A scripted happening. `kind` is one of: say, traffic, fail, slow, hot_key, outage.
 
     `target` is a component id, a kind (the event picks the first live one of that kind
-    when it fires), or a region for outages.
+    when it fires), or a region for outages. `errors` makes the target answer a `share`
+    of the requests it works on with an error.
     """
 
     at: float

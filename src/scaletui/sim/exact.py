@@ -23,8 +23,8 @@ from functools import partial
 from typing import Callable
 
 from scaletui.sim.async_jobs import job_seconds
-from scaletui.sim.client import timeout_reason
-from scaletui.sim.components import Cache, Cdn, Component, Database, MessageQueue, WebServer, Worker
+from scaletui.sim.client import error_reason, shed_reason, timeout_reason
+from scaletui.sim.components import Cache, Cdn, Component, Database, LoadBalancer, MessageQueue, WebServer, Worker
 from scaletui.sim.exact_sessions import ExactSessions
 from scaletui.sim.keyspace import HOT_KEY, KeySampler, partition_of
 from scaletui.sim.lru_ttl import LruTtlStore
@@ -51,7 +51,7 @@ def count_failed(comp: Component) -> None:
 
 class Request:
     __slots__ = ("t0", "region", "cls", "route", "key", "extra", "plan", "last", "web", "attempt", "closed",
-                 "late")
+                 "late", "lb")
 
     def __init__(self, t0: float, region: str, cls: str, route: DcRoute | None, key: int, plan: RoutePlan,
                  attempt: int = 0) -> None:
@@ -67,6 +67,7 @@ class Request:
         self.attempt = attempt  # 0: the first try; k: the k-th retry
         self.closed = False  # its client has its outcome (answer, failure or gave up)
         self.late = False  # its client gave up before the answer: any work left is wasted
+        self.lb: LoadBalancer | None = None  # the limited load balancer it holds a place in
 
     @property
     def site(self) -> DcRoute:
@@ -137,6 +138,10 @@ class Station:
             count_failed(comp)
             self.plane.fail(req, f"{comp.id} is down ({comp.down_cause()})")
             return
+        if comp.error_share > 0 and self.plane.rng.random() < comp.error_share:
+            count_failed(comp)
+            self.plane.fail(req, error_reason(comp.id))
+            return
         count_served(comp)
         done(req)
 
@@ -168,6 +173,7 @@ class ExactPlane:
         self.client = ctx.config.traffic.client
         self._timeout_reason = timeout_reason(self.client)
         self.plan: RoutePlan | None = None  # the latest tick's: what a retry arriving now meets
+        self.behind: dict[LoadBalancer, int] = {}  # requests in flight behind each limited load balancer
 
     # --- keys ---------------------------------------------------------------------------
     def key(self, cls: str) -> int:
@@ -335,6 +341,16 @@ class ExactPlane:
                     break
         req.extra += o.delay
         comp = o.comp
+        if isinstance(comp, LoadBalancer) and comp.max_in_flight > 0 and comp.reachable():
+            # Load shedding: refused at once while the limit is reached; else it holds a
+            # place until its client has the answer, a failure or gives up.
+            inside = self.behind.get(comp, 0)
+            if inside >= comp.max_in_flight:
+                count_failed(comp)
+                self.fail(req, shed_reason(comp.id, comp.max_in_flight))
+                return
+            self.behind[comp] = inside + 1
+            req.lb = comp
         req.last = comp
         self.station(comp).arrive(req, self.service(comp, req), then)
 
@@ -543,6 +559,7 @@ class ExactPlane:
             self._ended(req, self._timeout_reason)
             return
         req.closed = True
+        self._release(req)
         m.in_flight -= 1
         m.serve(1, lat)
         m.shape(lat, 1)
@@ -550,6 +567,13 @@ class ExactPlane:
     def fail(self, req: Request, reason: str) -> None:
         if not req.closed:
             self._ended(req, reason)
+
+    def _release(self, req: Request) -> None:
+        lb = req.lb
+        if lb is not None:
+            self.behind[lb] -= 1
+            req.lb = None
+            lb.in_flight = float(self.behind[lb])
 
     def _deadline(self, req: Request, _ev: object) -> None:
         if not req.closed:
@@ -559,6 +583,7 @@ class ExactPlane:
     def _ended(self, req: Request, reason: str) -> None:
         """The attempt failed: the client tries again if it has retries left."""
         req.closed = True
+        self._release(req)
         m = self.ctx.metrics
         m.in_flight -= 1
         nxt = req.attempt + 1

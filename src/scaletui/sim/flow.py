@@ -30,8 +30,8 @@ from itertools import accumulate, chain, repeat
 from typing import Callable
 
 from scaletui.sim.async_jobs import job_seconds, jobs_per_second
-from scaletui.sim.client import RetryBacklog, is_timeout, timeout_reason
-from scaletui.sim.components import Cache, Component, Database, MessageQueue, WebServer
+from scaletui.sim.client import RetryBacklog, error_reason, is_timeout, shed_reason, timeout_reason
+from scaletui.sim.components import Cache, Component, Database, LoadBalancer, MessageQueue, WebServer
 from scaletui.sim.keyspace import HOT_KEY, partition_of
 from scaletui.sim.mmck import IDLE, StationState, response_tail, sample_response, station_state
 from scaletui.sim.plane import PlaneContext
@@ -168,6 +168,14 @@ class FlowPlane:
         self._mix: dict[tuple[str, str], list[float]] = {}
         self._tick_no = 0
         self._tail_memo: dict[tuple, float] = {}
+        # Load shedding, per data centre route whose load balancers limit the requests in
+        # flight behind them: (the limit summed over them, the rate they let through,
+        # the first of them). Behind such a tier each station holds at most its workers
+        # plus its share of the limit (by the rate it gets of what came through); what a
+        # station cannot hold then was refused at the load balancer, at once.
+        self._limits: dict[int, tuple[float, float, LoadBalancer]] = {}
+        self._allow: dict[Component, tuple[float, LoadBalancer]] = {}
+        self._held_cap: dict[Component, int] = {}
 
     # --- one tick -------------------------------------------------------------------
     def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
@@ -181,6 +189,8 @@ class FlowPlane:
             self._runs_plan, self._runs_version = plan, e.topology.version
         self._tick_no = int(round(t / dt))
         demand = self._with_retries(demand, dt)
+        self._limits = {}
+        self._held_cap = {}
         for comp in e.topology:
             comp.offered = 0.0
             comp.tick_served = 0.0
@@ -365,6 +375,7 @@ class FlowPlane:
         # Every station of a run is offered the same rate by every flow, summed in flow order.
         offered: dict[Component, list] = {}
         writes: dict[Component, float] = {}  # write rate offered to each primary
+        allow = self._allow = {}
         for f, opts in work:
             for w, members, _, _ in opts:
                 if members is not None and w > 0:
@@ -375,6 +386,10 @@ class FlowPlane:
                     lam = f.rate * w
                     acc[0] += lam
                     acc[1] += lam * self._service_mean(comp, f)
+                    limit = self._limits.get(id(f.route)) if self._limits else None
+                    if limit is not None and limit[1] > 0:
+                        n, lb = allow.get(comp, (0.0, limit[2]))
+                        allow[comp] = (n + limit[0] * lam / limit[1], lb)
                     if f.cls == "write":
                         writes[comp] = writes.get(comp, 0.0) + lam
         states: dict[Component, tuple[StationState, float]] = {}
@@ -391,13 +406,48 @@ class FlowPlane:
             nxt = self._through(f, label, opts, states)
             if nxt is not None:
                 passing.append(nxt)
+        if label == "lb":
+            self._note_limits(work)
         return passing
+
+    def _note_limits(self, work: list[tuple[Flow, list[TierOption]]]) -> None:
+        """The in-flight limits of the load balancers the flows just went through."""
+        seen: set[int] = set()
+        for f, opts in work:
+            key = id(f.route)
+            limit = total = 0.0
+            first: LoadBalancer | None = None
+            for w, members, _, _ in opts:
+                if members is None or not isinstance(members[0], LoadBalancer):
+                    continue
+                lb = members[0]
+                if lb.max_in_flight > 0 and lb.reachable():
+                    limit += lb.max_in_flight * len(members)
+                    first = first or lb
+            if first is None:
+                continue
+            for w, members, _, _ in opts:
+                if members is not None:
+                    total += f.rate * w * len(members) * (1.0 - members[0].state.blocking)
+            known = self._limits.get(key)
+            if known is None or key not in seen:
+                self._limits[key] = (limit, total, first)
+                seen.add(key)
+            else:
+                self._limits[key] = (limit, known[1] + total, first)
 
     def _station(self, members: tuple[Component, ...], lam: float, work_s: float,
                  known: tuple[StationState, float] | None = None) -> tuple[StationState, float]:
         """State of identical stations, each offered lam requests/s that bring work_s seconds
         of work per second (`known`: already evaluated for identical ones)."""
         service = work_s / lam if lam > 1e-12 and work_s > 0 else members[0].service_time
+        held = self._allow.get(members[0]) if self._allow else None
+        if held is not None:
+            comp = members[0]
+            # It holds at most its share of the limit, in service and waiting alike.
+            cap = max(comp.workers + 1, int(round(held[0])))
+            if comp.reachable() and cap < comp.capacity_for(service):
+                return self._evaluate(members, lam, service, known, cap)
         return self._evaluate(members, lam, service, known)
 
     def _charge_applies(self, t: float, offered: dict[Component, list], writes: dict[Component, float],
@@ -424,7 +474,8 @@ class FlowPlane:
                     acc[1] += lam * r.apply_seconds
 
     def _evaluate(self, members: tuple[Component, ...], lam: float, service: float,
-                  known: tuple[StationState, float] | None = None) -> tuple[StationState, float]:
+                  known: tuple[StationState, float] | None = None,
+                  cap: int | None = None) -> tuple[StationState, float]:
         """State of identical stations, each at rate lam with this mean service time, computed
         once for all of them (`known`: the state of identical ones); returns (state, mu)."""
         touched = self._touched
@@ -434,13 +485,21 @@ class FlowPlane:
         if known is not None:
             for c in members:
                 c.state = known[0]
+                if cap is not None:
+                    self._held_cap[c] = cap
             return known
         comp = members[0]
         if not comp.reachable():
             for c in members:
                 c.state = IDLE
             return IDLE, 0.0
-        if abs(service - comp.service_time) < 1e-12:
+        if cap is not None:
+            # Held to its share of a load balancer's in-flight limit: a shorter queue.
+            mu = 1.0 / service
+            st = station_state(comp.workers, mu, cap, lam)
+            for c in members:
+                self._held_cap[c] = cap
+        elif abs(service - comp.service_time) < 1e-12:
             st = comp.evaluate(lam)
             mu = comp.mu
         else:
@@ -454,6 +513,9 @@ class FlowPlane:
             else:
                 st = station_state(comp.workers, mu, comp.capacity_for(service), lam)
                 self._mixed[comp] = (key, st)
+        if cap is None and self._held_cap:
+            for c in members:
+                self._held_cap.pop(c, None)
         for c in members:
             c.state = st
         return st, mu
@@ -485,7 +547,17 @@ class FlowPlane:
                     self._fail(f, c, f"{c.id} is down ({c.down_cause()})", lost)
                 continue
             a = 1.0 - state.blocking
-            if a < 1.0:
+            held = self._held_cap.get(comp) if self._held_cap else None
+            if a < 1.0 and held is not None:
+                # What it could not hold was refused by the load balancer, at once.
+                lb = self._allow[comp][1] if comp in self._allow else None
+                shed = count * w * (1.0 - a)
+                for c in members:
+                    if lb is not None:
+                        lb.tick_failed += shed
+                    self._fail(f, lb, shed_reason(lb.id, lb.max_in_flight) if lb is not None
+                               else f"{c.id} was overloaded and shed it (queue full)", shed)
+            elif a < 1.0:
                 shed = count * w * (1.0 - a)
                 for c in members:
                     c.tick_failed += shed
@@ -494,6 +566,13 @@ class FlowPlane:
                 continue
             svc = self._service_mean(comp, f)
             wa = w * a
+            if comp.error_share > 0:
+                # Worked on (its load counts them) and answered with an error.
+                bad = count * wa * comp.error_share
+                for c in members:
+                    c.tick_failed += bad
+                    self._fail(f, c, error_reason(c.id), bad)
+                wa *= 1.0 - comp.error_share
             served = count * wa
             for c in members:
                 c.tick_served += served
@@ -503,7 +582,8 @@ class FlowPlane:
             for _ in members:  # one addition per station, as station by station
                 accepted += wa
                 mean_acc += resp
-            runs.append((wa, members, (delay, state, mu, svc, label, comp.capacity_for(1.0 / mu))))
+            runs.append((wa, members, (delay, state, mu, svc, label,
+                                       held if held is not None else comp.capacity_for(1.0 / mu))))
         if accepted <= 0:
             return None
         return Flow(f.region, f.cls, f.route, f.rate * accepted, count * accepted,

@@ -33,6 +33,7 @@ def scenario_event(e: "Engine", ev: ScenarioEvent) -> Generator:
         "slow": _slow,
         "hot_key": _hot_key,
         "outage": _outage,
+        "errors": _errors,
     }[ev.kind]
     yield from handler(e, ev)
 
@@ -106,6 +107,22 @@ def _slow(e: "Engine", ev: ScenarioEvent) -> Generator:
             e.topology.touch()
             who = f"everything in {comp.id}" if isinstance(comp, Datacenter) else comp.id
             e.log("recover", f"{who} is back to full speed", comp.id)
+
+
+def _errors(e: "Engine", ev: ScenarioEvent) -> Generator:
+    comp = e.resolve_target(ev.target or "")
+    if comp is None:
+        e.log("errors", f"nothing to break: no live {ev.target}")
+        return
+    comp.error_share = ev.share
+    e.topology.touch()
+    e.log("errors", f"{comp.id} answers {ev.share:.0%} of its requests with an error", comp.id, WARNING)
+    if ev.duration is not None:
+        yield e.at(e.now + ev.duration)
+        if not comp.removed:
+            comp.error_share = 0.0
+            e.topology.touch()
+            e.log("recover", f"{comp.id} answers without errors again", comp.id)
 
 
 def _hot_key(e: "Engine", ev: ScenarioEvent) -> Generator:

@@ -26,7 +26,7 @@ def state_key(comp: Component) -> object:
     if isinstance(comp, (Database, MessageQueue)):
         return comp
     return (comp.__class__, comp.kind_spec, comp.size_spec, comp.slow_factor, comp.dc, comp.crashed,
-            comp.removed)
+            comp.removed, comp.error_share, getattr(comp, "max_in_flight", 0))
 
 
 def station_runs(tier: Tier) -> list[Run]:

@@ -69,6 +69,13 @@ class GameCommands(Provider):
                             partial(act, Configure(c.id, failover="auto"))))
             if c.kind in ("cache", "cdn"):
                 out.append((f"Invalidate {c.id}", "empty it", partial(act, Configure(c.id, invalidate=True))))
+            if c.kind == "load_balancer":
+                for limit in (100, 500, 2000):
+                    out.append((f"Shed load at {c.id}: max {limit} in flight",
+                                "refuse at once what exceeds it: fast errors instead of slow timeouts",
+                                partial(act, Configure(c.id, max_in_flight=limit))))
+                out.append((f"Stop shedding load at {c.id}", "no limit in flight",
+                            partial(act, Configure(c.id, max_in_flight=0))))
         return out
 
     async def discover(self) -> Hits:

@@ -42,6 +42,7 @@ class Component:
         self.down_since: float | None = None
         self.down_reason = ""
         self.slow_factor = 1.0  # its own slow-down (a scenario's `slow` event)
+        self.error_share = 0.0  # share of the requests it works on that it answers with an error
         self.removed = False
         self.dc: Datacenter | None = None
         # Per-tick figures, written by the data plane.

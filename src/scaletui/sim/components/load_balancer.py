@@ -11,3 +11,10 @@ HEALTH_CHECK_S = 5.0  # time for a health check to notice a dead backend
 
 class LoadBalancer(Component):
     kind_name = "load_balancer"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Load shedding: at most this many requests in flight behind it; the rest are
+        # refused at once (0: no limit).
+        self.max_in_flight = 0
+        self.in_flight = 0.0  # requests behind it last tick (its limit's measure)

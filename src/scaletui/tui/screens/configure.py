@@ -1,4 +1,5 @@
-"""Configure a component: cache/CDN TTL and invalidation, failover, shards, autoscaling."""
+"""Configure a component: cache/CDN TTL and invalidation, failover, shards, autoscaling,
+load shedding."""
 
 from __future__ import annotations
 
@@ -48,6 +49,12 @@ class ConfigureScreen(ModalScreen[Configure | None]):
             opts.append(Option("Autoscaling: set a rule (min max target warmup)", id="autoscale"))
             if on:
                 opts.append(Option("Autoscaling: turn off", id="autoscale-off"))
+        if c.kind == "load_balancer":
+            lb = self.game.engine.topology.get(c.id)
+            limit = getattr(lb, "max_in_flight", 0)
+            now = f"now {limit}" if limit else "now no limit"
+            opts.append(Option(f"Load shedding: max requests in flight ({now}); the rest fail fast",
+                               id="max_in_flight"))
         if not opts:
             opts.append(Option(f"{c.kind.replace('_', ' ')} has nothing to configure", id="-", disabled=True))
         return opts
@@ -73,16 +80,17 @@ class ConfigureScreen(ModalScreen[Configure | None]):
             self.dismiss(Configure(target, failover="manual" if auto else "auto"))
         elif choice == "autoscale-off":
             self.dismiss(Configure("web", autoscale_off=True))
-        elif choice in ("ttl", "shards", "autoscale"):
+        elif choice in ("ttl", "shards", "autoscale", "max_in_flight"):
             self.pending = choice
             box = self.query_one(Input)
             box.display = True
             box.value = {"ttl": "5m", "shards": str(self.game.engine.topology.shard_count * 2),
-                         "autoscale": "2 10 0.6 2m"}[choice]
+                         "autoscale": "2 10 0.6 2m", "max_in_flight": "200"}[choice]
             self.query_one("#value-help", Static).update({
                 "ttl": "a duration (90s, 5m) or none · enter apply",
                 "shards": f"how many shards in all · enter apply\ncost {self._shards_cost(box.value)}",
                 "autoscale": "min max target-utilization warm-up, e.g. 2 10 0.6 2m · enter apply",
+                "max_in_flight": "most requests in flight behind it, or off · enter apply",
             }[choice])
             box.focus()
 
@@ -111,6 +119,13 @@ class ConfigureScreen(ModalScreen[Configure | None]):
                 self._not_understood(text, "a whole number of shards, e.g. 4")
                 return
             self.dismiss(Configure(self.comp.id, shards=int(text)))
+        elif self.pending == "max_in_flight":
+            if text.lower() in ("off", "none", "0"):
+                self.dismiss(Configure(self.comp.id, max_in_flight=0))
+            elif text.isdigit():
+                self.dismiss(Configure(self.comp.id, max_in_flight=int(text)))
+            else:
+                self._not_understood(text, "a number of requests, e.g. 200, or off")
         elif self.pending == "autoscale":
             expected = "min max target warm-up, e.g. 2 10 0.6 2m"
             parts = text.split()

@@ -20,7 +20,7 @@ KEYS = [
     ("x", "remove the selected component"),
     ("p", "promote the selected replica to primary"),
     ("z", "undo the last addition while it boots (its cost refunded)"),
-    ("c", "configure: TTL, invalidate, failover, shards, autoscaling"),
+    ("c", "configure: TTL, invalidate, failover, shards, autoscaling, load shedding"),
     ("w", "why did requests fail: recent failed requests, hop by hop"),
     ("h", "a hint (one more each time)"),
     ("ctrl+p", "command palette: every action by name"),
@@ -41,6 +41,12 @@ CONCEPTS = [
     ("Message queue", "Async work leaves the request path; the queue absorbs surges; workers drain it."),
     ("Data centres", "Users go to the nearest healthy one; far ones pay the cross-region time."),
     ("Sharding", "Keys spread over primaries; a hot key still lands on one shard."),
+    ("Timeouts and retries", "Clients give up after their timeout (the servers' work is wasted) and try again: "
+                             "retries add load just when the system is overloaded."),
+    ("Metastable failure", "With retries, a short overload can outlive its trigger; shed load or slow "
+                           "the retries to break the loop."),
+    ("Load shedding", "Cap the requests in flight behind a load balancer: the excess fails fast and cheap, "
+                      "the rest is answered in time."),
     ("Error budget", "The failures the availability objective allows; spent = game over. Burn-rate alerts "
                      "warn first."),
 ]
