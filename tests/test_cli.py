@@ -155,6 +155,9 @@ def test_schema_is_json_schema_of_both_formats() -> None:
     assert "duration" in doc["scenario"]["properties"]
     assert "actions" in doc["plan"]["properties"]
     assert doc["scenario"]["additionalProperties"] is False
+    text = json.dumps(doc)  # issue 11's keys: the client policy, load shedding, a failing server
+    for key in ('"timeout"', '"retries"', '"backoff"', '"jitter"', '"max_in_flight"', '"errors"'):
+        assert key in text, key
 
 
 def test_scenarios_lists_the_campaign_and_best_stars(tmp_path: Path) -> None:

@@ -72,6 +72,13 @@ EXPECTED: dict[str, dict[str, Loss]] = {
         # One cache node crashes (15m) and the herd saturates the database.
         WITHOUT_CONCEPT: Loss("availability", 900.0, "cache-1", "database-1"),
     },
+    "retry-storm": {
+        # The database's slow disk (5m) fills its queue; answers come after the clients'
+        # 500 ms, they retry at once, and the storm outlives the slowdown.
+        NO_ACTIONS: Loss("availability", 300.0, "database-1", "database-1"),
+        # A web server more changes nothing: the retries keep the database's queue full.
+        WITHOUT_CONCEPT: Loss("availability", 300.0, "database-1", "database-1"),
+    },
     "cdn": {
         # The wave of images (5m) goes through the web tier ...
         NO_ACTIONS: Loss("availability", 300.0, "web-1", "web-1"),

@@ -17,6 +17,8 @@ from scaletui.sim.eventlog import Event
 from scaletui.sim.snapshot import TickRow
 
 TRIGGERS = ("surge", "fail", "slow", "hot_key", "outage", "errors")
+# What clients do in an overload (sim.overload_watch): named as causes, not as triggers.
+CLIENT_CAUSES = ("timeouts", "retry_storm", "shedding")
 ONSET_S = 3.0
 RECOVERY_S = 30.0
 LOOKBACK_S = 900.0  # a trigger this long before a symptom may have caused it
@@ -35,6 +37,8 @@ class Incident:
     errors_from: float | None = None  # when errors began, in an incident that began slow
     first_component: Event | None = None
     first_saturated: Event | None = None
+    # What users' clients did that fed it: timeouts, a retry storm, load shed.
+    client_causes: list[Event] = field(default_factory=list)
     actions: list[Event] = field(default_factory=list)
     peak_error_rate: float = 0.0
     peak_p95_ms: float = 0.0
@@ -49,6 +53,7 @@ class Incident:
             "first_component": self.first_component.component if self.first_component else None,
             "first_component_event": self.first_component.message if self.first_component else None,
             "first_saturated": self.first_saturated.component if self.first_saturated else None,
+            "client_causes": [e.message for e in self.client_causes],
             "actions": [a.message for a in self.actions],
             "recovery": self.recovery or None,
             "peak_error_rate": round(self.peak_error_rate, 6),
@@ -125,6 +130,7 @@ class PostmortemRecorder:
         triggers = [e for e in events if e.kind in TRIGGERS]
         culprits = [e for e in events if e.kind in ("saturated", "fail", "outage")]
         actions = [e for e in events if e.kind in ("action", "autoscale", "promote", "failover")]
+        client = [e for e in events if e.kind in CLIENT_CAUSES and e.severity != "info"]
         prev_end = 0.0
         for inc in self.incidents:
             anchor = inc.errors_from if inc.errors_from is not None else inc.start
@@ -139,6 +145,7 @@ class PostmortemRecorder:
             inc.first_saturated = sat[0] if sat else None
             stop = inc.end if inc.end is not None else end
             inc.actions = [e for e in actions if (inc.trigger.t if inc.trigger else inc.start) <= e.t <= stop]
+            inc.client_causes = [e for e in client if lo - 1e-9 <= e.t <= stop]
             prev_end = inc.end if inc.end is not None else end
         timeline: list[dict] = []
 
@@ -155,6 +162,8 @@ class PostmortemRecorder:
             fs = inc.first_saturated
             if fs is not None and fs is not inc.first_component:
                 add(fs.t, "first saturated", fs.message)
+            for c in inc.client_causes:
+                add(c.t, "cause", c.message)
             if inc.end is not None:
                 add(inc.end, "recovery", inc.recovery)
         for e in events:
@@ -164,8 +173,8 @@ class PostmortemRecorder:
                 add(e.t, "alert", e.message)
         add(end, "outcome", f"{outcome}: {reason}" if reason else outcome)
         # At one instant: the player's action before what it caused, the cause before the symptom.
-        order = {"action": 0, "refused": 0, "trigger": 1, "first failure": 2, "first saturated": 2, "symptom": 3,
-                 "alert": 4, "recovery": 5, "outcome": 6}
+        order = {"action": 0, "refused": 0, "trigger": 1, "first failure": 2, "first saturated": 2, "cause": 2,
+                 "symptom": 3, "alert": 4, "recovery": 5, "outcome": 6}
         timeline.sort(key=lambda x: (x["t"], order.get(x["kind"], 9)))
         return {"incidents": [i.to_json() for i in self.incidents], "timeline": timeline}
 

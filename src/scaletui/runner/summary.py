@@ -75,6 +75,17 @@ def render_summary(report: dict[str, Any], title: str, timeline_rows: int = 24) 
         for f in report["failures"][:6]:
             why.add_row(f"{f['count']:,}", _text(f["cause"]))
         parts.append(why)
+    if report.get("retried"):
+        tried = Table(title="Failed attempts that clients retried (each came back as a new request)",
+                      title_justify="left", show_header=False, expand=False)
+        tried.add_column(justify="right")
+        tried.add_column()
+        for f in report["retried"][:4]:
+            tried.add_row(f"{f['count']:,}", _text(f["cause"]))
+        wasted = report.get("totals", {}).get("wasted", 0)
+        if wasted:
+            tried.add_row(f"{wasted:,}", _text("answered after the client had given up: wasted work"))
+        parts.append(tried)
     pm = report.get("postmortem")
     if pm and pm.get("timeline"):
         tl = Table(title="Postmortem", title_justify="left", expand=False)

@@ -597,7 +597,7 @@ def to_command(a: ActionSpec) -> Command:
         autoscale_off=off,
         shards=a.shards,
         invalidate=a.invalidate,
-        max_in_flight=0 if a.max_in_flight == "off" else a.max_in_flight,
+        max_in_flight=a.max_in_flight,
     )
 
 

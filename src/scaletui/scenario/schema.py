@@ -345,6 +345,26 @@ Ttl = Annotated[
     ),
 ]
 
+def _in_flight(value: Any) -> Any:
+    """`max_in_flight: 200`, or `off` (no limit: 0)."""
+    if isinstance(value, str) and value.strip().lower() == "off":
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000_000:
+        raise ValueError(f"max_in_flight is a number of requests from 1 to 10,000,000, or off; not {value!r}")
+    return value
+
+
+InFlight = Annotated[
+    int,
+    BeforeValidator(_in_flight),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "integer", "minimum": 1, "maximum": 10_000_000}, {"enum": ["off"]}],
+            "description": "most requests in flight behind a load balancer, or off",
+        }
+    ),
+]
+
 PLAN_VERBS = ("add", "remove", "upgrade", "promote", "configure")
 
 
@@ -364,7 +384,7 @@ class ActionSpec(Strict):
     autoscale: AutoscaleSpec | Literal["off"] | None = None
     shards: int | None = Field(None, ge=1, le=64)
     invalidate: StrictBool = False
-    max_in_flight: Annotated[int, Field(ge=1, le=10_000_000)] | Literal["off"] | None = Field(
+    max_in_flight: InFlight | None = Field(
         None,
         description="load balancers: most requests in flight behind it; the rest are shed at once (off: no limit)")
 

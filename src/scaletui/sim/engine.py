@@ -40,6 +40,7 @@ from scaletui.sim.lifecycle import Lifecycle
 from scaletui.sim.hit_rate import HitRateModel
 from scaletui.sim.keyspace import KeySpace
 from scaletui.sim.metrics import Metrics
+from scaletui.sim.overload_watch import OverloadWatch
 from scaletui.sim.plane import Plane, PlaneContext
 from scaletui.sim.poisson import poisson
 from scaletui.sim.routing import Router
@@ -85,6 +86,7 @@ class Engine:
         self.router = Router(self.topology, config.network, self.keys, config.traffic.region_names)
         self.sticky = StickySessions(self.topology, config.traffic.session_minutes)
         self.autoscaler = Autoscaler(self)
+        self.overload = OverloadWatch(config.traffic.client, self.log)
         self._tick_index = 0
         self._cursor = 0
         self._saturation: dict[str, list] = {}
@@ -219,6 +221,7 @@ class Engine:
         price = self.catalog["cdn"].cost_per_gb if "cdn" in self.catalog else 0.0
         cost += cdn_gb * price * 3600.0 / dt
         row = self.metrics.end_tick(t, dt, users, cost, self.db_utilization(), self.max_lag(), self.queue_depth())
+        self.overload.update(dt, self.metrics.last_attempts)
         for hook in self.tick_hooks:
             hook(self, row)
 

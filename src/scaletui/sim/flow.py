@@ -904,19 +904,22 @@ class FlowPlane:
         total = sum(f.count for f in flows)
         if total > 0:
             n_total = e.config.latency_samples
+            timeout = self.client.timeout
             for f in flows:
                 n = max(1, int(round(n_total * f.count / total)))
-                w = f.count / n
-                timeout = self.client.timeout
+                kept: list[float] = []
                 for _ in range(n):
                     x = self._draw(f, None)
-                    # An answered request took at most the timeout: a later draw stands
+                    # An answered request took at most the timeout: a longer draw stands
                     # for a timed-out one, so draw again (a few times at most).
                     redraws = 0
-                    while x > timeout and redraws < 8:
+                    while x > timeout and redraws < 4:
                         x = self._draw(f, None)
                         redraws += 1
-                    e.metrics.shape(min(x, timeout), w)
+                    if x <= timeout:
+                        kept.append(x)
+                for x in kept:
+                    e.metrics.shape(x, f.count / len(kept))
         self._traces(t, total)
 
     def _draw(self, f: Flow, hops: list[Hop] | None, upto: int | None = None) -> float:

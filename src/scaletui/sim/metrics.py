@@ -19,6 +19,8 @@ from __future__ import annotations
 import math
 from collections import deque
 
+from scaletui.sim.client import is_shed, is_timeout
+
 from scaletui.sim.histogram import LatencyHistogram
 from scaletui.sim.snapshot import LatencySummary, SeriesRow, TickRow, Totals, Trace
 
@@ -85,6 +87,8 @@ class Metrics:
         self._new_tick()
         self._new_window(0.0)
         self.last_samples: list[tuple[float, float]] = []
+        # The last tick's (first tries, retries, timed out, shed): the engine watches them.
+        self.last_attempts = (0.0, 0.0, 0.0, 0.0)
 
     # --- recording ------------------------------------------------------------------
     def _new_tick(self) -> None:
@@ -92,6 +96,8 @@ class Metrics:
         self.t_served = 0.0
         self.t_failed = 0.0
         self.t_retries = 0.0
+        self.t_timeouts = 0.0  # attempts that timed out (retried or not)
+        self.t_shed = 0.0  # attempts a load balancer refused (load shedding)
         self.t_samples: list[tuple[float, float]] = []
         self.t_hits = 0.0
         self.t_lookups = 0.0
@@ -130,6 +136,13 @@ class Metrics:
         self.retried += n
         self.in_flight += n
         self.retry_causes[cause] = self.retry_causes.get(cause, 0.0) + n
+        self._kind(n, cause)
+
+    def _kind(self, n: float, cause: str) -> None:
+        if is_timeout(cause):
+            self.t_timeouts += n
+        elif is_shed(cause):
+            self.t_shed += n
 
     def serve(self, n: float, mean_latency: float) -> None:
         """n requests answered, with this mean latency (exact)."""
@@ -150,6 +163,7 @@ class Metrics:
         self.failed += n
         self.t_failed += n
         self.failures[cause] = self.failures.get(cause, 0.0) + n
+        self._kind(n, cause)
 
     def lookups(self, hits: float, lookups: float) -> None:
         self.t_hits += hits
@@ -194,6 +208,7 @@ class Metrics:
         )
         self.recent.append(row)
         self.last_samples = self.t_samples
+        self.last_attempts = (self.t_arrived, self.t_retries, self.t_timeouts, self.t_shed)
         self.w_arrived += self.t_arrived
         self.w_served += self.t_served
         self.w_failed += self.t_failed

@@ -47,6 +47,13 @@ class WhyScreen(ModalScreen[None]):
             causes.append(f"  {n:>10,}  {cause}\n", style="")
         if not snap.totals.failures_by_cause:
             causes.append("  none: every request so far was answered\n", style=st("ok"))
+        t = snap.totals
+        if t.retried_by_cause:
+            causes.append(f"\nFailed attempts that clients retried ({t.retries:,} retries so far):\n", style="bold")
+            for cause, n in t.retried_by_cause[:4]:
+                causes.append(f"  {n:>10,}  {cause}\n", style="")
+        if t.wasted:
+            causes.append(f"  {t.wasted:>10,}  answered after the client had given up: wasted work\n", style="")
         with VerticalScroll(id="dialog", classes="wide"):
             yield Label("Why did requests fail?", id="dialog-title")
             yield Static(body)
