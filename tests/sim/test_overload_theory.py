@@ -175,3 +175,27 @@ def test_an_overload_with_retries_outlives_its_trigger_until_load_is_shed():
     # Shedding load at the load balancer breaks the loop within a minute.
     assert max(r.error_rate for r in shed.metrics.series[end_minute + 2:]) < 0.01
     assert any(k.startswith("shed by lb-1") for k in shed.metrics.retry_causes)
+
+
+@pytest.mark.parametrize("model", ["flow", "exact"])
+def test_exponential_backoff_waits_1_2_4_seconds(model):
+    """Every attempt fails (errors on all requests); users arrive for 10 s only. With 3
+    retries and exponential backoff each request is tried 4 times, the retries waiting
+    1 s, 2 s and 4 s after the failure before them: none comes back within the first
+    second, and the last within 10 s + 1 + 2 + 4 s (the flow plane ends each failure with
+    its tick: up to one more second per attempt)."""
+    from scaletui.sim.config import TrafficChange
+
+    cfg = make_config(ComponentSpec("web", "large", HOME, "web-1"), users=50, rps_per_user=1.0, mix=STATIC,
+                      duration=30.0, client=ClientPolicy(retries=3, backoff="exponential"),
+                      events=[ScenarioEvent(at=0.0, kind="errors", target="web-1", share=1.0),
+                              ScenarioEvent(at=10.0, kind="traffic", traffic=TrafficChange(users=0.0))])
+    e = run(cfg, seed=2, model=model)
+    m = e.metrics
+    assert m.failed == pytest.approx(m.arrived) and m.served == 0
+    assert m.retries == pytest.approx(3 * m.arrived)
+    with_retries = [r.t for r in m.recent if r.retry_rps > 0]
+    assert min(with_retries) >= 2.0 if model == "flow" else min(with_retries) >= 1.0
+    # (the exact plane's arrivals of a tick are counted in the next tick's row)
+    assert max(with_retries) <= 10 + 7 + (3 if model == "flow" else 1)
+    assert max(with_retries) >= 10 + 7  # the last ones did wait the whole 7 s

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from scaletui.sim.catalog import Catalog
 from scaletui.sim.commands import Add, AutoscaleRule, Configure, Promote, Remove, Upgrade
 from scaletui.sim.components import Database, MessageQueue
-from scaletui.sim.config import ComponentSpec, Mix, ScenarioEvent, TrafficChange
+from scaletui.sim.config import ClientPolicy, ComponentSpec, Mix, ScenarioEvent, TrafficChange
 from scaletui.sim.engine import Engine
 
 CATALOG = Catalog.default()
@@ -81,12 +81,12 @@ mixes = st.builds(Mix, amount(0.001, 1.0), amount(0.001, 1.0), amount(0.001, 1.0
 
 @st.composite
 def scenario_events(draw, duration: float, regions: tuple[str, ...], max_users: float, max_rps: float):
-    kind = draw(st.sampled_from(("fail", "slow", "hot_key", "outage", "traffic", "say")))
+    kind = draw(st.sampled_from(("fail", "slow", "hot_key", "outage", "traffic", "say", "errors")))
     at = draw(st.floats(0, duration))
     length = draw(st.one_of(st.none(), st.floats(1, duration)))
     target = None
     traffic = None
-    if kind in ("fail", "slow"):
+    if kind in ("fail", "slow", "errors"):
         target = draw(st.one_of(st.sampled_from(KINDS), st.sampled_from(IDS)))
     elif kind == "outage":
         target = draw(st.sampled_from(regions))
@@ -125,7 +125,8 @@ def commands(draw, regions: tuple[str, ...]):
     if what == "promote":
         return Promote(draw(st.sampled_from(("replica-1", "replica-2", "replica-3", "shard-1"))))
     target = draw(st.sampled_from(IDS + ("web", "cache", "cdn", "database")))
-    setting = draw(st.sampled_from(("ttl", "failover", "autoscale", "autoscale_off", "shards", "invalidate")))
+    setting = draw(st.sampled_from(("ttl", "failover", "autoscale", "autoscale_off", "shards", "invalidate",
+                                    "max_in_flight")))
     if setting == "ttl":
         return Configure(target, ttl=draw(st.sampled_from((0.5, 5.0, 60.0, math.inf))))
     if setting == "failover":
@@ -139,6 +140,9 @@ def commands(draw, regions: tuple[str, ...]):
         return Configure("web", autoscale_off=True)
     if setting == "shards":
         return Configure(target, shards=draw(st.integers(1, 6)))
+    if setting == "max_in_flight":
+        return Configure(draw(st.sampled_from(("lb-1", "lb-2", "load_balancer", target))),
+                         max_in_flight=draw(st.sampled_from((0, 1, 20, 500))))
     return Configure(target, invalidate=True)
 
 
@@ -162,6 +166,8 @@ def runs(draw, max_users: float, max_duration: int, max_rps: float = 1.0):
         regions=shares,
         session_minutes=draw(st.sampled_from((1.0, 10.0))),
         tick=tick,
+        client=ClientPolicy(timeout=draw(st.sampled_from((0.05, 0.5, 10.0))), retries=draw(st.integers(0, 3)),
+                            backoff=draw(st.sampled_from(("none", "exponential"))), jitter=draw(st.booleans())),
     )
     plan = draw(st.lists(st.tuples(st.floats(0, duration), commands(regions)), min_size=1, max_size=8))
     return cfg, sorted(plan, key=lambda p: p[0]), draw(st.integers(0, 2**31 - 1))
@@ -172,7 +178,11 @@ def check_invariants(e: Engine, removed_depth: float) -> None:
     tag = f"t={e.now}"
     assert m.arrived >= 0 and m.served >= -EPS and m.failed >= -EPS and m.in_flight >= -EPS, tag
     if e.model == "flow":
-        assert m.in_flight == 0, tag
+        # Between ticks, only requests waiting to be retried are in flight.
+        assert m.in_flight == pytest.approx(e.plane.retry_backlog.waiting, abs=1e-6 * max(1.0, m.arrived)), tag
+        # Attempts are conserved too: every retried failure came back or is still waiting.
+        assert m.retried == pytest.approx(m.retries + e.plane.retry_backlog.waiting, abs=1e-6 * max(1.0, m.arrived))
+    assert m.retries >= 0 and m.wasted >= 0, tag
     balance = m.arrived - (m.served + m.failed + m.in_flight)
     assert abs(balance) <= 1e-6 * max(1.0, m.arrived), (tag, m.arrived, m.served, m.failed, m.in_flight)
 

@@ -243,6 +243,10 @@ def response_tail(state: StationState, workers: int, mu: float, capacity: int, s
     tail_j = _queue_tail(rho, log_rho, big_q, n_lo)
     h = _h_start(log_p0, log_rho, rho, q, log_q, big_q, n_lo)
     qn = math.exp(n_lo * log_q) if q > 0 else (1.0 if n_lo == 0 else 0.0)
+    # G is non-increasing in n (more events, more chance to be done), so the tail is at
+    # most P(N < n_lo) (below 1e-18) + G(n_lo): a light-tailed station ends here.
+    if (1.0 - pw) * qn + pw * (max(0.0, tail_j) + h) < 1e-13:
+        return 0.0
     pmf = math.exp(-m + n_lo * math.log(m) - math.lgamma(n_lo + 1)) if m > 0 else 1.0
     total = 0.0
     for n in range(n_lo, n_hi + 1):
