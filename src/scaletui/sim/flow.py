@@ -170,9 +170,9 @@ class FlowPlane:
         self._tail_memo: dict[tuple, float] = {}
         # Load shedding, per data centre route whose load balancers limit the requests in
         # flight behind them: (the limit summed over them, the rate they let through,
-        # the first of them). Behind such a tier each station holds at most its workers
-        # plus its share of the limit (by the rate it gets of what came through); what a
-        # station cannot hold then was refused at the load balancer, at once.
+        # the first of them). Behind such a tier each station holds at most its share of
+        # the limit (by the rate it gets of what came through), in service and waiting;
+        # what a station cannot hold then was refused at the load balancer, at once.
         self._limits: dict[int, tuple[float, float, LoadBalancer]] = {}
         self._allow: dict[Component, tuple[float, LoadBalancer]] = {}
         self._held_cap: dict[Component, int] = {}
