@@ -34,6 +34,7 @@ from scaletui.sim.components import (
     WebServer,
 )
 from scaletui.sim.config import SimConfig
+from scaletui.sim.db_calls import DbCalls
 from scaletui.sim.eventlog import WARNING, Event, EventLog
 from scaletui.sim.flow import FlowPlane
 from scaletui.sim.lifecycle import Lifecycle
@@ -85,6 +86,7 @@ class Engine:
         self.router = Router(self.topology, config.network, self.keys, config.traffic.region_names)
         self.sticky = StickySessions(self.topology, config.traffic.session_minutes)
         self.autoscaler = Autoscaler(self)
+        self.db_calls = DbCalls()
         self._tick_index = 0
         self._cursor = 0
         self._saturation: dict[str, list] = {}
@@ -99,7 +101,7 @@ class Engine:
         self.topology.build(config.topology, config.home_region)
         ctx = PlaneContext(self.env, self.dt, self.end, config, self.topology, self.traffic, self.keys,
                            self.hits, self.cdn_keys, self.cdn_hits, self.router, self.sticky, self.metrics,
-                           self.rng)
+                           self.rng, self.db_calls)
         self.plane: Plane
         if model == "flow":
             self.plane = FlowPlane(ctx)
@@ -211,6 +213,7 @@ class Engine:
         cdn_gb_before = sum(c.gigabytes for c in self.topology.of_kind("cdn") if isinstance(c, Cdn))
         self.plane.tick(t, dt, plan, demand)
         self.plane.replication(t, dt, plan)
+        self._judge_breaker(t + dt)
         cdn_gb = sum(c.gigabytes for c in self.topology.of_kind("cdn") if isinstance(c, Cdn)) - cdn_gb_before
         for comp in self.topology:
             comp.alive_seconds += dt
@@ -221,6 +224,17 @@ class Engine:
         row = self.metrics.end_tick(t, dt, users, cost, self.db_utilization(), self.max_lag(), self.queue_depth())
         for hook in self.tick_hooks:
             hook(self, row)
+
+    def _judge_breaker(self, t_next: float) -> None:
+        calls = self.db_calls
+        change = calls.end_tick(t_next)
+        if change == "opened":
+            rule = calls.breaker
+            assert rule is not None
+            self.log("breaker", f"the web tier's breaker to the database opened: {rule.error_rate:.0%} or more "
+                     f"of its calls failed; calls fail fast for {rule.open_for:g}s", None, WARNING)
+        elif change == "closed":
+            self.log("breaker", "the web tier's breaker to the database closed: its probe calls succeeded")
 
     def _watch(self, t: float) -> None:
         """Log when a component starts shedding load or runs flat out, and when it recovers."""
@@ -241,7 +255,12 @@ class Engine:
                 if not rec[0] and rec[1] >= SATURATED_AFTER_S:
                     rec[0] = True
                     shed = f", shedding {st.blocking:.0%} of its requests" if st.blocking > 0.01 else ""
-                    self.log("saturated", f"{comp.id} is saturated: {comp.utilization:.0%} busy{shed}",
+                    held = ""
+                    if isinstance(comp, WebServer) and comp.holds_threads and comp.held_waiting >= 0.5:
+                        # Thread-per-request: name what the workers are waiting for.
+                        held = (f"; {comp.held_waiting:.0f} of its {comp.workers} threads are held "
+                                "waiting on the tiers behind it")
+                    self.log("saturated", f"{comp.id} is saturated: {comp.utilization:.0%} busy{shed}{held}",
                              comp.id, WARNING)
             else:
                 rec[1] = 0.0
@@ -389,6 +408,8 @@ class Engine:
             extra["depth"] = c.depth
         if isinstance(c, WebServer):
             extra["share"] = c.share
+            if c.holds_threads:
+                extra["held"] = c.held_waiting
         dt = self.dt
         st = c.state
         return ComponentView(

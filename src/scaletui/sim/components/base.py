@@ -51,8 +51,11 @@ class Component:
         self.tick_failed = 0.0
         self.utilization = 0.0
         self.queue_length = 0.0
+        # Workers held waiting for a downstream answer (thread-per-request web servers).
+        self.held_waiting = 0.0
         # Whole-run figures.
         self.busy_seconds = 0.0
+        self.held_seconds = 0.0  # worker-seconds held waiting downstream
         self.alive_seconds = 0.0
         self.total_served = 0.0
         self.total_failed = 0.0

@@ -12,6 +12,11 @@ from scaletui.sim.components.base import Component
 class WebServer(Component):
     kind_name = "web"
 
+    @property
+    def holds_threads(self) -> bool:
+        """Thread-per-request: a worker waits for the session store, cache and database."""
+        return self.kind_spec.concurrency == "threads"
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.pinned_users = 0.0
