@@ -193,3 +193,26 @@ def test_an_open_breaker_stops_holding_web_workers(model):
     assert with_breaker["breaker_events"] >= 2  # opened, and closed again after the slowdown
     assert with_breaker["after_failed"] < 0.01
     assert without["after_failed"] < 0.01
+
+
+def test_a_thread_per_request_tier_in_front_of_a_full_database_settles():
+    """Web threads held by a database at its capacity: the real system settles with the
+    web tier shedding what its threads cannot hold. The flow plane evaluates the web tier
+    before the database and must find that state, not swing between all threads held
+    and none from one tick to the next."""
+    cat = Catalog.default().with_overrides({
+        "web": {"concurrency": "threads", "sizes": {"pool": {"workers": 16, "service_ms": 5.0}}},
+        "database": {"timeout_ms": 30_000, "sizes": {"pool": {"workers": 16, "service_ms": 10.0}}},
+    })
+    cfg = make_config(ComponentSpec("web", "pool", HOME), ComponentSpec("web", "pool", HOME),
+                      ComponentSpec("web", "pool", HOME), ComponentSpec("load_balancer", "small", HOME),
+                      ComponentSpec("database", "pool", HOME), users=2000.0, rps_per_user=1.0,
+                      mix=Mix(0.2, 0.8, 0.0, 0.0), duration=120.0, catalog=cat)
+    e = Engine(cfg, seed=1)
+    rates = []
+    for t in range(60, 120):
+        e.step(t)
+        rates.append(e.metrics.recent[-1].error_rate)
+    assert 0.01 < sum(rates) / len(rates) < 0.5  # the web tier sheds part, not all
+    assert max(abs(a - b) for a, b in zip(rates, rates[1:])) < 0.1
+    assert e.topology["database-1"].utilization > 0.9

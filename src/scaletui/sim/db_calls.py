@@ -65,7 +65,8 @@ class DbCalls:
             self.state = CLOSED
 
     def end_tick(self, t_next: float) -> str | None:
-        """Judge the tick that ends at t_next; returns "opened" or "closed" on a change."""
+        """Judge the tick that ends at t_next; returns "opened" when it opens from closed and
+        "closed" when its probes close it (failed probes open it again, silently)."""
         calls, errors = self.calls, self.errors
         self.calls = self.errors = 0.0
         rule = self.breaker
@@ -81,7 +82,7 @@ class DbCalls:
                 return None  # nothing probed: probe again
             if share >= rule.error_rate:
                 self.state, self.opened_at = OPEN, t_next
-                return "opened"
+                return None  # open again: still the same episode
             self.state = CLOSED
             return "closed"
         if calls >= MIN_CALLS and share >= rule.error_rate:

@@ -33,6 +33,7 @@ from scaletui.sim.components import (
     MessageQueue,
     WebServer,
 )
+from scaletui.sim.components.web import busiest_behind
 from scaletui.sim.config import SimConfig
 from scaletui.sim.db_calls import DbCalls
 from scaletui.sim.eventlog import WARNING, Event, EventLog
@@ -90,6 +91,7 @@ class Engine:
         self._tick_index = 0
         self._cursor = 0
         self._saturation: dict[str, list] = {}
+        self._holding: set[str] = set()  # tiers logged as holding up the web tier, this episode
         self.tick_hooks: list[Callable[["Engine", TickRow], None]] = []
         self.end_time: float | None = None  # set when the run is halted early
         # The last snapshot and what it was taken at: a screen asks several times per tick,
@@ -225,6 +227,14 @@ class Engine:
         for hook in self.tick_hooks:
             hook(self, row)
 
+    def _holding_up(self, behind: Component, web: Component) -> None:
+        """Log, once per episode, the tier that holds the web tier's threads."""
+        if behind.id in self._holding:
+            return
+        self._holding.add(behind.id)
+        self.log("held", f"{behind.id} holds up the web tier: {web.held_waiting:.0f} of {web.id}'s "
+                 f"{web.workers} threads wait on it ({behind.utilization:.0%} busy)", behind.id, WARNING)
+
     def _judge_breaker(self, t_next: float) -> None:
         calls = self.db_calls
         change = calls.end_tick(t_next)
@@ -257,9 +267,13 @@ class Engine:
                     shed = f", shedding {st.blocking:.0%} of its requests" if st.blocking > 0.01 else ""
                     held = ""
                     if isinstance(comp, WebServer) and comp.holds_threads and comp.held_waiting >= 0.5:
-                        # Thread-per-request: name what the workers are waiting for.
-                        held = (f"; {comp.held_waiting:.0f} of its {comp.workers} threads are held "
-                                "waiting on the tiers behind it")
+                        # Thread-per-request: name what the workers are waiting for; when it is
+                        # most of them, that is the first domino, logged before its victim.
+                        behind = busiest_behind(self.topology, comp.region)
+                        on = behind.id if behind is not None else "the tiers behind it"
+                        held = f"; {comp.held_waiting:.0f} of its {comp.workers} threads are held waiting on {on}"
+                        if behind is not None and comp.held_waiting >= 0.5 * comp.workers:
+                            self._holding_up(behind, comp)
                     self.log("saturated", f"{comp.id} is saturated: {comp.utilization:.0%} busy{shed}{held}",
                              comp.id, WARNING)
             else:
@@ -270,6 +284,8 @@ class Engine:
                     if rec[2] >= RECOVERED_AFTER_S:
                         rec[0] = False
                         self.log("recovered", f"{comp.id} is no longer saturated", comp.id)
+                        if isinstance(comp, WebServer):
+                            self._holding.clear()
 
     # --- figures ------------------------------------------------------------------------
     def cost_per_hour(self) -> float:

@@ -19,6 +19,7 @@ from typing import Callable
 
 from scaletui.sim.async_jobs import job_seconds
 from scaletui.sim.components import Cache, Cdn, Component, Database, MessageQueue, WebServer, Worker
+from scaletui.sim.components.web import busiest_behind
 from scaletui.sim.db_calls import BREAKER_OPEN, DB_TIMEOUT
 from scaletui.sim.exact_sessions import ExactSessions
 from scaletui.sim.keyspace import HOT_KEY, KeySampler, partition_of
@@ -129,7 +130,8 @@ class Station:
             self.queue.append((req, service, done))
         else:
             count_failed(comp)
-            plane.fail(req, f"{comp.id} was overloaded and shed it (queue full)")
+            behind = busiest_behind(plane.ctx.topology, comp.region) if self.held else None
+            plane.fail(req, comp.shed_reason(self.held, behind))
 
     def apply(self, service: float, done: Callable[[None], None]) -> None:
         """A replica's apply job: it takes a worker like a read, in FIFO order with them,

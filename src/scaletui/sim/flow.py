@@ -25,7 +25,9 @@ from typing import Callable
 
 from scaletui.sim.async_jobs import job_seconds, jobs_per_second
 from scaletui.sim.components import Cache, Component, Database, MessageQueue, WebServer
+from scaletui.sim.components.web import busiest_behind
 from scaletui.sim.db_calls import BREAKER_OPEN, DB_TIMEOUT
+from scaletui.sim.hold_search import HoldSearch
 from scaletui.sim.keyspace import HOT_KEY, partition_of
 from scaletui.sim.mmck import IDLE, StationState, sample_response, station_state
 from scaletui.sim.plane import PlaneContext
@@ -160,11 +162,12 @@ class FlowPlane:
         self._runs_plan: RoutePlan | None = None
         self._runs_version = -1
         # Thread-per-request web servers hold a worker for the answer of what is behind
-        # them: the mean time past the web tier, per (data centre's region, class), of
-        # the last tick's requests. The last tick's, not a fixed point of this one: a
-        # tick is short next to how long held workers take to pile up, and in a steady
-        # state both are the same.
+        # them: the mean time past the web tier, per (data centre's region, class). The
+        # web tier is evaluated before what is behind it, so each tick uses the hold the
+        # last ticks point to, searched for the fixed point (hold_search): in a steady
+        # state it is the time requests spend behind the web tier.
         self._downstream: dict[tuple[str, str], float] = {}
+        self._hold_search: dict[tuple[str, str], HoldSearch] = {}
         # Share of the web tier's calls each database station failed (shed or timed out)
         # last tick: what its retries multiply the next tick's calls by.
         self._db_fail: dict[Component, float] = {}
@@ -204,7 +207,7 @@ class FlowPlane:
         flows = self._stage(flows, "queue", lambda f: self._queue(f), t)
         for f in flows:  # whatever is left has been answered
             self._complete(f)
-        self._downstream = self._held_downstream()
+        self._downstream = self._next_holds()
         self._finish_stations(dt)
         self._jobs(t, dt, plan)
         self._sample(t)
@@ -351,6 +354,16 @@ class FlowPlane:
                 f = Flow(f.region, f.cls, f.route, f.rate * share, f.count * share, f.mean, f.stages, f.hot,
                          f.shares, f.at_web)
             out.append(f)
+        return out
+
+    def _next_holds(self) -> dict[tuple[str, str], float]:
+        """Next tick's hold past the web tier: this tick's, searched for the fixed point."""
+        out = {}
+        for key, seen in self._held_downstream().items():
+            search = self._hold_search.get(key)
+            if search is None:
+                search = self._hold_search[key] = HoldSearch()
+            out[key] = search.next(self._downstream.get(key, 0.0), seen)
         return out
 
     def _held_downstream(self) -> dict[tuple[str, str], float]:
@@ -535,7 +548,8 @@ class FlowPlane:
                 shed = count * w * (1.0 - a)
                 for c in members:
                     c.tick_failed += shed
-                    self._fail(f, c, f"{c.id} was overloaded and shed it (queue full)", shed)
+                    behind = busiest_behind(self.ctx.topology, c.region) if c.held_waiting > 0 else None
+                    self._fail(f, c, c.shed_reason(c.held_waiting, behind), shed)
             if a <= 0:
                 continue
             svc = self._service_mean(comp, f)

@@ -174,6 +174,15 @@ class Component:
         self._memo_rate, self._memo_key, self._memo_state = rate, key, st
         return st
 
+    def shed_reason(self, held: float, behind: "Component | None" = None) -> str:
+        """Why it refused a request with its queue full. `held`: its workers waiting on
+        the tiers behind it (thread-per-request); when they are half of them or more, the
+        overload is behind it, and `behind` (the busiest of those tiers) is named."""
+        if held >= 0.5 * self.workers > 0:
+            on = behind.id if behind is not None else "the tiers behind it"
+            return f"{self.id} was overloaded and shed it (queue full: its threads are held waiting on {on})"
+        return f"{self.id} was overloaded and shed it (queue full)"
+
     def describe(self) -> str:
         return f"{self.id} ({self.kind_spec.title.lower()}, {self.size}, {self.region})"
 
