@@ -20,7 +20,7 @@ KEYS = [
     ("x", "remove the selected component"),
     ("p", "promote the selected replica to primary"),
     ("z", "undo the last addition while it boots (its cost refunded)"),
-    ("c", "configure: TTL, invalidate, failover, shards, autoscaling"),
+    ("c", "configure: TTL, invalidate, failover, shards, autoscaling, database timeout/retries/breaker"),
     ("w", "why did requests fail: recent failed requests, hop by hop"),
     ("h", "a hint (one more each time)"),
     ("ctrl+p", "command palette: every action by name"),
@@ -41,6 +41,14 @@ CONCEPTS = [
     ("Message queue", "Async work leaves the request path; the queue absorbs surges; workers drain it."),
     ("Data centres", "Users go to the nearest healthy one; far ones pay the cross-region time."),
     ("Sharding", "Keys spread over primaries; a hot key still lands on one shard."),
+    ("Thread-per-request", "A web server with threads holds a worker until the database answers: a slow "
+                           "database fills the web tier, and more web servers only wait in more places."),
+    ("Timeouts and retries", "configure web db_timeout: a worker waits at most that long (slower calls fail, "
+                             "the database still works on them). db_retries: each retry is another call, "
+                             "more load on a database that is already struggling."),
+    ("Circuit breaker", "configure web breaker: when half the database calls fail, calls fail at once for a "
+                        "while, freeing the web tier; then a few probe calls test the database. It costs "
+                        "nothing per hour: it trades slow failures for fast ones."),
     ("Error budget", "The failures the availability objective allows; spent = game over. Burn-rate alerts "
                      "warn first."),
 ]
