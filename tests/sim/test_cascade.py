@@ -161,18 +161,17 @@ def breaker_run(model: str, breaker: bool) -> dict[str, float]:
     web = e.topology["web-1"]
     held0 = web.held_seconds
     during = window(e, 115.0)
-    held = (web.held_seconds - held0) / during.seconds
-    e.step(150.0)
-    after = window(e, 200.0)
-    if model == "exact":
-        e.plane.drain()
-    return {
-        "held": held,
+    # Read now: a window's figures are those of the run so far.
+    figures = {
+        "held": (web.held_seconds - held0) / during.seconds,
         "web_shed": during.failures("web-1") / during.arrived,
         "breaker": during.failures("breaker open") / during.arrived,
-        "breaker_events": sum(ev.kind == "breaker" for ev in e.events.events),
-        "after_failed": after.failed / after.arrived,
     }
+    e.step(150.0)
+    after = window(e, 200.0)
+    figures["after_failed"] = after.failed / after.arrived
+    figures["breaker_events"] = sum(ev.kind == "breaker" for ev in e.events.events)
+    return figures
 
 
 @pytest.mark.parametrize("model", ["flow", "exact"])
@@ -184,10 +183,9 @@ def test_an_open_breaker_stops_holding_web_workers(model):
     # is full of waiting workers and sheds static requests too.
     assert without["held"] > 0.7 * 4
     assert without["web_shed"] > 0.2
-    # Open, the breaker fails the reads at once, so the workers are free for the static
-    # half. Its light probes succeed often enough on the slow database to close it again
-    # for a second now and then (a flapping breaker): it refuses a fifth of all requests.
-    assert with_breaker["breaker"] > 0.15
+    # Open, the breaker fails the reads (half the requests) at once, so the workers are
+    # free for the static half.
+    assert with_breaker["breaker"] > 0.35
     assert with_breaker["held"] < 0.3 * without["held"]
     assert with_breaker["web_shed"] < 0.1 * without["web_shed"]
     assert with_breaker["breaker_events"] >= 2  # opened, and closed again after the slowdown
