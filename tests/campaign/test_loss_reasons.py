@@ -79,6 +79,13 @@ EXPECTED: dict[str, dict[str, Loss]] = {
         # A web server more changes nothing: the retries keep the database's queue full.
         WITHOUT_CONCEPT: Loss("availability", 300.0, "database-1", "database-1"),
     },
+    "cascading-failure": {
+        # The festival (5m) asks database-1 for more than it answers; the thread-per-request
+        # web tier in front of it saturates, its threads held: the database is the first domino.
+        NO_ACTIONS: Loss("availability", 300.0, "database-1", "web-1"),
+        # More web servers only add threads waiting on it: the database saturates.
+        WITHOUT_CONCEPT: Loss("availability", 300.0, "database-1", "database-1"),
+    },
     "cdn": {
         # The wave of images (5m) goes through the web tier ...
         NO_ACTIONS: Loss("availability", 300.0, "web-1", "web-1"),
@@ -89,6 +96,13 @@ EXPECTED: dict[str, dict[str, Loss]] = {
         # The contest (4m) makes every other request an inline 200 ms resize.
         NO_ACTIONS: Loss("availability", 240.0, "web-1", "web-1"),
         WITHOUT_CONCEPT: Loss("availability", 240.0, "web-1", "web-1"),
+    },
+    "slow-dependency": {
+        # The batch job (6m) slows database-1 80x: it saturates and holds every web
+        # thread, and the web tier sheds the pages too ...
+        NO_ACTIONS: Loss("availability", 360.0, "database-1", "database-1"),
+        # ... with three more web servers as well.
+        WITHOUT_CONCEPT: Loss("availability", 360.0, "database-1", "database-1"),
     },
     "global": {
         # The campaign (6m) overloads the us-east web tier.

@@ -8,7 +8,8 @@ from pathlib import Path
 from scaletui.game.session import WON
 from scaletui.runner.headless import run_command
 from scaletui.scenario.campaign import builtin_path
-from scaletui.sim.commands import Add
+from scaletui.sim.commands import Add, Configure
+from scaletui.sim.db_calls import BreakerRule
 from scaletui.tui.screens.add import AddScreen
 from scaletui.tui.screens.campaign import CampaignScreen
 from scaletui.tui.screens.end import EndScreen
@@ -280,6 +281,29 @@ async def test_bad_autoscaling_rule_says_what_is_expected(app_factory) -> None:
         assert any("expected min max target warm-up" in m for m in notes), notes
         assert not any("unpack" in m for m in notes)
         assert screen.game.applied == []
+
+
+async def test_the_web_tier_gets_a_breaker_and_a_database_timeout_from_the_dialog(app_factory) -> None:
+    app = app_factory("slow-dependency")
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        for choice, value in (("breaker", "0.5 10s"), ("db_timeout", "200ms")):
+            screen.select_component("web-1")
+            await pilot.press("c")
+            await pilot.pause()
+            choices = app.screen.query_one("#choices")
+            ids = [choices.get_option_at_index(i).id for i in range(choices.option_count)]
+            choices.highlighted = ids.index(choice)
+            await pilot.press("enter")
+            await pilot.pause()
+            app.screen.query_one("Input").value = value
+            await pilot.press("enter")
+            await pilot.pause()
+        assert [cmd for _, cmd in screen.game.applied] == [
+            Configure("web", breaker=BreakerRule(0.5, 10.0)), Configure("web", db_timeout=0.2)]
+        assert screen.game.engine.db_calls.timeout == 0.2
 
 
 async def test_topology_fits_at_80x24(app_factory) -> None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from scaletui.game.rules import Rules
 from scaletui.scenario.errors import Problem
 from scaletui.scenario.load import Plan, Scenario
-from scaletui.sim.commands import Add, Configure, Promote, Remove, Upgrade, size_problem, unknown_component
+from scaletui.sim.commands import (Add, Configure, Promote, Remove, Upgrade, db_call_problem, db_call_settings,
+                                    size_problem, unknown_component)
 from scaletui.sim.topology import Topology
 
 AT_THAT_TIME = " at that time"
@@ -72,6 +73,11 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Problem]:
             target_ok = cmd.target in topo or cmd.target in catalog
             if not target_ok:
                 bad(unknown_component(cmd.target, topo.ids(), AT_THAT_TIME))
+            elif db_call_settings(cmd) and (cmd.target != "web" and topo[cmd.target].kind != "web"
+                                            if cmd.target in topo else cmd.target != "web"):
+                bad("breaker, db_timeout and db_retries are settings of the web tier (configure web)")
+            elif db_call_settings(cmd) and db_call_problem(cmd):
+                bad(db_call_problem(cmd) or "")
             elif cmd.shards is not None:
                 # New shards take the size of the first group's primary, as the engine does.
                 g0 = topo.group(0)

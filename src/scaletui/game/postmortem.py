@@ -128,7 +128,9 @@ class PostmortemRecorder:
 
     def build(self, events: list[Event], end: float, outcome: str, reason: str) -> dict:
         triggers = [e for e in events if e.kind in TRIGGERS]
-        culprits = [e for e in events if e.kind in ("saturated", "fail", "outage")]
+        # "held": a tier holding a thread-per-request web tier's threads, logged just
+        # before the web tier saturates: the first domino of a cascade.
+        culprits = [e for e in events if e.kind in ("held", "saturated", "fail", "outage")]
         actions = [e for e in events if e.kind in ("action", "autoscale", "promote", "failover")]
         client = [e for e in events if e.kind in CLIENT_CAUSES and e.severity != "info"]
         prev_end = 0.0
@@ -171,10 +173,13 @@ class PostmortemRecorder:
                 add(e.t, "action" if e.kind != "refused" else "refused", e.message)
             elif e.kind == "alert":
                 add(e.t, "alert", e.message)
+            elif e.kind == "breaker":
+                # The web tier's breaker opening or closing: why requests failed fast then.
+                add(e.t, "breaker", e.message)
         add(end, "outcome", f"{outcome}: {reason}" if reason else outcome)
         # At one instant: the player's action before what it caused, the cause before the symptom.
         order = {"action": 0, "refused": 0, "trigger": 1, "first failure": 2, "first saturated": 2, "cause": 2,
-                 "symptom": 3, "alert": 4, "recovery": 5, "outcome": 6}
+                 "symptom": 3, "breaker": 4, "alert": 4, "recovery": 5, "outcome": 6}
         timeline.sort(key=lambda x: (x["t"], order.get(x["kind"], 9)))
         return {"incidents": [i.to_json() for i in self.incidents], "timeline": timeline}
 

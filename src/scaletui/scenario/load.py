@@ -29,6 +29,7 @@ from scaletui.scenario.schema import (
 )
 from scaletui.scenario.yaml_source import YAML11_BOOLEANS, Located, load_yaml
 from scaletui.sim.catalog import KIND_FIELDS, Catalog
+from scaletui.sim.db_calls import BreakerRule
 from scaletui.sim.commands import Add, AutoscaleRule, Command, Configure, Promote, Remove, Upgrade
 from scaletui.sim.config import (
     ClientPolicy,
@@ -372,6 +373,10 @@ def _check_scenario(spec: ScenarioSpec, loc: Located) -> list[Problem]:
         catalog = build_catalog(spec)
     except (KeyError, ValueError) as exc:
         return [loc.problem(("catalog",), f"catalog: {exc}")]
+    for kind, kind_entry in spec.catalog.items():
+        if kind_entry.concurrency is not None and kind != "web":
+            problems.append(loc.problem(("catalog", kind, "concurrency"),
+                                        f"catalog: concurrency is a setting of web servers, not of {kind}"))
     regions = list(spec.traffic.regions)
     ids: dict[str, int] = {}
     for i, entry in enumerate(spec.topology):
@@ -598,6 +603,11 @@ def to_command(a: ActionSpec) -> Command:
         shards=a.shards,
         invalidate=a.invalidate,
         max_in_flight=a.max_in_flight,
+        breaker=(BreakerRule(a.breaker.error_rate, a.breaker.open_for)
+                 if a.breaker is not None and a.breaker != "off" else None),
+        breaker_off=a.breaker == "off",
+        db_timeout=a.db_timeout,
+        db_retries=a.db_retries,
     )
 
 
@@ -639,5 +649,13 @@ def command_to_action(at: float, cmd: Command) -> dict:
             out["invalidate"] = True
         if cmd.max_in_flight is not None:
             out["max_in_flight"] = cmd.max_in_flight or "off"
+        if cmd.breaker is not None:
+            out["breaker"] = {"error_rate": cmd.breaker.error_rate, "open_for": format_duration(cmd.breaker.open_for)}
+        if cmd.breaker_off:
+            out["breaker"] = "off"
+        if cmd.db_timeout is not None:
+            out["db_timeout"] = "none" if cmd.db_timeout == math.inf else format_duration(cmd.db_timeout)
+        if cmd.db_retries is not None:
+            out["db_retries"] = cmd.db_retries
     return out
 

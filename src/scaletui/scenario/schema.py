@@ -195,6 +195,8 @@ class KindSpecFile(BaseModel):
     restart_s: Duration | None = None
     timeout_ms: float | None = Field(None, gt=0, le=600_000)
     cost_per_gb: float | None = Field(None, ge=0, le=10_000)
+    concurrency: Literal["event_loop", "threads"] | None = Field(
+        None, description="web servers: event_loop, or threads (a worker is held until the database answers)")
 
 
 class TopologyEntry(Strict):
@@ -365,7 +367,14 @@ InFlight = Annotated[
     ),
 ]
 
+class BreakerSpec(Strict):
+    error_rate: float = Field(0.5, ge=0.05, le=1.0, description="share of failed calls in a second that opens it (0-1)")
+    open_for: Duration = Field(10.0, description="how long it stays open before a probe")
+
+
 PLAN_VERBS = ("add", "remove", "upgrade", "promote", "configure")
+CONFIGURE_KEYS = ("ttl", "failover", "autoscale", "shards", "invalidate", "max_in_flight", "breaker", "db_timeout",
+                  "db_retries")
 
 
 class ActionSpec(Strict):
@@ -387,6 +396,10 @@ class ActionSpec(Strict):
     max_in_flight: InFlight | None = Field(
         None,
         description="load balancers: most requests in flight behind it; the rest are shed at once (off: no limit)")
+    breaker: BreakerSpec | Literal["off"] | None = Field(
+        None, description="web: a circuit breaker on the web tier's calls to the database, or off")
+    db_timeout: Ttl | None = Field(None, description="web: how long a web server waits for the database (or none)")
+    db_retries: int | None = Field(None, ge=0, le=5, description="web: attempts after a failed database call")
 
     @model_validator(mode="after")
     def _one_verb(self) -> "ActionSpec":
@@ -407,16 +420,17 @@ class ActionSpec(Strict):
             "shards": ("configure",),
             "invalidate": ("configure",),
             "max_in_flight": ("configure",),
+            "breaker": ("configure",),
+            "db_timeout": ("configure",),
+            "db_retries": ("configure",),
         }
         for key, verbs_ok in extras.items():
             if key in self.model_fields_set and verb not in verbs_ok:
                 raise ValueError(f"{key} does not go with {verb}")
         if verb == "upgrade" and self.size is None:
             raise ValueError("upgrade needs a size")
-        if verb == "configure" and not (
-            {"ttl", "failover", "autoscale", "shards", "invalidate", "max_in_flight"} & self.model_fields_set
-        ):
-            raise ValueError("configure needs ttl, failover, autoscale, shards, invalidate or max_in_flight")
+        if verb == "configure" and not (set(CONFIGURE_KEYS) & self.model_fields_set):
+            raise ValueError(f"configure needs {', '.join(CONFIGURE_KEYS[:-1])} or {CONFIGURE_KEYS[-1]}")
         return self
 
     @property

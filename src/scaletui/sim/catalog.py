@@ -66,6 +66,9 @@ class KindSpec:
     timeout_ms: float
     sizes: tuple[SizeSpec, ...]
     cost_per_gb: float = 0.0
+    # Web servers: "event_loop" frees the worker while a request waits on the session
+    # store, cache or database; "threads" holds it until the answer is back.
+    concurrency: str = "event_loop"
 
     def size(self, name: str) -> SizeSpec:
         for s in self.sizes:
@@ -88,7 +91,8 @@ class KindSpec:
 
 
 SIZE_FIELDS = ("workers", "service_ms", "cost_per_hour", "items")
-KIND_FIELDS = ("title", "boot_s", "restart_s", "timeout_ms", "cost_per_gb")
+KIND_FIELDS = ("title", "boot_s", "restart_s", "timeout_ms", "cost_per_gb", "concurrency")
+CONCURRENCY = ("event_loop", "threads")
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,7 @@ class Catalog:
                     restart_s=float(entry.get("restart_s", 30)),
                     timeout_ms=float(entry.get("timeout_ms", 1000)),
                     cost_per_gb=float(entry.get("cost_per_gb", 0.0)),
+                    concurrency=str(entry.get("concurrency", "event_loop")),
                     sizes=sizes,
                 )
             )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
 from scaletui.sim.catalog import KindSpec
+from scaletui.sim.db_calls import BreakerRule
 
 from scaletui.sim.components import Cache, Cdn, Database, Datacenter, LoadBalancer, MessageQueue, WebServer
 
@@ -66,6 +67,11 @@ class Configure:
     shards: int | None = None  # database: number of key ranges
     invalidate: bool = False  # CDN or cache: empty it now
     max_in_flight: int | None = None  # load balancers: shed what exceeds it (0: no limit)
+    # The web tier's calls to the database (one policy for the tier):
+    breaker: BreakerRule | None = None  # a circuit breaker on them
+    breaker_off: bool = False
+    db_timeout: float | None = None  # seconds a web server waits for one (math.inf: no limit)
+    db_retries: int | None = None  # attempts after a failed or timed-out one
 
 
 Command = Union[Add, Remove, Upgrade, Promote, Configure]
@@ -134,6 +140,14 @@ def describe(cmd: Command) -> str:
         parts.append("invalidate")
     if cmd.max_in_flight is not None:
         parts.append(f"max in flight {cmd.max_in_flight}" if cmd.max_in_flight else "max in flight off")
+    if cmd.breaker is not None:
+        parts.append(f"breaker at {cmd.breaker.error_rate:.0%} errors, open {cmd.breaker.open_for:g}s")
+    if cmd.breaker_off:
+        parts.append("breaker off")
+    if cmd.db_timeout is not None:
+        parts.append("db_timeout none" if cmd.db_timeout == math.inf else f"db_timeout {cmd.db_timeout * 1000:g}ms")
+    if cmd.db_retries is not None:
+        parts.append(f"db_retries {cmd.db_retries}")
     return f"configure {cmd.target}: " + ", ".join(parts)
 
 
@@ -309,7 +323,7 @@ def _configure(e: "Engine", cmd: Configure) -> CommandResult:
         targets = [topo[cmd.target]]
     elif cmd.target in e.catalog:
         targets = topo.of_kind(cmd.target)
-        if not targets and cmd.autoscale is None and not cmd.autoscale_off:
+        if not targets and cmd.autoscale is None and not cmd.autoscale_off and not db_call_settings(cmd):
             return refuse(f"there is no {cmd.target} to configure")
     else:
         return refuse(f"there is no component or kind '{cmd.target}'")
@@ -367,6 +381,49 @@ def _configure(e: "Engine", cmd: Configure) -> CommandResult:
             lb.max_in_flight = cmd.max_in_flight
         e.topology.touch()
         done.append(f"max in flight {cmd.max_in_flight}" if cmd.max_in_flight else "no limit in flight")
+    if db_call_settings(cmd):
+        problem = _configure_db_calls(e, cmd, targets)
+        if problem is not None:
+            return refuse(problem)
+        done.append("database calls: " + e.db_calls.describe())
     if not done:
         return refuse("nothing to configure")
     return CommandResult(True, f"{cmd.target}: " + ", ".join(done), tuple(c.id for c in targets))
+
+
+def db_call_settings(cmd: Configure) -> bool:
+    """Whether the command sets the web tier's database-call policy."""
+    return cmd.breaker is not None or cmd.breaker_off or cmd.db_timeout is not None or cmd.db_retries is not None
+
+
+def db_call_problem(cmd: Configure) -> str | None:
+    """Why these database-call settings cannot be (None: they can)."""
+    b = cmd.breaker
+    if b is not None:
+        if not (0.05 <= b.error_rate <= 1.0):
+            return "a breaker's error_rate must be between 5% and 100%"
+        if not (1.0 <= b.open_for <= 3600.0):
+            return "a breaker stays open between 1s and 1h (open_for)"
+    if cmd.db_timeout is not None and cmd.db_timeout != math.inf and not (0.001 <= cmd.db_timeout <= 600.0):
+        return "db_timeout must be between 1ms and 10m (or none)"
+    if cmd.db_retries is not None and not (0 <= cmd.db_retries <= 5):
+        return "db_retries must be between 0 and 5"
+    return None
+
+
+def _configure_db_calls(e: "Engine", cmd: Configure, targets: list) -> str | None:
+    """The web tier's policy toward the database: one for the tier (servers added later
+    follow it), so a web server's id stands for its tier."""
+    if cmd.target != "web" and not all(isinstance(c, WebServer) for c in targets):
+        return "breaker, db_timeout and db_retries are settings of the web tier (configure web)"
+    problem = db_call_problem(cmd)
+    if problem is not None:
+        return problem
+    calls = e.db_calls
+    if cmd.breaker is not None or cmd.breaker_off:
+        calls.set_breaker(None if cmd.breaker_off else cmd.breaker)
+    if cmd.db_timeout is not None:
+        calls.timeout = None if cmd.db_timeout == math.inf else cmd.db_timeout
+    if cmd.db_retries is not None:
+        calls.retries = cmd.db_retries
+    return None

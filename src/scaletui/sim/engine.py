@@ -33,7 +33,9 @@ from scaletui.sim.components import (
     MessageQueue,
     WebServer,
 )
+from scaletui.sim.components.web import busiest_behind
 from scaletui.sim.config import SimConfig
+from scaletui.sim.db_calls import DbCalls
 from scaletui.sim.eventlog import WARNING, Event, EventLog
 from scaletui.sim.flow import FlowPlane
 from scaletui.sim.lifecycle import Lifecycle
@@ -87,9 +89,11 @@ class Engine:
         self.sticky = StickySessions(self.topology, config.traffic.session_minutes)
         self.autoscaler = Autoscaler(self)
         self.overload = OverloadWatch(config.traffic.client, self.log)
+        self.db_calls = DbCalls()
         self._tick_index = 0
         self._cursor = 0
         self._saturation: dict[str, list] = {}
+        self._holding: set[str] = set()  # tiers logged as holding up the web tier, this episode
         self.tick_hooks: list[Callable[["Engine", TickRow], None]] = []
         self.end_time: float | None = None  # set when the run is halted early
         # The last snapshot and what it was taken at: a screen asks several times per tick,
@@ -101,7 +105,7 @@ class Engine:
         self.topology.build(config.topology, config.home_region)
         ctx = PlaneContext(self.env, self.dt, self.end, config, self.topology, self.traffic, self.keys,
                            self.hits, self.cdn_keys, self.cdn_hits, self.router, self.sticky, self.metrics,
-                           self.rng)
+                           self.rng, self.db_calls)
         self.plane: Plane
         if model == "flow":
             self.plane = FlowPlane(ctx)
@@ -213,6 +217,7 @@ class Engine:
         cdn_gb_before = sum(c.gigabytes for c in self.topology.of_kind("cdn") if isinstance(c, Cdn))
         self.plane.tick(t, dt, plan, demand)
         self.plane.replication(t, dt, plan)
+        self._judge_breaker(t + dt)
         cdn_gb = sum(c.gigabytes for c in self.topology.of_kind("cdn") if isinstance(c, Cdn)) - cdn_gb_before
         for comp in self.topology:
             comp.alive_seconds += dt
@@ -224,6 +229,25 @@ class Engine:
         self.overload.update(dt, self.metrics.last_attempts)
         for hook in self.tick_hooks:
             hook(self, row)
+
+    def _holding_up(self, behind: Component, web: Component) -> None:
+        """Log, once per episode, the tier that holds the web tier's threads."""
+        if behind.id in self._holding:
+            return
+        self._holding.add(behind.id)
+        self.log("held", f"{behind.id} holds up the web tier: {web.held_waiting:.0f} of {web.id}'s "
+                 f"{web.workers} threads wait on it ({behind.utilization:.0%} busy)", behind.id, WARNING)
+
+    def _judge_breaker(self, t_next: float) -> None:
+        calls = self.db_calls
+        change = calls.end_tick(t_next)
+        if change == "opened":
+            rule = calls.breaker
+            assert rule is not None
+            self.log("breaker", f"the web tier's breaker to the database opened: {rule.error_rate:.0%} or more "
+                     f"of its calls failed; calls fail fast for {rule.open_for:g}s", None, WARNING)
+        elif change == "closed":
+            self.log("breaker", "the web tier's breaker to the database closed: its probe calls succeeded")
 
     def _watch(self, t: float) -> None:
         """Log when a component starts shedding load or runs flat out, and when it recovers."""
@@ -244,7 +268,16 @@ class Engine:
                 if not rec[0] and rec[1] >= SATURATED_AFTER_S:
                     rec[0] = True
                     shed = f", shedding {st.blocking:.0%} of its requests" if st.blocking > 0.01 else ""
-                    self.log("saturated", f"{comp.id} is saturated: {comp.utilization:.0%} busy{shed}",
+                    held = ""
+                    if isinstance(comp, WebServer) and comp.holds_threads and comp.held_waiting >= 0.5:
+                        # Thread-per-request: name what the workers are waiting for; when it is
+                        # most of them, that is the first domino, logged before its victim.
+                        behind = busiest_behind(self.topology, comp.region)
+                        on = behind.id if behind is not None else "the tiers behind it"
+                        held = f"; {comp.held_waiting:.0f} of its {comp.workers} threads are held waiting on {on}"
+                        if behind is not None and comp.held_waiting >= 0.5 * comp.workers:
+                            self._holding_up(behind, comp)
+                    self.log("saturated", f"{comp.id} is saturated: {comp.utilization:.0%} busy{shed}{held}",
                              comp.id, WARNING)
             else:
                 rec[1] = 0.0
@@ -254,6 +287,8 @@ class Engine:
                     if rec[2] >= RECOVERED_AFTER_S:
                         rec[0] = False
                         self.log("recovered", f"{comp.id} is no longer saturated", comp.id)
+                        if isinstance(comp, WebServer):
+                            self._holding.clear()
 
     # --- figures ------------------------------------------------------------------------
     def cost_per_hour(self) -> float:
@@ -392,6 +427,8 @@ class Engine:
             extra["depth"] = c.depth
         if isinstance(c, WebServer):
             extra["share"] = c.share
+            if c.holds_threads:
+                extra["held"] = c.held_waiting
         dt = self.dt
         st = c.state
         return ComponentView(

@@ -25,6 +25,8 @@ from typing import Callable
 from scaletui.sim.async_jobs import job_seconds
 from scaletui.sim.client import error_reason, shed_reason, timeout_reason
 from scaletui.sim.components import Cache, Cdn, Component, Database, LoadBalancer, MessageQueue, WebServer, Worker
+from scaletui.sim.components.web import busiest_behind
+from scaletui.sim.db_calls import BREAKER_OPEN, DB_TIMEOUT
 from scaletui.sim.exact_sessions import ExactSessions
 from scaletui.sim.keyspace import HOT_KEY, KeySampler, partition_of
 from scaletui.sim.lru_ttl import LruTtlStore
@@ -51,7 +53,7 @@ def count_failed(comp: Component) -> None:
 
 class Request:
     __slots__ = ("t0", "region", "cls", "route", "key", "extra", "plan", "last", "web", "attempt", "closed",
-                 "late", "lb")
+                 "late", "lb", "holder")
 
     def __init__(self, t0: float, region: str, cls: str, route: DcRoute | None, key: int, plan: RoutePlan,
                  attempt: int = 0) -> None:
@@ -68,6 +70,7 @@ class Request:
         self.closed = False  # its client has its outcome (answer, failure or gave up)
         self.late = False  # its client gave up before the answer: any work left is wasted
         self.lb: LoadBalancer | None = None  # the limited load balancer it holds a place in
+        self.holder: Station | None = None  # the thread-per-request web server holding a worker for it
 
     @property
     def site(self) -> DcRoute:
@@ -77,10 +80,24 @@ class Request:
         return self.route
 
 
+class DbAttempt:
+    """One call of the web tier to the database on behalf of a request: it may be shed,
+    time out (the web server stops waiting; the database still works on it) or answer."""
+
+    __slots__ = ("req", "then", "tier", "tries_left", "over")
+
+    def __init__(self, req: Request, then: Callable[[Request], None], tier: Tier, tries_left: int) -> None:
+        self.req = req
+        self.then = then
+        self.tier = tier
+        self.tries_left = tries_left
+        self.over = False  # answered, failed or given up on
+
+
 class Station:
     """A real M/M/c/K queue for one component."""
 
-    __slots__ = ("plane", "comp", "busy", "queue", "busy_area", "last_t")
+    __slots__ = ("plane", "comp", "busy", "queue", "busy_area", "last_t", "holds", "held", "held_area")
 
     def __init__(self, plane: "ExactPlane", comp: Component) -> None:
         self.plane = plane
@@ -89,13 +106,30 @@ class Station:
         self.queue: deque = deque()
         self.busy_area = 0.0
         self.last_t = plane.env.now
+        # Thread-per-request: a worker stays with its request until the answer is back.
+        self.holds = isinstance(comp, WebServer) and comp.holds_threads
+        self.held = 0  # workers done with their own part, waiting downstream
+        self.held_area = 0.0
 
     def _account(self) -> None:
         now = self.plane.env.now
         self.busy_area += self.busy * (now - self.last_t)
+        self.held_area += self.held * (now - self.last_t)
         self.last_t = now
 
-    def arrive(self, req: Request, service: float, done: Callable[[Request], None]) -> None:
+    def release(self) -> None:
+        """A held worker's request is answered or failed: the worker takes the next one."""
+        self._account()
+        self.busy -= 1
+        self.held -= 1
+        self._next()
+
+    def _next(self) -> None:
+        while self.queue and self.busy < self.comp.workers:
+            nreq, nservice, ndone = self.queue.popleft()
+            self._start(nreq, nservice, ndone)
+
+    def arrive(self, req: "Request | DbAttempt", service: float, done: Callable) -> None:
         comp = self.comp
         plane = self.plane
         if not comp.reachable():
@@ -108,7 +142,8 @@ class Station:
             self.queue.append((req, service, done))
         else:
             count_failed(comp)
-            plane.fail(req, f"{comp.id} was overloaded and shed it (queue full)")
+            behind = busiest_behind(plane.ctx.topology, comp.region) if self.held else None
+            plane.fail(req, comp.shed_reason(self.held, behind))
 
     def apply(self, service: float, done: Callable[[None], None]) -> None:
         """A replica's apply job: it takes a worker like a read, in FIFO order with them,
@@ -118,19 +153,24 @@ class Station:
         else:
             self.queue.append((None, service, done))
 
-    def _start(self, req: Request | None, service: float, done: Callable) -> None:
+    def _start(self, req: "Request | DbAttempt | None", service: float, done: Callable) -> None:
         self._account()
         self.busy += 1
         ev = self.plane.env.timeout(self.plane.rng.expovariate(1.0 / service) if service > 0 else 0.0)
         ev.callbacks.append(lambda _ev: self._finish(req, done))
 
-    def _finish(self, req: Request | None, done: Callable) -> None:
+    def _finish(self, req: "Request | DbAttempt | None", done: Callable) -> None:
         self._account()
-        self.busy -= 1
         comp = self.comp
-        while self.queue and self.busy < comp.workers:
-            nreq, nservice, ndone = self.queue.popleft()
-            self._start(nreq, nservice, ndone)
+        if self.holds and isinstance(req, Request) and comp.reachable() and not comp.removed:
+            # Its own work is done; the worker waits for the rest of the request.
+            self.held += 1
+            req.holder = self
+            count_served(comp)
+            done(req)
+            return
+        self.busy -= 1
+        self._next()
         if req is None:  # an apply job: its stream tells whether it counted
             done(None)
             return
@@ -226,6 +266,9 @@ class ExactPlane:
             st._account()
             util = st.busy_area / (comp.workers * dt) if comp.workers > 0 else 0.0
             st.busy_area = 0.0
+            comp.held_waiting = st.held_area / dt
+            comp.held_seconds += comp.held_waiting
+            st.held_area = 0.0
             comp.utilization = min(1.0, util) if comp.reachable() else 0.0
             comp.queue_length = float(len(st.queue))
             comp.busy_seconds += comp.utilization * dt
@@ -416,10 +459,64 @@ class ExactPlane:
         g = plan.group_position_of_key(req.key)
         tiers = req.site.reads if req.cls == "read" else req.site.writes
         tier = tiers[g] if g < len(tiers) else Tier([], "that shard has no database")
-        if req.cls == "write":
-            self.visit(req, tier, self.committed)
+        after = self.committed if req.cls == "write" else (then or self.done)
+        calls = self.ctx.db_calls
+        if calls.breaker is None and calls.timeout is None and calls.retries == 0:
+            self.visit(req, tier, after)
+            return
+        share = calls.admitted_share()
+        if share < 1.0 and (share <= 0.0 or self.rng.random() >= share):
+            self.fail(req, BREAKER_OPEN)
+            return
+        self.call_db(DbAttempt(req, after, tier, calls.retries))
+
+    def call_db(self, att: DbAttempt) -> None:
+        """One attempt of the web tier's call: the database station, and the web server's
+        timer if it has a db_timeout."""
+        calls = self.ctx.db_calls
+        calls.calls += 1
+        req = att.req
+        tier = att.tier
+        if not tier.options:
+            self._attempt_failed(att, tier.missing or "nothing can serve it")
+            return
+        opts = tier.options
+        o = opts[0]
+        if len(opts) > 1:
+            u = self.rng.random()
+            acc = 0.0
+            o = opts[-1]
+            for cand in opts:
+                acc += cand.weight
+                if u < acc:
+                    o = cand
+                    break
+        req.extra += o.delay
+        comp = o.comp
+        req.last = comp
+        if calls.timeout is not None:
+            ev = self.env.timeout(calls.timeout)
+            ev.callbacks.append(partial(self._attempt_late, att))
+        # Shed, down or answered, the station tells the attempt (see fail).
+        self.station(comp).arrive(att, self.service(comp, req), self._attempt_answered)
+
+    def _attempt_answered(self, att: DbAttempt) -> None:
+        if att.over:
+            return  # the web server gave up on it: wasted work
+        att.over = True
+        att.then(att.req)
+
+    def _attempt_late(self, att: DbAttempt, _ev: object) -> None:
+        if not att.over:
+            self._attempt_failed(att, DB_TIMEOUT)
+
+    def _attempt_failed(self, att: DbAttempt, reason: str) -> None:
+        att.over = True
+        self.ctx.db_calls.errors += 1
+        if att.tries_left > 0:
+            self.call_db(DbAttempt(att.req, att.then, att.tier, att.tries_left - 1))
         else:
-            self.visit(req, tier, then or self.done)
+            self.fail(att.req, reason)
 
     def committed(self, req: Request) -> None:
         """A write is durable on the primary: answer, and ship it to the replicas."""
@@ -548,6 +645,7 @@ class ExactPlane:
     # --- outcomes -------------------------------------------------------------------------
     def done(self, req: Request) -> None:
         m = self.ctx.metrics
+        self._free_thread(req)
         if req.closed:
             if req.late:
                 m.wasted += 1
@@ -564,9 +662,23 @@ class ExactPlane:
         m.serve(1, lat)
         m.shape(lat, 1)
 
-    def fail(self, req: Request, reason: str) -> None:
+    def fail(self, req: "Request | DbAttempt", reason: str) -> None:
+        if isinstance(req, DbAttempt):
+            # An attempt shed or lost at the database: the web tier may try again (one
+            # already given up on was counted when it timed out).
+            if not req.over:
+                self._attempt_failed(req, reason)
+            return
+        self._free_thread(req)
         if not req.closed:
             self._ended(req, reason)
+
+    def _free_thread(self, req: Request) -> None:
+        """A thread-per-request web server's worker is held until the work ends, whether or
+        not the client still waits for it."""
+        if req.holder is not None:
+            req.holder.release()
+            req.holder = None
 
     def _release(self, req: Request) -> None:
         lb = req.lb

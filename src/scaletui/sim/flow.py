@@ -32,9 +32,13 @@ from typing import Callable
 from scaletui.sim.async_jobs import job_seconds, jobs_per_second
 from scaletui.sim.client import RetryBacklog, error_reason, is_timeout, shed_reason, timeout_reason
 from scaletui.sim.components import Cache, Component, Database, LoadBalancer, MessageQueue, WebServer
+from scaletui.sim.components.web import busiest_behind
+from scaletui.sim.db_calls import BREAKER_OPEN, DB_TIMEOUT
+from scaletui.sim.hold_search import HoldSearch
 from scaletui.sim.keyspace import HOT_KEY, partition_of
 from scaletui.sim.mmck import IDLE, StationState, response_tail, sample_response, station_state
 from scaletui.sim.plane import PlaneContext
+from scaletui.sim.response_tail import timeout_figures
 from scaletui.sim.routing import CacheRing, DcRoute, RoutePlan, Tier
 from scaletui.sim.snapshot import Hop, Trace
 from scaletui.sim.station_runs import Run, singletons, state_key, station_runs
@@ -94,11 +98,11 @@ class Stage:
 
 
 class Flow:
-    __slots__ = ("region", "cls", "route", "rate", "count", "mean", "stages", "hot", "shares")
+    __slots__ = ("region", "cls", "route", "rate", "count", "mean", "stages", "hot", "shares", "at_web")
 
     def __init__(self, region: str, cls: str, route: DcRoute | None, rate: float, count: float,
                  mean: float, stages: tuple[Stage, ...], hot: float,
-                 shares: tuple[float, ...] | None = None) -> None:
+                 shares: tuple[float, ...] | None = None, at_web: float | None = None) -> None:
         self.region = region
         self.cls = cls
         self.route = route
@@ -108,6 +112,7 @@ class Flow:
         self.stages = stages
         self.hot = hot  # fraction of this flow asking for the hot key
         self.shares = shares  # how its keys spread over shards (None: like all requests)
+        self.at_web = at_web  # its mean time when it left the web tier (None: not there yet)
 
     @property
     def site(self) -> DcRoute:
@@ -125,13 +130,15 @@ class Flow:
 
 
 class FailurePoint:
-    __slots__ = ("flow", "comp", "reason", "count")
+    __slots__ = ("flow", "comp", "reason", "count", "waited")
 
-    def __init__(self, flow: Flow, comp: Component | None, reason: str, count: float) -> None:
+    def __init__(self, flow: Flow, comp: Component | None, reason: str, count: float,
+                 waited: float = 0.0) -> None:
         self.flow = flow
         self.comp = comp
         self.reason = reason
         self.count = count
+        self.waited = waited  # mean seconds spent at the failing tier before failing
 
 
 # An option of a tier for one flow: (weight of each station, its identical stations or
@@ -176,6 +183,18 @@ class FlowPlane:
         self._limits: dict[int, tuple[float, float, LoadBalancer]] = {}
         self._allow: dict[Component, tuple[float, LoadBalancer]] = {}
         self._held_cap: dict[Component, int] = {}
+        # Thread-per-request web servers hold a worker for the answer of what is behind
+        # them: the mean time past the web tier, per (data centre's region, class). The
+        # web tier is evaluated before what is behind it, so each tick uses the hold the
+        # last ticks point to, searched for the fixed point (hold_search): in a steady
+        # state it is the time requests spend behind the web tier.
+        self._downstream: dict[tuple[str, str], float] = {}
+        self._hold_search: dict[tuple[str, str], HoldSearch] = {}
+        # Share of the web tier's calls each database station failed (shed or timed out)
+        # last tick: what its retries multiply the next tick's calls by.
+        self._db_fail: dict[Component, float] = {}
+        self._db_fail_next: dict[Component, float] = {}
+        self._tails: dict[Component, tuple[tuple, tuple[float, float]]] = {}
 
     # --- one tick -------------------------------------------------------------------
     def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
@@ -195,6 +214,7 @@ class FlowPlane:
             comp.offered = 0.0
             comp.tick_served = 0.0
             comp.tick_failed = 0.0
+            comp.held_waiting = 0.0
             if isinstance(comp, Database):
                 comp.tick_writes = 0.0
             elif isinstance(comp, Cache):
@@ -206,10 +226,14 @@ class FlowPlane:
         flows = self._stage(flows, "web", lambda f: self._web(f), t)
         flows = self._stage(flows, "session", lambda f: self._session(f), t)
         flows = self._cache_stage(flows, t)
+        flows = self._breaker(flows)
+        self._db_fail_next = {}
         flows = self._stage(flows, "db", lambda f: self._db(f, plan), t)
+        self._db_fail = self._db_fail_next
         flows = self._stage(flows, "queue", lambda f: self._queue(f), t)
         for f in flows:  # whatever is left has been answered
             self._complete(f)
+        self._downstream = self._next_holds()
         self._finish_stations(dt)
         self._jobs(t, dt, plan)
         self._sample(t)
@@ -360,6 +384,58 @@ class FlowPlane:
             return job_seconds(self.ctx.config.traffic.async_work_ms, comp)
         return comp.service_time
 
+    def _downstream_wait(self, comp: Component, f: Flow) -> float:
+        """How long a thread-per-request web server holds a worker past its own work."""
+        if isinstance(comp, WebServer) and comp.holds_threads:
+            return self._downstream.get((f.site.region, f.cls), 0.0)
+        return 0.0
+
+    def _attempts(self, comp: Component) -> float:
+        """Calls per request the web tier makes to this database station: first tries plus
+        retries of those that failed, at last tick's failure share p: 1 + p + ... + p^n."""
+        n = self.ctx.db_calls.retries
+        p = self._db_fail.get(comp, 0.0)
+        return sum(p ** k for k in range(n + 1))
+
+    def _breaker(self, flows: list[Flow]) -> list[Flow]:
+        """An open breaker fails the web tier's database calls at once (half-open: all but
+        the probes)."""
+        share = self.ctx.db_calls.admitted_share()
+        if share >= 1.0:
+            return flows
+        out = []
+        for f in flows:
+            if f.cls in ("read", "write"):
+                self._fail(f, None, BREAKER_OPEN, f.count * (1.0 - share))
+                if share <= 0:
+                    continue
+                f = Flow(f.region, f.cls, f.route, f.rate * share, f.count * share, f.mean, f.stages, f.hot,
+                         f.shares, f.at_web)
+            out.append(f)
+        return out
+
+    def _next_holds(self) -> dict[tuple[str, str], float]:
+        """Next tick's hold past the web tier: this tick's, searched for the fixed point."""
+        out = {}
+        for key, seen in self._held_downstream().items():
+            search = self._hold_search.get(key)
+            if search is None:
+                search = self._hold_search[key] = HoldSearch()
+            out[key] = search.next(self._downstream.get(key, 0.0), seen)
+        return out
+
+    def _held_downstream(self) -> dict[tuple[str, str], float]:
+        """Mean time past the web tier of this tick's requests, answered or failed."""
+        acc: dict[tuple[str, str], list[float]] = {}
+        for f, count, extra in chain(((f, f.count, 0.0) for f in self.completed),
+                                     ((p.flow, p.count, p.waited) for p in self.failures)):
+            if f.at_web is None or f.route is None:
+                continue
+            a = acc.setdefault((f.site.region, f.cls), [0.0, 0.0])
+            a[0] += count
+            a[1] += count * (f.mean - f.at_web + extra)
+        return {k: total / n for k, (n, total) in acc.items() if n > 0}
+
     def _stage(self, flows: list[Flow], label: str, tier_of: Callable[[Flow], list[TierOption] | None], t: float) -> list[Flow]:
         passing: list[Flow] = []
         work: list[tuple[Flow, list[TierOption]]] = []
@@ -376,6 +452,8 @@ class FlowPlane:
         offered: dict[Component, list] = {}
         writes: dict[Component, float] = {}  # write rate offered to each primary
         allow = self._allow = {}
+        held: dict[Component, float] = {}  # workers-worth of waiting downstream offered
+        retrying = label == "db" and self.ctx.db_calls.retries > 0
         for f, opts in work:
             for w, members, _, _ in opts:
                 if members is not None and w > 0:
@@ -384,8 +462,13 @@ class FlowPlane:
                     if acc is None:
                         acc = offered[comp] = [0.0, 0.0, members]
                     lam = f.rate * w
+                    if retrying:
+                        lam *= self._attempts(comp)
                     acc[0] += lam
-                    acc[1] += lam * self._service_mean(comp, f)
+                    extra = self._downstream_wait(comp, f)
+                    acc[1] += lam * (self._service_mean(comp, f) + extra)
+                    if extra > 0:
+                        held[comp] = held.get(comp, 0.0) + lam * extra
                     limit = self._limits.get(id(f.route)) if self._limits else None
                     if limit is not None and limit[1] > 0:
                         n, lb = allow.get(comp, (0.0, limit[2]))
@@ -402,6 +485,10 @@ class FlowPlane:
                 key = (state_key(comp), lam, work_s)
                 known = shared.get(key)
                 states[comp] = shared[key] = self._station(members, lam, work_s, known)
+        for comp, waiting in held.items():
+            admitted = waiting * (1.0 - states[comp][0].blocking)
+            for c in offered[comp][2]:
+                c.held_waiting = admitted
         for f, opts in work:
             nxt = self._through(f, label, opts, states)
             if nxt is not None:
@@ -527,10 +614,16 @@ class FlowPlane:
         accepted = 0.0
         mean_acc = 0.0
         writes = f.cls == "write" and label == "db"
+        calls = self.ctx.db_calls
+        db = label == "db"
+        policy = db and (calls.timeout is not None or calls.retries > 0)
         for w, members, delay, missing in opts:
             if w <= 0:
                 continue
             if members is None:
+                if db:  # every attempt fails
+                    calls.calls += count * w * (calls.retries + 1)
+                    calls.errors += count * w * (calls.retries + 1)
                 self._fail(f, None, missing or "nothing can serve it", count * w)
                 continue
             comp = members[0]  # stands for all of them: they are in the same state
@@ -542,10 +635,24 @@ class FlowPlane:
                 continue
             if not comp.reachable():
                 lost = count * w
+                if db:
+                    calls.calls += lost * len(members) * (calls.retries + 1)
+                    calls.errors += lost * len(members) * (calls.retries + 1)
                 for c in members:
                     c.tick_failed += lost
                     self._fail(f, c, f"{c.id} is down ({c.down_cause()})", lost)
                 continue
+            if policy:
+                got = self._db_call(f, w, members, delay, state, mu)
+                accepted += got[0] * len(members)
+                mean_acc += got[1] * len(members)
+                if got[0] > 0:
+                    runs.append((got[0], members, (delay, state, mu, self._service_mean(comp, f), label,
+                                                   comp.capacity_for(1.0 / mu))))
+                continue
+            if db:
+                calls.calls += count * w * len(members)
+                calls.errors += count * w * state.blocking * len(members)
             a = 1.0 - state.blocking
             held = self._held_cap.get(comp) if self._held_cap else None
             if a < 1.0 and held is not None:
@@ -561,7 +668,8 @@ class FlowPlane:
                 shed = count * w * (1.0 - a)
                 for c in members:
                     c.tick_failed += shed
-                    self._fail(f, c, f"{c.id} was overloaded and shed it (queue full)", shed)
+                    behind = busiest_behind(self.ctx.topology, c.region) if c.held_waiting > 0 else None
+                    self._fail(f, c, c.shed_reason(c.held_waiting, behind), shed)
             if a <= 0:
                 continue
             svc = self._service_mean(comp, f)
@@ -586,8 +694,65 @@ class FlowPlane:
                                        held if held is not None else comp.capacity_for(1.0 / mu))))
         if accepted <= 0:
             return None
+        mean = f.mean + mean_acc / accepted
         return Flow(f.region, f.cls, f.route, f.rate * accepted, count * accepted,
-                    f.mean + mean_acc / accepted, f.stages + (Stage.of_runs(label, runs),), f.hot)
+                    mean, f.stages + (Stage.of_runs(label, runs),), f.hot, None,
+                    mean if label == "web" else f.at_web)
+
+    def _db_call(self, f: Flow, w: float, members: tuple, delay: float, state: StationState,
+                 mu: float) -> tuple[float, float]:
+        """The web tier's call to one database station under its timeout and retries.
+
+        An attempt fails when the station sheds it (at once) or takes longer than the
+        timeout T (the web server gives up at T; the database still does the work). With
+        p that share and n retries, a request's call fails with probability p^(n+1) and
+        costs 1 + p + ... + p^n attempts. Returns (share that got an answer, that share
+        times its mean time at this tier)."""
+        calls = self.ctx.db_calls
+        comp = members[0]
+        count = f.count
+        svc = self._service_mean(comp, f)
+        limit = calls.timeout
+        ps = state.blocking
+        if limit is not None and state.arrival_rate > 0:
+            key = (state, limit, svc)
+            memo = self._tails.get(comp)
+            if memo is None or memo[0] != key:
+                memo = self._tails[comp] = (key, timeout_figures(state, comp.workers, mu,
+                                                                   comp.capacity_for(1.0 / mu), svc, limit))
+            late, capped = memo[1]
+        else:
+            late, capped = 0.0, state.mean_wait + svc
+        pt = (1.0 - ps) * late
+        p = ps + pt
+        n = calls.retries
+        attempts = sum(p ** k for k in range(n + 1))
+        answered = 1.0 - p ** (n + 1)
+        self._db_fail_next[comp] = p
+        per = count * w
+        calls.calls += per * attempts * len(members)
+        calls.errors += per * attempts * p * len(members)
+        for c in members:
+            c.tick_served += per * attempts * (1.0 - ps)  # timed-out calls are worked on all the same
+            c.tick_failed += per * attempts * ps
+            if f.cls == "write" and isinstance(c, Database):
+                c.tick_writes += per * answered
+        failed = per * (1.0 - answered)
+        # A failed attempt was shed at once or given up on at T.
+        fail_time = delay + (pt * limit / p if p > 0 and limit is not None else 0.0)
+        if failed > 0:
+            for c in members:
+                if pt > 0:
+                    self._fail(f, c, DB_TIMEOUT, failed * pt / p, (n + 1) * fail_time)
+                if ps > 0:
+                    self._fail(f, c, f"{c.id} was overloaded and shed it (queue full)", failed * ps / p,
+                               (n + 1) * fail_time)
+        if answered <= 0:
+            return 0.0, 0.0
+        ok_time = (capped - (limit or 0.0) * late) / (1.0 - late) if late < 1.0 else 0.0
+        # Failed attempts before the one answered: sum k p^k (1 - p) over k <= n, given answered.
+        before = sum(k * p ** k * (1.0 - p) for k in range(n + 1)) / answered
+        return w * answered, w * answered * (delay + ok_time + before * fail_time)
 
     def _cache_stage(self, flows: list[Flow], t: float) -> list[Flow]:
         e = self.ctx
@@ -701,7 +866,7 @@ class FlowPlane:
             if hit_tot > 0:
                 self._complete(Flow(f.region, f.cls, f.route, f.rate * hit_tot, count * hit_tot,
                                     f.mean + hit_mean / hit_tot,
-                                    f.stages + (Stage("cache hit", hit_w, picks),), 0.0))
+                                    f.stages + (Stage("cache hit", hit_w, picks),), 0.0, None, f.at_web))
             if miss_tot > 0:
                 groups = len(f.site.reads)
                 shares: tuple[float, ...] | None = None
@@ -724,7 +889,7 @@ class FlowPlane:
                 passing.append(Flow(f.region, f.cls, f.route, f.rate * miss_tot, count * miss_tot,
                                     f.mean + miss_mean / miss_tot,
                                     f.stages + (Stage("cache miss", miss_w, picks),),
-                                    miss_hot / miss_tot, shares))
+                                    miss_hot / miss_tot, shares, f.at_web))
         return passing
 
     # --- bookkeeping ----------------------------------------------------------------
@@ -745,7 +910,7 @@ class FlowPlane:
             # since each late one took longer than T.
             mean = min(f.mean, max(0.0, (f.mean - late * self.client.timeout) / (1.0 - late)))
             f = Flow(f.region, f.cls, f.route, f.rate * (1 - late), f.count - lost, mean, f.stages, f.hot,
-                     f.shares)
+                     f.shares, f.at_web)
         self.ctx.metrics.serve(f.count, f.mean)
         self.completed.append(f)
 
@@ -811,10 +976,10 @@ class FlowPlane:
             prev = cum
         self.ctx.metrics.jobs_enqueued += f.count
 
-    def _fail(self, f: Flow, comp: Component | None, reason: str, count: float) -> None:
+    def _fail(self, f: Flow, comp: Component | None, reason: str, count: float, waited: float = 0.0) -> None:
         if count <= 0:
             return
-        self.failures.append(FailurePoint(f, comp, reason, count))
+        self.failures.append(FailurePoint(f, comp, reason, count, waited))
         m = self.ctx.metrics
         mix = self._mix.get((f.region, f.cls))
         retries = self.client.retries
@@ -848,6 +1013,7 @@ class FlowPlane:
                 u = comp.utilization = 0.0
                 comp.queue_length = 0.0
             comp.busy_seconds += u * dt
+            comp.held_seconds += comp.held_waiting * dt
             comp.total_served += comp.tick_served
             comp.total_failed += comp.tick_failed
             if u > comp.peak_utilization:

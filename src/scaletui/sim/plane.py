@@ -17,6 +17,7 @@ import simpy
 
 from scaletui.sim.components import Database
 from scaletui.sim.config import SimConfig
+from scaletui.sim.db_calls import DbCalls
 from scaletui.sim.hit_rate import HitRateModel
 from scaletui.sim.keyspace import KeySpace
 from scaletui.sim.metrics import Metrics
@@ -45,6 +46,7 @@ class PlaneContext:
     sticky: StickySessions  # the flow plane's sessions of a stateful web tier
     metrics: Metrics
     rng: random.Random  # the simulation's one generator
+    db_calls: DbCalls  # the web tier's policy for its database calls, and its breaker
 
 
 class Plane(Protocol):

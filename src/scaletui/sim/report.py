@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from scaletui.sim.components import Cache, Cdn, Database, MessageQueue
+from scaletui.sim.components import Cache, Cdn, Database, MessageQueue, WebServer
 from scaletui.sim.engine import Engine
 
 
@@ -82,6 +82,9 @@ def engine_report(engine: Engine, scenario: str) -> dict[str, Any]:
                 item["replication_lag_s"] = _r(c.lag, 4)
         if isinstance(c, MessageQueue):
             item["depth"] = _r(c.depth, 2)
+        if isinstance(c, WebServer) and c.holds_threads:
+            # Mean workers held waiting for the session store, cache or database.
+            item["held_waiting"] = _r(c.held_seconds / alive, 4)
         components.append(item)
     return {
         "scenario": scenario,

@@ -32,6 +32,7 @@ class ComponentView:
     failover: str | None = None  # database nodes: "auto" or "manual" for their group
     ttl_s: float | None = None  # caches and CDN
     share: float | None = None  # web servers: share of their data centre's traffic
+    held: float | None = None  # thread-per-request web servers: workers held waiting downstream
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ named actions: a chosen command is posted to the screen, never called on it.
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Callable
 
@@ -14,6 +15,28 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from scaletui.game.session import Game
 from scaletui.sim.catalog import KINDS
 from scaletui.sim.commands import Add, Command, Configure, Promote, Remove, Upgrade
+from scaletui.sim.db_calls import BreakerRule
+
+
+def db_call_commands(act: Callable[[Command], None]) -> list[tuple[str, str, Callable[[], object]]]:
+    """The web tier's levers on its database calls, each with what it costs."""
+    return [
+        ("Web tier: circuit breaker on (50% errors, open 10s)",
+         "database calls fail fast while the database fails: threads freed, those requests fail; no cost/h",
+         partial(act, Configure("web", breaker=BreakerRule(0.5, 10.0)))),
+        ("Web tier: circuit breaker off", "every call waits for the database again",
+         partial(act, Configure("web", breaker_off=True))),
+        ("Web tier: database timeout 200ms",
+         "a worker waits at most 200ms: slower calls fail as timeouts (the database still does the work)",
+         partial(act, Configure("web", db_timeout=0.2))),
+        ("Web tier: no database timeout", "workers wait as long as the database takes",
+         partial(act, Configure("web", db_timeout=math.inf))),
+        ("Web tier: retry failed database calls once",
+         "hides brief errors; each retry is one more call: more database load and latency",
+         partial(act, Configure("web", db_retries=1))),
+        ("Web tier: no database retries", "a failed call fails its request",
+         partial(act, Configure("web", db_retries=0))),
+    ]
 
 
 class GameCommands(Provider):
@@ -76,6 +99,8 @@ class GameCommands(Provider):
                                 partial(act, Configure(c.id, max_in_flight=limit))))
                 out.append((f"Stop shedding load at {c.id}", "no limit in flight",
                             partial(act, Configure(c.id, max_in_flight=0))))
+        if any(c.kind == "web" for c in snap.components):
+            out.extend(db_call_commands(act))
         return out
 
     async def discover(self) -> Hits:

@@ -52,8 +52,11 @@ class Component:
         self.tick_failed = 0.0
         self.utilization = 0.0
         self.queue_length = 0.0
+        # Workers held waiting for a downstream answer (thread-per-request web servers).
+        self.held_waiting = 0.0
         # Whole-run figures.
         self.busy_seconds = 0.0
+        self.held_seconds = 0.0  # worker-seconds held waiting downstream
         self.alive_seconds = 0.0
         self.total_served = 0.0
         self.total_failed = 0.0
@@ -171,6 +174,15 @@ class Component:
         st = station_state(self.workers, self.mu, self.capacity, rate)
         self._memo_rate, self._memo_key, self._memo_state = rate, key, st
         return st
+
+    def shed_reason(self, held: float, behind: "Component | None" = None) -> str:
+        """Why it refused a request with its queue full. `held`: its workers waiting on
+        the tiers behind it (thread-per-request); when they are half of them or more, the
+        overload is behind it, and `behind` (the busiest of those tiers) is named."""
+        if held >= 0.5 * self.workers > 0:
+            on = behind.id if behind is not None else "the tiers behind it"
+            return f"{self.id} was overloaded and shed it (queue full: its threads are held waiting on {on})"
+        return f"{self.id} was overloaded and shed it (queue full)"
 
     def describe(self) -> str:
         return f"{self.id} ({self.kind_spec.title.lower()}, {self.size}, {self.region})"

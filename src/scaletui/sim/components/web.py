@@ -6,13 +6,34 @@ only new sessions, load stays skewed for a session's length, and a crash or rest
 logs its users out. `pinned_users` is that state.
 """
 
+from typing import Iterable
+
 from scaletui.sim.components.base import Component
+
+# The tiers a thread-per-request web server waits on.
+BEHIND_WEB = ("session_store", "cache", "database", "replica", "shard")
 
 
 class WebServer(Component):
     kind_name = "web"
 
+    @property
+    def holds_threads(self) -> bool:
+        """Thread-per-request: a worker waits for the session store, cache and database."""
+        return self.kind_spec.concurrency == "threads"
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.pinned_users = 0.0
         self.share = 0.0  # share of its data centre's traffic, last tick
+
+
+def busiest_behind(components: Iterable[Component], region: str) -> Component | None:
+    """What a thread-per-request web tier in `region` is most likely waiting on: the
+    busiest reachable station behind it there, by last tick's utilization."""
+    best = None
+    for c in components:
+        if c.kind in BEHIND_WEB and c.region == region and c.reachable():
+            if best is None or c.utilization > best.utilization:
+                best = c
+    return best

@@ -1,5 +1,5 @@
 """Configure a component: cache/CDN TTL and invalidation, failover, shards, autoscaling,
-load shedding."""
+load shedding, and the web tier's database calls (timeout, retries, circuit breaker)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from scaletui.game.cost_preview import preview_cost
 from scaletui.game.session import Game
 from scaletui.scenario.durations import parse_duration
 from scaletui.sim.commands import AutoscaleRule, Configure
+from scaletui.sim.db_calls import BreakerRule
 from scaletui.sim.snapshot import ComponentView
 from scaletui.tui.widgets.choice_list import ChoiceList
 
@@ -49,10 +50,21 @@ class ConfigureScreen(ModalScreen[Configure | None]):
             opts.append(Option("Autoscaling: set a rule (min max target warmup)", id="autoscale"))
             if on:
                 opts.append(Option("Autoscaling: turn off", id="autoscale-off"))
+            calls = self.game.engine.db_calls
+            limit = "none" if calls.timeout is None else f"{calls.timeout * 1000:g}ms"
+            opts.append(Option(f"Database timeout (now {limit}): a worker waits at most this long; "
+                               "slower answers fail as timeouts", id="db_timeout"))
+            opts.append(Option(f"Database retries (now {calls.retries}): hide brief errors, "
+                               "add load to the database", id="db_retries"))
+            if calls.breaker is None:
+                opts.append(Option("Circuit breaker: turn on (calls fail fast while the database fails)",
+                                   id="breaker"))
+            else:
+                opts.append(Option("Circuit breaker: turn off", id="breaker-off"))
         if c.kind == "load_balancer":
             lb = self.game.engine.topology.get(c.id)
-            limit = getattr(lb, "max_in_flight", 0)
-            now = f"now {limit}" if limit else "now no limit"
+            in_flight = getattr(lb, "max_in_flight", 0)
+            now = f"now {in_flight}" if in_flight else "now no limit"
             opts.append(Option(f"Load shedding: max requests in flight ({now}); the rest fail fast",
                                id="max_in_flight"))
         if not opts:
@@ -80,17 +92,24 @@ class ConfigureScreen(ModalScreen[Configure | None]):
             self.dismiss(Configure(target, failover="manual" if auto else "auto"))
         elif choice == "autoscale-off":
             self.dismiss(Configure("web", autoscale_off=True))
-        elif choice in ("ttl", "shards", "autoscale", "max_in_flight"):
+        elif choice == "breaker-off":
+            self.dismiss(Configure("web", breaker_off=True))
+        elif choice in ("ttl", "shards", "autoscale", "max_in_flight", "db_timeout", "db_retries", "breaker"):
             self.pending = choice
             box = self.query_one(Input)
             box.display = True
             box.value = {"ttl": "5m", "shards": str(self.game.engine.topology.shard_count * 2),
-                         "autoscale": "2 10 0.6 2m", "max_in_flight": "200"}[choice]
+                         "autoscale": "2 10 0.6 2m", "max_in_flight": "200", "db_timeout": "200ms",
+                         "db_retries": "1", "breaker": "0.5 10s"}[choice]
             self.query_one("#value-help", Static).update({
                 "ttl": "a duration (90s, 5m) or none · enter apply",
                 "shards": f"how many shards in all · enter apply\ncost {self._shards_cost(box.value)}",
                 "autoscale": "min max target-utilization warm-up, e.g. 2 10 0.6 2m · enter apply",
                 "max_in_flight": "most requests in flight behind it, or off · enter apply",
+                "db_timeout": "a duration (200ms, 1s) or none · no cost per hour; calls slower than it fail",
+                "db_retries": "0 to 5 · each retry is another call to the database: more load, more latency",
+                "breaker": "error-rate open-for, e.g. 0.5 10s · no cost per hour; open, database calls "
+                           "fail at once",
             }[choice])
             box.focus()
 
@@ -138,6 +157,31 @@ class ConfigureScreen(ModalScreen[Configure | None]):
                 self._not_understood(text, expected)
                 return
             self.dismiss(Configure("web", autoscale=rule))
+        elif self.pending == "db_timeout":
+            if text.lower() in ("none", "off"):
+                self.dismiss(Configure("web", db_timeout=math.inf))
+                return
+            try:
+                self.dismiss(Configure("web", db_timeout=parse_duration(text)))
+            except ValueError:
+                self._not_understood(text, "a duration such as 200ms or 1s, or none")
+        elif self.pending == "db_retries":
+            if not text.isdigit():
+                self._not_understood(text, "a whole number of retries, 0 to 5")
+                return
+            self.dismiss(Configure("web", db_retries=int(text)))
+        elif self.pending == "breaker":
+            expected = "error-rate open-for, e.g. 0.5 10s"
+            parts = text.split()
+            if len(parts) != 2:
+                self._not_understood(text, expected)
+                return
+            try:
+                breaker = BreakerRule(float(parts[0]), parse_duration(parts[1]))
+            except ValueError:
+                self._not_understood(text, expected)
+                return
+            self.dismiss(Configure("web", breaker=breaker))
 
     def _not_understood(self, text: str, expected: str) -> None:
         self.notify(f"'{text}' is not understood: expected {expected}", title="not understood", severity="error")

@@ -20,7 +20,7 @@ KEYS = [
     ("x", "remove the selected component"),
     ("p", "promote the selected replica to primary"),
     ("z", "undo the last addition while it boots (its cost refunded)"),
-    ("c", "configure: TTL, invalidate, failover, shards, autoscaling, load shedding"),
+    ("c", "configure: TTL, invalidate, failover, shards, autoscaling, load shedding, db timeout, breaker"),
     ("w", "why did requests fail: recent failed requests, hop by hop"),
     ("h", "a hint (one more each time)"),
     ("ctrl+p", "command palette: every action by name"),
@@ -47,6 +47,14 @@ CONCEPTS = [
                            "the retries to break the loop."),
     ("Load shedding", "Cap the requests in flight behind a load balancer: the excess fails fast and cheap, "
                       "the rest is answered in time."),
+    ("Thread-per-request", "A web server with threads holds a worker until the database answers: a slow "
+                           "database fills the web tier, and more web servers only wait in more places."),
+    ("Database timeouts", "configure web db_timeout: a worker waits at most that long (slower calls fail, "
+                             "the database still works on them). db_retries: each retry is another call, "
+                             "more load on a database that is already struggling."),
+    ("Circuit breaker", "configure web breaker: when half the database calls fail, calls fail at once for a "
+                        "while, freeing the web tier; then a few probe calls test the database. It costs "
+                        "nothing per hour: it trades slow failures for fast ones."),
     ("Error budget", "The failures the availability objective allows; spent = game over. Burn-rate alerts "
                      "warn first."),
 ]

@@ -86,4 +86,9 @@ class ComponentPanel(Static):
             lines.append(Text(f"depth {si(c.depth)} messages"))
         if c.share is not None and c.kind == "web":
             lines.append(Text(f"share {100 * c.share:.0f}% of its DC"))
+        if c.held is not None:
+            # Thread-per-request: workers waiting on the database are busy doing nothing.
+            busy = c.utilization * c.workers
+            style = f"bold {pal.warn}" if busy > 0 and c.held > 0.5 * busy else "dim"
+            lines.append(Text(f"threads: {c.held:.1f} of {c.workers} workers held waiting downstream", style=style))
         return Group(*lines)

@@ -27,6 +27,8 @@ KIND_STYLE = {
     "failover": ("⇧", "bold busy"),
     "reshard": ("⇄", "busy"),
     "autoscale": ("±", "busy"),
+    "breaker": ("⊘", "warn"),
+    "held": ("⧗", "bad"),
     "outcome": ("■", "bold"),
 }
 
