@@ -65,6 +65,7 @@ class Configure:
     autoscale_off: bool = False
     shards: int | None = None  # database: number of key ranges
     invalidate: bool = False  # CDN or cache: empty it now
+    denormalize: bool | None = None  # database: copy fan-out data to every shard it reads (or stop)
 
 
 Command = Union[Add, Remove, Upgrade, Promote, Configure]
@@ -131,6 +132,8 @@ def describe(cmd: Command) -> str:
         parts.append(f"shards {cmd.shards}")
     if cmd.invalidate:
         parts.append("invalidate")
+    if cmd.denormalize is not None:
+        parts.append("denormalize" if cmd.denormalize else "normalize")
     return f"configure {cmd.target}: " + ", ".join(parts)
 
 
@@ -354,6 +357,14 @@ def _configure(e: "Engine", cmd: Configure) -> CommandResult:
         for c in hit:
             c.flush(e.now)
         done.append("invalidated")
+    if cmd.denormalize is not None:
+        if not any(isinstance(c, Database) for c in targets):
+            return refuse("denormalizing is a setting of the database")
+        if e.topology.denormalized != cmd.denormalize:
+            e.topology.denormalized = cmd.denormalize
+            e.topology.touch()  # what each request class costs the shards changed
+        done.append("denormalized: fan-out reads read one shard, writes go to every shard they "
+                    "would read" if cmd.denormalize else "normalized: fan-out reads read every shard again")
     if not done:
         return refuse("nothing to configure")
     return CommandResult(True, f"{cmd.target}: " + ", ".join(done), tuple(c.id for c in targets))
