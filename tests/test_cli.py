@@ -155,6 +155,9 @@ def test_schema_is_json_schema_of_both_formats() -> None:
     assert "duration" in doc["scenario"]["properties"]
     assert "actions" in doc["plan"]["properties"]
     assert doc["scenario"]["additionalProperties"] is False
+    defs = doc["scenario"]["$defs"]
+    assert "fanout" in defs["MixSpec"]["properties"] and "fanout_shards" in defs["TrafficSpec"]["properties"]
+    assert "denormalize" in doc["plan"]["$defs"]["ActionSpec"]["properties"]
 
 
 def test_scenarios_lists_the_campaign_and_best_stars(tmp_path: Path) -> None:

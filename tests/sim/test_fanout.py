@@ -164,3 +164,13 @@ def test_a_cached_result_reads_no_shard(model: str) -> None:
     assert 0.2 < node.hits / node.lookups < 0.95
     for sid in shard_ids(4):
         assert e.topology[sid].total_served == pytest.approx(misses, rel=1e-9)
+
+
+def test_denormalize_is_a_setting_of_the_database() -> None:
+    e = Engine(sharded(2, 10.0, FANOUT, 10.0))
+    res = e.apply(Configure("web-1", denormalize=True))
+    assert not res.ok and res.message == "denormalizing is a setting of the database"
+    assert not e.topology.denormalized
+    assert e.apply(Configure("shard-1", denormalize=True)).ok and e.topology.denormalized
+    res = e.apply(Configure("database", denormalize=False))
+    assert res.ok and "normalized" in res.message and not e.topology.denormalized

@@ -76,7 +76,8 @@ def amount(lo: float, hi: float):
     return st.one_of(st.just(0.0), st.floats(lo, hi))
 
 
-mixes = st.builds(Mix, amount(0.001, 1.0), amount(0.001, 1.0), amount(0.001, 1.0), amount(0.001, 1.0))
+mixes = st.builds(Mix, amount(0.001, 1.0), amount(0.001, 1.0), amount(0.001, 1.0), amount(0.001, 1.0),
+                  amount(0.001, 1.0))
 
 
 @st.composite
@@ -125,7 +126,8 @@ def commands(draw, regions: tuple[str, ...]):
     if what == "promote":
         return Promote(draw(st.sampled_from(("replica-1", "replica-2", "replica-3", "shard-1"))))
     target = draw(st.sampled_from(IDS + ("web", "cache", "cdn", "database")))
-    setting = draw(st.sampled_from(("ttl", "failover", "autoscale", "autoscale_off", "shards", "invalidate")))
+    setting = draw(st.sampled_from(("ttl", "failover", "autoscale", "autoscale_off", "shards", "invalidate",
+                                    "denormalize")))
     if setting == "ttl":
         return Configure(target, ttl=draw(st.sampled_from((0.5, 5.0, 60.0, math.inf))))
     if setting == "failover":
@@ -139,6 +141,8 @@ def commands(draw, regions: tuple[str, ...]):
         return Configure("web", autoscale_off=True)
     if setting == "shards":
         return Configure(target, shards=draw(st.integers(1, 6)))
+    if setting == "denormalize":
+        return Configure(target, denormalize=draw(st.booleans()))
     return Configure(target, invalidate=True)
 
 

@@ -501,7 +501,7 @@ def build_catalog(spec: ScenarioSpec) -> Catalog:
 
 
 def _mix(m) -> Mix:
-    return Mix(m.static, m.read, m.write, m.async_)
+    return Mix(m.static, m.read, m.write, m.async_, m.fanout)
 
 
 def to_sim_config(spec: ScenarioSpec) -> SimConfig:
@@ -522,6 +522,7 @@ def to_sim_config(spec: ScenarioSpec) -> SimConfig:
         async_work_ms=t.async_work_ms,
         session_minutes=t.session_minutes,
         revenue_per_1k_requests=t.revenue_per_1k_requests,
+        fanout_shards=t.fanout_shards,
     )
     comps = tuple(
         c if c.size else ComponentSpec(c.kind, catalog[c.kind].default_size, c.region, c.id, c.of)
@@ -595,6 +596,7 @@ def to_command(a: ActionSpec) -> Command:
         autoscale_off=off,
         shards=a.shards,
         invalidate=a.invalidate,
+        denormalize=a.denormalize,
     )
 
 
@@ -634,5 +636,7 @@ def command_to_action(at: float, cmd: Command) -> dict:
             out["shards"] = cmd.shards
         if cmd.invalidate:
             out["invalidate"] = True
+        if cmd.denormalize is not None:
+            out["denormalize"] = cmd.denormalize
     return out
 

@@ -114,10 +114,15 @@ class MixSpec(Strict):
     read: float = Field(0.0, ge=0, le=1)
     write: float = Field(0.0, ge=0, le=1)
     async_: float = Field(0.0, ge=0, le=1, alias="async")
+    fanout: float = Field(
+        0.0, ge=0, le=1,
+        description="reads that need many shards at once (a feed, a search, a join): "
+                    "each reads traffic.fanout_shards shards in parallel and waits for the slowest",
+    )
 
     @model_validator(mode="after")
     def _some(self) -> "MixSpec":
-        total = self.static + self.read + self.write + self.async_
+        total = self.static + self.read + self.write + self.async_ + self.fanout
         if total <= 0:
             raise ValueError("the mix needs at least one share above 0")
         if abs(total - 1.0) > MIX_TOLERANCE:
@@ -152,6 +157,11 @@ class TrafficSpec(Strict):
     session_minutes: float = Field(10.0, gt=0, le=MAX_SECONDS / 60)
     revenue_per_1k_requests: float = Field(
         0.5, ge=0, le=1_000_000, description="money earned per 1,000 requests answered; each failed request is revenue lost"
+    )
+    fanout_shards: int | None = Field(
+        None, ge=1, le=64,
+        description="shards one fan-out read touches (none: all of them); denormalized, it is "
+                    "also how many shards each write is written to",
     )
 
     @field_validator("regions")
@@ -351,6 +361,11 @@ class ActionSpec(Strict):
     autoscale: AutoscaleSpec | Literal["off"] | None = None
     shards: int | None = Field(None, ge=1, le=64)
     invalidate: StrictBool = False
+    denormalize: StrictBool | None = Field(
+        None,
+        description="database: copy what fan-out reads need to the shards they would read "
+                    "(each then reads one shard; each write is written to that many)",
+    )
 
     @model_validator(mode="after")
     def _one_verb(self) -> "ActionSpec":
@@ -370,6 +385,7 @@ class ActionSpec(Strict):
             "autoscale": ("configure",),
             "shards": ("configure",),
             "invalidate": ("configure",),
+            "denormalize": ("configure",),
         }
         for key, verbs_ok in extras.items():
             if key in self.model_fields_set and verb not in verbs_ok:
@@ -377,9 +393,9 @@ class ActionSpec(Strict):
         if verb == "upgrade" and self.size is None:
             raise ValueError("upgrade needs a size")
         if verb == "configure" and not (
-            {"ttl", "failover", "autoscale", "shards", "invalidate"} & self.model_fields_set
+            {"ttl", "failover", "autoscale", "shards", "invalidate", "denormalize"} & self.model_fields_set
         ):
-            raise ValueError("configure needs ttl, failover, autoscale, shards or invalidate")
+            raise ValueError("configure needs ttl, failover, autoscale, shards, invalidate or denormalize")
         return self
 
     @property

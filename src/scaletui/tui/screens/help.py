@@ -20,7 +20,7 @@ KEYS = [
     ("x", "remove the selected component"),
     ("p", "promote the selected replica to primary"),
     ("z", "undo the last addition while it boots (its cost refunded)"),
-    ("c", "configure: TTL, invalidate, failover, shards, autoscaling"),
+    ("c", "configure: TTL, invalidate, failover, shards, denormalize, autoscaling"),
     ("w", "why did requests fail: recent failed requests, hop by hop"),
     ("h", "a hint (one more each time)"),
     ("ctrl+p", "command palette: every action by name"),
@@ -41,6 +41,9 @@ CONCEPTS = [
     ("Message queue", "Async work leaves the request path; the queue absorbs surges; workers drain it."),
     ("Data centres", "Users go to the nearest healthy one; far ones pay the cross-region time."),
     ("Sharding", "Keys spread over primaries; a hot key still lands on one shard."),
+    ("Fan-out reads", "A feed or a search reads many shards and waits for the slowest: one slow shard "
+                      "sets everyone's p99. Denormalize (one shard per read, k writes per write) or cache "
+                      "the assembled result."),
     ("Error budget", "The failures the availability objective allows; spent = game over. Burn-rate alerts "
                      "warn first."),
 ]
