@@ -12,6 +12,12 @@ Means are exact (sums of stage means: stations in series with Poisson input are
 independent in steady state). Quantiles come from a few requests sampled per tick
 through the same stages, each weighted by the requests it stands for.
 
+A fan-out read (a feed, a search, a join) reads several shards at once and is answered
+by the slowest: each shard is offered every fan-out that touches it, a fan-out gets
+through only if all its shards answer, and its latency samples are the maximum of one
+sample per shard (shards taken as independent). Its mean is the integral of
+1 - prod F_j(t) (sim/fanout.py).
+
 Cost per tick is independent of the load: it depends on the number of stations and
 flows, never on how many requests they carry.
 """
