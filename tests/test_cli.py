@@ -158,6 +158,9 @@ def test_schema_is_json_schema_of_both_formats() -> None:
     text = json.dumps(doc)  # issue 11's keys: the client policy, load shedding, a failing server
     for key in ('"timeout"', '"retries"', '"backoff"', '"jitter"', '"max_in_flight"', '"errors"'):
         assert key in text, key
+    defs = doc["scenario"]["$defs"]
+    assert "fanout" in defs["MixSpec"]["properties"] and "fanout_shards" in defs["TrafficSpec"]["properties"]
+    assert "denormalize" in doc["plan"]["$defs"]["ActionSpec"]["properties"]
 
 
 def test_scenarios_lists_the_campaign_and_best_stars(tmp_path: Path) -> None:

@@ -64,3 +64,10 @@ def test_reference_plan_wins(name: str, seed_offset: int) -> None:
 def test_leaving_out_the_key_concept_loses(name: str, seed_offset: int) -> None:
     result = _play(name, load_plan(PLANS / f"{name}.without-concept.plan.yaml"), seed_offset)
     assert result.outcome == LOST, result.reason
+
+
+def test_the_feed_is_also_won_by_caching_assembled_feeds() -> None:
+    """The feed has two fixes: its reference plan denormalizes; a cache of the assembled
+    feeds wins too (a hit reads no shard)."""
+    result = _play("the-feed", load_plan(PLANS / "the-feed.result-cache.plan.yaml"), 0)
+    assert result.outcome == WON, result.reason

@@ -117,6 +117,13 @@ EXPECTED: dict[str, dict[str, Loss]] = {
         # which replay every write, give way first (the xlarge primary 84 s later).
         WITHOUT_CONCEPT: Loss("availability", 960.0, "replica-1", "replica-1"),
     },
+    "the-feed": {
+        # The compaction (8m) makes shard-2 three times slower, and every feed reads it:
+        # it saturates and fails the feeds it sheds.
+        NO_ACTIONS: Loss("availability", 480.0, "shard-2", "shard-2"),
+        # Six shards: each still gets every feed, shard-2 too.
+        WITHOUT_CONCEPT: Loss("availability", 480.0, "shard-2", "shard-2"),
+    },
     "millions": {
         # The app-store feature (4m) overloads the two web servers.
         NO_ACTIONS: Loss("availability", 240.0, "web-1", "web-1"),

@@ -10,6 +10,7 @@ import pytest
 
 from scaletui.scenario import ScenarioError, load_plan, load_scenario
 from scaletui.scenario.durations import format_duration, parse_duration
+from scaletui.scenario.load import command_to_action
 from scaletui.sim.commands import Add, Configure, Promote, Remove, Upgrade
 
 ILLUSTRATION = """\
@@ -139,7 +140,7 @@ def test_duplicate_keys_are_caught(tmp_path: Path) -> None:
 def test_yaml11_booleans_are_not_silently_booleans(tmp_path: Path) -> None:
     # `on` as a key stays the word "on" (not True), so it is reported as unknown
     p = write(tmp_path, "name: x\nduration: 1h\ntraffic:\n  mix: {static: 1, on: 1}\n")
-    assert problems(p) == [f"{p}:4:20: unknown key 'on' (expected one of: static, read, write, async)"]
+    assert problems(p) == [f"{p}:4:20: unknown key 'on' (expected one of: static, read, write, async, fanout)"]
     plan = write(tmp_path, "- {at: 1m, configure: cdn-1, invalidate: yes}\n", "p.plan.yaml")
     assert problems(plan) == [f"{plan}:1:42: invalidate: 'yes' is a boolean only in YAML 1.1; write true or false"]
     # a region called `no` (Norway) stays a region name
@@ -288,8 +289,38 @@ def test_readme_scenario_and_plan_examples_load(tmp_path: Path) -> None:
     assert [r for r, _ in sc.config.traffic.regions] == ["us-east", "eu-west"]
     assert sc.config.catalog["web"].concurrency == "threads"
     actions = load_plan(write(tmp_path, plan, "p.plan.yaml")).actions
-    assert len(actions) == 16
+    assert len(actions) == 17
     assert {type(a.command) for a in actions} == {Add, Upgrade, Promote, Remove, Configure}
+
+
+def test_fanout_keys_and_the_denormalize_action(tmp_path: Path) -> None:
+    sc = load_scenario(write(tmp_path, """\
+        name: x
+        duration: 1h
+        traffic: {mix: {static: 0.2, write: 0.2, fanout: 0.6}, fanout_shards: 3}
+        """))
+    assert sc.config.traffic.mix.fanout == 0.6 and sc.config.traffic.fanout_shards == 3
+    assert load_scenario(write(tmp_path, "name: x\nduration: 1h\n", "d.yaml")).config.traffic.fanout_shards is None
+    plan = load_plan(write(tmp_path, "- {at: 1m, configure: database-1, denormalize: true}\n", "p.plan.yaml"))
+    assert plan.actions[0].command == Configure("database-1", denormalize=True)
+    assert command_to_action(60.0, plan.actions[0].command) == {
+        "at": "1m", "configure": "database-1", "denormalize": True}
+    bad = write(tmp_path, """\
+        name: x
+        duration: 1h
+        traffic: {fanout_shards: 0, mix: {read: 0.5, fanout: 0.6}}
+        """, "b.yaml")
+    got = problems(bad)
+    assert f"{bad}:3:26: fanout_shards: should be greater than or equal to 1" in got
+    assert any(m.startswith(f"{bad}:3:34: mix: ") and "sum to 1" in m for m in got)
+    bad_plan = write(tmp_path, """\
+        - {at: 1m, configure: database-1, denormalize: yes}
+        - {at: 2m, add: shard, denormalize: true}
+        """, "b.plan.yaml")
+    assert problems(bad_plan) == [
+        f"{bad_plan}:1:48: denormalize: 'yes' is a boolean only in YAML 1.1; write true or false",
+        f"{bad_plan}:2:3: denormalize does not go with add",
+    ]
 
 
 def test_revenue_per_request_is_checked(tmp_path: Path) -> None:

@@ -76,7 +76,8 @@ def amount(lo: float, hi: float):
     return st.one_of(st.just(0.0), st.floats(lo, hi))
 
 
-mixes = st.builds(Mix, amount(0.001, 1.0), amount(0.001, 1.0), amount(0.001, 1.0), amount(0.001, 1.0))
+mixes = st.builds(Mix, amount(0.001, 1.0), amount(0.001, 1.0), amount(0.001, 1.0), amount(0.001, 1.0),
+                  amount(0.001, 1.0))
 
 
 @st.composite
@@ -126,7 +127,7 @@ def commands(draw, regions: tuple[str, ...]):
         return Promote(draw(st.sampled_from(("replica-1", "replica-2", "replica-3", "shard-1"))))
     target = draw(st.sampled_from(IDS + ("web", "cache", "cdn", "database")))
     setting = draw(st.sampled_from(("ttl", "failover", "autoscale", "autoscale_off", "shards", "invalidate",
-                                    "max_in_flight")))
+                                    "max_in_flight", "denormalize")))
     if setting == "ttl":
         return Configure(target, ttl=draw(st.sampled_from((0.5, 5.0, 60.0, math.inf))))
     if setting == "failover":
@@ -143,6 +144,8 @@ def commands(draw, regions: tuple[str, ...]):
     if setting == "max_in_flight":
         return Configure(draw(st.sampled_from(("lb-1", "lb-2", "load_balancer", target))),
                          max_in_flight=draw(st.sampled_from((0, 1, 20, 500))))
+    if setting == "denormalize":
+        return Configure(target, denormalize=draw(st.booleans()))
     return Configure(target, invalidate=True)
 
 

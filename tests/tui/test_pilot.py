@@ -306,6 +306,24 @@ async def test_the_web_tier_gets_a_breaker_and_a_database_timeout_from_the_dialo
         assert screen.game.engine.db_calls.timeout == 0.2
 
 
+async def test_the_configure_dialog_denormalizes_the_database(app_factory) -> None:
+    app = app_factory("the-feed")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        screen.select_component("database-1")
+        await pilot.press("c")
+        await pilot.pause()
+        choices = app.screen.query_one("#choices")
+        ids = [choices.get_option_at_index(i).id for i in range(choices.option_count)]
+        choices.highlighted = ids.index("denormalize")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [str(c) for _, c in screen.game.applied][-1].endswith("denormalize=True)")
+        assert screen.game.engine.topology.denormalized
+
+
 async def test_topology_fits_at_80x24(app_factory) -> None:
     app = app_factory("thundering-herd")
     async with app.run_test(size=(80, 24)) as pilot:

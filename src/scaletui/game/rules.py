@@ -47,6 +47,8 @@ class Rules:
                 return "this scenario does not allow adding web servers, so no autoscaling"
             if cmd.shards is not None and "shard" not in self.allow:
                 return "this scenario does not allow sharding"
+            if cmd.denormalize is not None and "shard" not in self.allow:
+                return "this scenario does not allow sharding, so there is nothing to denormalize"
         # Every action that builds or grows something (shards by resharding too) is priced
         # the way the preview shows it.
         return self.over_budget(topology, cost_change(topology, catalog, cmd))

@@ -507,7 +507,7 @@ def build_catalog(spec: ScenarioSpec) -> Catalog:
 
 
 def _mix(m) -> Mix:
-    return Mix(m.static, m.read, m.write, m.async_)
+    return Mix(m.static, m.read, m.write, m.async_, m.fanout)
 
 
 def to_sim_config(spec: ScenarioSpec) -> SimConfig:
@@ -529,6 +529,7 @@ def to_sim_config(spec: ScenarioSpec) -> SimConfig:
         session_minutes=t.session_minutes,
         revenue_per_1k_requests=t.revenue_per_1k_requests,
         client=ClientPolicy(t.client.timeout, t.client.retries, t.client.backoff, t.client.jitter),
+        fanout_shards=t.fanout_shards,
     )
     comps = tuple(
         c if c.size else ComponentSpec(c.kind, catalog[c.kind].default_size, c.region, c.id, c.of)
@@ -608,6 +609,7 @@ def to_command(a: ActionSpec) -> Command:
         breaker_off=a.breaker == "off",
         db_timeout=a.db_timeout,
         db_retries=a.db_retries,
+        denormalize=a.denormalize,
     )
 
 
@@ -657,5 +659,7 @@ def command_to_action(at: float, cmd: Command) -> dict:
             out["db_timeout"] = "none" if cmd.db_timeout == math.inf else format_duration(cmd.db_timeout)
         if cmd.db_retries is not None:
             out["db_retries"] = cmd.db_retries
+        if cmd.denormalize is not None:
+            out["denormalize"] = cmd.denormalize
     return out
 

@@ -114,10 +114,15 @@ class MixSpec(Strict):
     read: float = Field(0.0, ge=0, le=1)
     write: float = Field(0.0, ge=0, le=1)
     async_: float = Field(0.0, ge=0, le=1, alias="async")
+    fanout: float = Field(
+        0.0, ge=0, le=1,
+        description="reads that need many shards at once (a feed, a search, a join): "
+                    "each reads traffic.fanout_shards shards in parallel and waits for the slowest",
+    )
 
     @model_validator(mode="after")
     def _some(self) -> "MixSpec":
-        total = self.static + self.read + self.write + self.async_
+        total = self.static + self.read + self.write + self.async_ + self.fanout
         if total <= 0:
             raise ValueError("the mix needs at least one share above 0")
         if abs(total - 1.0) > MIX_TOLERANCE:
@@ -162,6 +167,11 @@ class TrafficSpec(Strict):
         0.5, ge=0, le=1_000_000, description="money earned per 1,000 requests answered; each failed request is revenue lost"
     )
     client: ClientSpec = Field(default_factory=ClientSpec, description="users' clients: timeout and retry policy")
+    fanout_shards: int | None = Field(
+        None, ge=1, le=64,
+        description="shards one fan-out read touches (none: all of them); denormalized, it is "
+                    "also how many shards each write is written to",
+    )
 
     @field_validator("regions")
     @classmethod
@@ -373,8 +383,8 @@ class BreakerSpec(Strict):
 
 
 PLAN_VERBS = ("add", "remove", "upgrade", "promote", "configure")
-CONFIGURE_KEYS = ("ttl", "failover", "autoscale", "shards", "invalidate", "max_in_flight", "breaker", "db_timeout",
-                  "db_retries")
+CONFIGURE_KEYS = ("ttl", "failover", "autoscale", "shards", "invalidate", "denormalize", "max_in_flight", "breaker",
+                  "db_timeout", "db_retries")
 
 
 class ActionSpec(Strict):
@@ -400,6 +410,11 @@ class ActionSpec(Strict):
         None, description="web: a circuit breaker on the web tier's calls to the database, or off")
     db_timeout: Ttl | None = Field(None, description="web: how long a web server waits for the database (or none)")
     db_retries: int | None = Field(None, ge=0, le=5, description="web: attempts after a failed database call")
+    denormalize: StrictBool | None = Field(
+        None,
+        description="database: copy what fan-out reads need to the shards they would read "
+                    "(each then reads one shard; each write is written to that many)",
+    )
 
     @model_validator(mode="after")
     def _one_verb(self) -> "ActionSpec":
@@ -423,6 +438,7 @@ class ActionSpec(Strict):
             "breaker": ("configure",),
             "db_timeout": ("configure",),
             "db_retries": ("configure",),
+            "denormalize": ("configure",),
         }
         for key, verbs_ok in extras.items():
             if key in self.model_fields_set and verb not in verbs_ok:

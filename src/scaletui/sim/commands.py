@@ -72,6 +72,7 @@ class Configure:
     breaker_off: bool = False
     db_timeout: float | None = None  # seconds a web server waits for one (math.inf: no limit)
     db_retries: int | None = None  # attempts after a failed or timed-out one
+    denormalize: bool | None = None  # database: copy fan-out data to every shard it reads (or stop)
 
 
 Command = Union[Add, Remove, Upgrade, Promote, Configure]
@@ -148,6 +149,8 @@ def describe(cmd: Command) -> str:
         parts.append("db_timeout none" if cmd.db_timeout == math.inf else f"db_timeout {cmd.db_timeout * 1000:g}ms")
     if cmd.db_retries is not None:
         parts.append(f"db_retries {cmd.db_retries}")
+    if cmd.denormalize is not None:
+        parts.append("denormalize" if cmd.denormalize else "normalize")
     return f"configure {cmd.target}: " + ", ".join(parts)
 
 
@@ -386,6 +389,14 @@ def _configure(e: "Engine", cmd: Configure) -> CommandResult:
         if problem is not None:
             return refuse(problem)
         done.append("database calls: " + e.db_calls.describe())
+    if cmd.denormalize is not None:
+        if not any(isinstance(c, Database) for c in targets):
+            return refuse("denormalizing is a setting of the database")
+        if e.topology.denormalized != cmd.denormalize:
+            e.topology.denormalized = cmd.denormalize
+            e.topology.touch()  # what each request class costs the shards changed
+        done.append("denormalized: fan-out reads read one shard, writes go to every shard they "
+                    "would read" if cmd.denormalize else "normalized: fan-out reads read every shard again")
     if not done:
         return refuse("nothing to configure")
     return CommandResult(True, f"{cmd.target}: " + ", ".join(done), tuple(c.id for c in targets))

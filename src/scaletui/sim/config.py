@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from scaletui.sim.catalog import Catalog
 
-REQUEST_CLASSES = ("static", "read", "write", "async")
+REQUEST_CLASSES = ("static", "read", "write", "async", "fanout")
 DEFAULT_REGION = "us-east"
 
 
@@ -20,15 +20,19 @@ class Mix:
     read: float = 0.6
     write: float = 0.1
     async_: float = 0.0  # "async" in files; a Python keyword here
+    # Reads that need many shards at once (a feed, a search, a join): each reads from
+    # Traffic.fanout_shards shards in parallel and waits for the slowest.
+    fanout: float = 0.0
 
     def share(self, cls: str) -> float:
         return self.async_ if cls == "async" else getattr(self, cls)
 
     def normalized(self) -> "Mix":
-        total = self.static + self.read + self.write + self.async_
+        total = self.static + self.read + self.write + self.async_ + self.fanout
         if total <= 0:
             return Mix(1.0, 0.0, 0.0, 0.0)
-        return Mix(self.static / total, self.read / total, self.write / total, self.async_ / total)
+        return Mix(self.static / total, self.read / total, self.write / total, self.async_ / total,
+                   self.fanout / total)
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class Traffic:
     session_minutes: float = 10.0  # mean length of a user's session (sticky sessions)
     revenue_per_1k_requests: float = 0.5  # what answered requests earn; failed ones are revenue lost
     client: ClientPolicy = field(default_factory=ClientPolicy)
+    fanout_shards: int | None = None  # shards one fan-out read touches (None: all of them)
 
     @property
     def region_names(self) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from scaletui.sim.components import Cache, Cdn, Component, Database, LoadBalance
 from scaletui.sim.components.web import busiest_behind
 from scaletui.sim.db_calls import BREAKER_OPEN, DB_TIMEOUT
 from scaletui.sim.exact_sessions import ExactSessions
+from scaletui.sim.fanout import FANOUT, fan_width, touched, write_copies
 from scaletui.sim.keyspace import HOT_KEY, KeySampler, partition_of
 from scaletui.sim.lru_ttl import LruTtlStore
 from scaletui.sim.mmck import IDLE
@@ -36,7 +37,7 @@ from scaletui.sim.routing import DcRoute, Option, RoutePlan, Tier
 from scaletui.sim.sticky import SESSION_LOST
 
 
-DYNAMIC = ("read", "write", "async")
+DYNAMIC = ("read", "write", "async", FANOUT)
 
 
 def count_served(comp: Component) -> None:
@@ -53,7 +54,7 @@ def count_failed(comp: Component) -> None:
 
 class Request:
     __slots__ = ("t0", "region", "cls", "route", "key", "extra", "plan", "last", "web", "attempt", "closed",
-                 "late", "lb", "holder")
+                 "late", "lb", "holder", "join", "shard")
 
     def __init__(self, t0: float, region: str, cls: str, route: DcRoute | None, key: int, plan: RoutePlan,
                  attempt: int = 0) -> None:
@@ -71,6 +72,8 @@ class Request:
         self.late = False  # its client gave up before the answer: any work left is wasted
         self.lb: LoadBalancer | None = None  # the limited load balancer it holds a place in
         self.holder: Station | None = None  # the thread-per-request web server holding a worker for it
+        self.join: _Join | None = None  # a shard read of a fan-out: whom it answers to
+        self.shard: int | None = None  # its shard position, when not its key's
 
     @property
     def site(self) -> DcRoute:
@@ -357,7 +360,7 @@ class ExactPlane:
             if lost:
                 self.fail(req, SESSION_LOST)
                 return
-        if cls in ("read", "write"):
+        if cls in ("read", "write", FANOUT):
             req.key = self.key(cls)
         if route.has_lb:
             self.visit(req, route.entry, self.after_lb)
@@ -421,7 +424,7 @@ class ExactPlane:
                 self.done(req)
             else:
                 self.visit(req, route.queue, self.enqueued)
-        elif cls == "read" and route.cache is not None:
+        elif cls in ("read", FANOUT) and route.cache is not None:
             ring = route.cache
             node = ring.nodes[partition_of(req.key, len(ring.nodes)) if len(ring.nodes) > 1 else 0]
             req.extra += ring.delay
@@ -457,7 +460,11 @@ class ExactPlane:
     def database(self, req: Request, then: Callable[[Request], None] | None = None) -> None:
         plan = req.plan
         g = plan.group_position_of_key(req.key)
-        tiers = req.site.reads if req.cls == "read" else req.site.writes
+        tiers = req.site.writes if req.cls == "write" else req.site.reads
+        width = fan_width(self.ctx.config.traffic.fanout_shards, len(tiers))
+        if write_copies(req.cls, self.ctx.topology.denormalized, width) > 1:
+            self._fan_out(req, tiers, touched(g, width, len(tiers)), then or self.done)
+            return
         tier = tiers[g] if g < len(tiers) else Tier([], "that shard has no database")
         after = self.committed if req.cls == "write" else (then or self.done)
         calls = self.ctx.db_calls
@@ -518,9 +525,23 @@ class ExactPlane:
         else:
             self.fail(att.req, reason)
 
+    def _fan_out(self, req: Request, tiers: list[Tier], shards: tuple[int, ...],
+                 then: Callable[[Request], None]) -> None:
+        """Send one request to several shards at once (a fan-out read, or a denormalized
+        write to every copy): it is answered when the last of them answers, and fails as
+        soon as one of them fails."""
+        join = _Join(self, req, len(shards), then)
+        now = self.env.now
+        for g in shards:
+            part = Request(now, req.region, req.cls, req.route, req.key, req.plan)
+            part.join = join
+            part.shard = g
+            tier = tiers[g] if g < len(tiers) else Tier([], "that shard has no database")
+            self.visit(part, tier, self.committed if req.cls == "write" else self.done)
+
     def committed(self, req: Request) -> None:
         """A write is durable on the primary: answer, and ship it to the replicas."""
-        g = req.plan.group_position_of_key(req.key)
+        g = req.shard if req.shard is not None else req.plan.group_position_of_key(req.key)
         gi = req.plan.group_indices[g]
         group = self.ctx.topology.group(gi)
         if group is not None and group.primary is not None:
@@ -644,6 +665,9 @@ class ExactPlane:
 
     # --- outcomes -------------------------------------------------------------------------
     def done(self, req: Request) -> None:
+        if req.join is not None:
+            req.join.answered(req)
+            return
         m = self.ctx.metrics
         self._free_thread(req)
         if req.closed:
@@ -668,6 +692,9 @@ class ExactPlane:
             # already given up on was counted when it timed out).
             if not req.over:
                 self._attempt_failed(req, reason)
+            return
+        if req.join is not None:
+            req.join.failed(reason)
             return
         self._free_thread(req)
         if not req.closed:
@@ -716,6 +743,38 @@ class ExactPlane:
         end = self.env.now + horizon
         while self.ctx.metrics.in_flight > 0.5 and self.env.now < end:
             self.env.run(until=min(end, self.env.now + 1.0))
+
+
+class _Join:
+    """The shard requests of one fan-out: the request goes on (to `then`) when the last
+    answers, as late as the slowest with its network time; the first failure fails it."""
+
+    __slots__ = ("plane", "req", "waiting", "then", "over", "latest")
+
+    def __init__(self, plane: ExactPlane, req: Request, parts: int, then: Callable[[Request], None]) -> None:
+        self.plane = plane
+        self.req = req
+        self.waiting = parts
+        self.then = then
+        self.over = False  # failed already: later answers are ignored
+        self.latest = 0.0  # when the slowest answer is in, its network time included
+
+    def answered(self, part: Request) -> None:
+        if self.over:
+            return
+        now = self.plane.env.now
+        self.latest = max(self.latest, now + part.extra)
+        self.waiting -= 1
+        if self.waiting == 0:
+            # The shards' network times run in parallel: only the slowest one's counts.
+            self.req.extra += self.latest - now
+            self.then(self.req)
+
+    def failed(self, reason: str) -> None:
+        if self.over:
+            return
+        self.over = True
+        self.plane.fail(self.req, reason)
 
 
 class _Threads:

@@ -17,6 +17,11 @@ of its response time beyond it (see _timed_out_share). Failed and timed-out requ
 come back as retries after the backoff (client.RetryBacklog), mixed into the arrivals
 of the tick they are due in; every flow of a (region, class) carries the same mix of
 first tries and retries, so each failure splits into retries and final failures by it.
+A fan-out read (a feed, a search, a join) reads several shards at once and is answered
+by the slowest: each shard is offered every fan-out that touches it, a fan-out gets
+through only if all its shards answer, and its latency samples are the maximum of one
+sample per shard (shards taken as independent). Its mean is the integral of
+1 - prod F_j(t) (sim/fanout.py).
 
 Cost per tick is independent of the load: it depends on the number of stations and
 flows, never on how many requests they carry.
@@ -34,6 +39,7 @@ from scaletui.sim.client import RetryBacklog, error_reason, is_timeout, shed_rea
 from scaletui.sim.components import Cache, Component, Database, LoadBalancer, MessageQueue, WebServer
 from scaletui.sim.components.web import busiest_behind
 from scaletui.sim.db_calls import BREAKER_OPEN, DB_TIMEOUT
+from scaletui.sim.fanout import FANOUT, ShardOption, fan_width, mean_of_max, touched, write_copies
 from scaletui.sim.hold_search import HoldSearch
 from scaletui.sim.keyspace import HOT_KEY, partition_of
 from scaletui.sim.mmck import IDLE, StationState, response_tail, sample_response, station_state
@@ -45,7 +51,8 @@ from scaletui.sim.station_runs import Run, singletons, state_key, station_runs
 from scaletui.sim.sticky import SESSION_LOST
 
 
-DYNAMIC = ("read", "write", "async")
+DYNAMIC = ("read", "write", "async", FANOUT)
+CACHED = ("read", FANOUT)  # classes a cache answers (a fan-out read: its assembled result)
 
 # A pick: (component or None, network delay, state or None, mu for waits, own service mean,
 #          label, K of the station at that service time)
@@ -97,11 +104,30 @@ class Stage:
         return picks[i] if i < len(picks) else picks[-1]
 
 
+class FanStage:
+    """The database tier of a fan-out: shard reads in parallel, answered by the slowest.
+
+    `starts`: per key shard, the weight of the requests that started there and got every
+    answer, and the stages of the shards they touched (one choice of copy each)."""
+
+    __slots__ = ("label", "starts", "_cum")
+
+    def __init__(self, label: str, starts: list[tuple[float, tuple[Stage, ...]]]) -> None:
+        self.label = label
+        self.starts = starts
+        self._cum = list(accumulate(w for w, _ in starts))
+
+    def choose_start(self, u: float) -> tuple[Stage, ...]:
+        cum = self._cum
+        i = bisect.bisect_left(cum, u * cum[-1])
+        return self.starts[min(i, len(self.starts) - 1)][1]
+
+
 class Flow:
     __slots__ = ("region", "cls", "route", "rate", "count", "mean", "stages", "hot", "shares", "at_web")
 
     def __init__(self, region: str, cls: str, route: DcRoute | None, rate: float, count: float,
-                 mean: float, stages: tuple[Stage, ...], hot: float,
+                 mean: float, stages: tuple["Stage | FanStage", ...], hot: float,
                  shares: tuple[float, ...] | None = None, at_web: float | None = None) -> None:
         self.region = region
         self.cls = cls
@@ -195,6 +221,10 @@ class FlowPlane:
         self._db_fail: dict[Component, float] = {}
         self._db_fail_next: dict[Component, float] = {}
         self._tails: dict[Component, tuple[tuple, tuple[float, float]]] = {}
+        # Fan-out flows of the stage being run: (key shards with their share and the
+        # shards each touches, the tiers of the shards).
+        self._fans: dict[int, tuple[list[tuple[float, tuple[int, ...]]], list[Tier]]] = {}
+        self._max_means: dict[tuple, float] = {}  # mean of the slowest shard read, by what the shards are
 
     # --- one tick -------------------------------------------------------------------
     def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
@@ -351,10 +381,14 @@ class FlowPlane:
         return self._options(r.queue)
 
     def _db(self, f: Flow, plan: RoutePlan) -> list[TierOption] | None:
-        if f.cls not in ("read", "write"):
+        if f.cls not in ("read", "write", FANOUT):
             return None
-        tiers = f.site.reads if f.cls == "read" else f.site.writes
+        tiers = f.site.writes if f.cls == "write" else f.site.reads
         shares = f.shares if f.shares is not None and len(f.shares) == len(tiers) else plan.group_shares
+        copies = write_copies(f.cls, self.ctx.topology.denormalized,
+                              fan_width(self.ctx.config.traffic.fanout_shards, len(tiers)))
+        if copies > 1:
+            return self._fan_options(f, plan, tiers, shares, copies)
         hot = f.hot
         out: list[TierOption] = []
         for g, tier in enumerate(tiers):
@@ -366,6 +400,35 @@ class FlowPlane:
                 continue
             for o in tier.options:
                 out.append((share * o.weight, (o.comp,), o.delay, None))
+        return out
+
+    def _fan_options(self, f: Flow, plan: RoutePlan, tiers: list[Tier], shares: tuple[float, ...],
+                     width: int) -> list[TierOption]:
+        """A flow that goes to `width` shards at once: each shard is offered the requests of
+        every key shard whose fan-out touches it (so the weights sum to `width`). How the
+        requests split is kept for _through_fan."""
+        n = len(tiers)
+        hot = f.hot
+        starts = []
+        cover = [0.0] * n
+        for g in range(n):
+            share = (1 - hot) * shares[g] + (hot if g == plan.hot_group else 0.0)
+            if share <= 0:
+                continue
+            span = touched(g, width, n)
+            starts.append((share, span))
+            for j in span:
+                cover[j] += share
+        out: list[TierOption] = []
+        for j, tier in enumerate(tiers):
+            if cover[j] <= 0:
+                continue
+            if not tier.options:
+                out.append((cover[j], None, 0.0, tier.missing))
+                continue
+            for o in tier.options:
+                out.append((cover[j] * o.weight, (o.comp,), o.delay, None))
+        self._fans[id(f)] = (starts, tiers)
         return out
 
     def _options(self, tier: Tier) -> list[TierOption]:
@@ -490,7 +553,8 @@ class FlowPlane:
             for c in offered[comp][2]:
                 c.held_waiting = admitted
         for f, opts in work:
-            nxt = self._through(f, label, opts, states)
+            fan = self._fans.pop(id(f), None)
+            nxt = self._through(f, label, opts, states) if fan is None else self._through_fan(f, label, fan, states)
             if nxt is not None:
                 passing.append(nxt)
         if label == "lb":
@@ -754,13 +818,113 @@ class FlowPlane:
         before = sum(k * p ** k * (1.0 - p) for k in range(n + 1)) / answered
         return w * answered, w * answered * (delay + ok_time + before * fail_time)
 
+    def _through_fan(self, f: Flow, label: str, fan, states) -> Flow | None:
+        """Move a fan-out flow through the shards it reads (or a denormalized write through
+        the shards it writes). Every shard serves its part of the reads; a request is
+        answered only if every shard it touched answered, and then after the slowest.
+        A request that fails is counted once, at the first of its shards that failed it."""
+        starts, tiers = fan
+        count = f.count
+        writes = f.cls == "write"
+        # Per shard: P(it answers), its stage for latency draws, its options for the mean,
+        # and why its reads fail (reason -> (component, share of its reads)).
+        answer: dict[int, float] = {}
+        stage_of: dict[int, Stage] = {}
+        options_of: dict[int, tuple[ShardOption, ...]] = {}
+        why: dict[int, list[tuple[Component | None, str, float]]] = {}
+        cover: dict[int, float] = {}
+        for share, span in starts:
+            for j in span:
+                cover[j] = cover.get(j, 0.0) + share
+        for j in sorted(cover):
+            tier = tiers[j]
+            lost: list[tuple[Component | None, str, float]] = []
+            if not tier.options:
+                answer[j] = 0.0
+                why[j] = [(None, tier.missing or "nothing can serve it", 1.0)]
+                continue
+            ok = 0.0
+            weights: list[float] = []
+            picks: list[Pick] = []
+            opts: list[ShardOption] = []
+            for o in tier.options:
+                comp = o.comp
+                state, mu = states[comp]
+                reads = count * cover[j] * o.weight
+                if not comp.reachable():
+                    comp.tick_failed += reads
+                    lost.append((comp, f"{comp.id} is down ({comp.down_cause()})", o.weight))
+                    continue
+                a = 1.0 - state.blocking
+                if a < 1.0:
+                    comp.tick_failed += reads * (1.0 - a)
+                    lost.append((comp, f"{comp.id} was overloaded and shed it (queue full)", o.weight * (1.0 - a)))
+                if a <= 0:
+                    continue
+                svc = self._service_mean(comp, f)
+                comp.tick_served += reads * a
+                if writes and isinstance(comp, Database):
+                    comp.tick_writes += reads * a
+                ok += o.weight * a
+                weights.append(o.weight * a)
+                picks.append((comp, o.delay, state, mu, svc, label, comp.capacity_for(1.0 / mu)))
+                wait_rate = state.wait_probability / state.mean_wait if state.mean_wait > 0 else math.inf
+                opts.append((o.weight * a, o.delay, state.wait_probability, svc, wait_rate))
+            answer[j] = ok
+            why[j] = lost
+            if ok > 0:
+                stage_of[j] = Stage(label, weights, picks)
+                options_of[j] = tuple((p / ok, d, pw, sv, th) for p, d, pw, sv, th in opts)
+        accepted = 0.0
+        mean_acc = 0.0
+        fan_starts: list[tuple[float, tuple[Stage, ...]]] = []
+        failed: dict[tuple[Component | None, str], float] = {}
+        for share, span in starts:
+            alive = share
+            for j in span:
+                if alive <= 0:
+                    break
+                a = answer[j]
+                if a < 1.0:
+                    gone = alive * (1.0 - a)
+                    total = sum(w for _, _, w in why[j])
+                    for comp, reason, w in why[j]:
+                        key = (comp, reason)
+                        failed[key] = failed.get(key, 0.0) + count * gone * (w / total if total > 0 else 1.0)
+                alive *= a
+            if alive <= 0:
+                continue
+            accepted += alive
+            mean_acc += alive * self._mean_of_slowest(span, options_of)
+            fan_starts.append((alive, tuple(stage_of[j] for j in span)))
+        for (comp, reason), n in failed.items():
+            self._fail(f, comp, reason, n)
+        if accepted <= 0:
+            return None
+        return Flow(f.region, f.cls, f.route, f.rate * accepted, count * accepted,
+                    f.mean + mean_acc / accepted, f.stages + (FanStage(label, fan_starts),), f.hot)
+
+    def _mean_of_slowest(self, span: tuple[int, ...], options_of: dict[int, tuple[ShardOption, ...]]) -> float:
+        """Mean of the slowest of the shard reads of one fan-out (memoized: loads repeat)."""
+        alike: dict[tuple[ShardOption, ...], int] = {}
+        for j in span:
+            o = options_of[j]
+            alike[o] = alike.get(o, 0) + 1
+        key = tuple(sorted(alike.items()))
+        known = self._max_means.get(key)
+        if known is None:
+            if len(self._max_means) > 4096:
+                self._max_means.clear()
+            known = self._max_means[key] = mean_of_max(list(alike.items()))
+        return known
+
     def _cache_stage(self, flows: list[Flow], t: float) -> list[Flow]:
         e = self.ctx
         passing: list[Flow] = []
         reads: list[Flow] = []
         ring_rate: dict[int, float] = {}
         for f in flows:
-            if f.cls == "read" and f.site.cache is not None:
+            if f.cls in CACHED and f.site.cache is not None:
                 reads.append(f)
                 key = id(f.ring.nodes[0])
                 ring_rate[key] = ring_rate.get(key, 0.0) + f.rate
@@ -922,7 +1086,8 @@ class FlowPlane:
         distribution (each of its stations' M/M/c/K tail, mmck.response_tail), every other
         stage at its mean, which the flow's mean sums exactly. For one station (or one
         tier of them) this is exact; over several hops it is a sound approximation as long
-        as one stage dominates the time, which is what makes requests time out.
+        as one stage dominates the time, which is what makes requests time out. A fan-out's
+        database tier (the slowest of several shards) is taken at its mean.
         """
         timeout = self.client.timeout
         if f.mean <= 0.0:
@@ -930,6 +1095,10 @@ class FlowPlane:
         best: Stage | None = None
         best_mean = -1.0
         for stage in f.stages:
+            if isinstance(stage, FanStage):
+                # A fan-out's shard reads are taken at their mean (in f.mean): the tail of a
+                # maximum over shards is not one station's; its other stages still time out.
+                continue
             tot = acc = 0.0
             for w, members, rest in stage.runs:
                 n = w * len(members)
@@ -968,6 +1137,7 @@ class FlowPlane:
     def _enqueue(self, f: Flow) -> None:
         """The answer ("202 accepted") is immediate; the jobs wait in the queues they went to."""
         stage = f.stages[-1]  # the queue stage: async work with a queue ends there
+        assert isinstance(stage, Stage)
         total = stage.cum[-1]
         prev = 0.0
         for cum, pick in zip(stage.cum, stage.picks):
@@ -1093,6 +1263,9 @@ class FlowPlane:
         total = 0.0
         stages = f.stages if upto is None else f.stages[:upto]
         for stage in stages:
+            if isinstance(stage, FanStage):
+                total += self._draw_fan(stage, hops)
+                continue
             comp, delay, state, mu, svc, label, capacity = stage.choose(rng.random())
             x = delay
             if state is not None:
@@ -1101,6 +1274,21 @@ class FlowPlane:
             if hops is not None:
                 hops.append(Hop(comp.id if comp is not None else "internet", x * 1000.0, label))
         return total
+
+    def _draw_fan(self, stage: FanStage, hops: list[Hop] | None) -> float:
+        """One fan-out: a response drawn from each shard it touched; the slowest answers."""
+        rng = self.rng
+        slowest = -1.0
+        who = ""
+        span = stage.choose_start(rng.random())
+        for shard in span:
+            comp, delay, state, mu, svc, label, capacity = shard.choose(rng.random())
+            x = delay + sample_response(state, comp.workers, mu, capacity, svc, rng)
+            if x > slowest:
+                slowest, who = x, comp.id
+        if hops is not None:
+            hops.append(Hop(who, slowest * 1000.0, f"slowest of {len(span)} shards"))
+        return slowest
 
     def _traces(self, t: float, served_total: float) -> None:
         e = self.ctx

@@ -33,6 +33,9 @@ class Topology:
         self._lists: dict[tuple, list] = {}
         self._lists_version = -1
         self.shard_count = 1  # key ranges in use (changes when a reshard completes)
+        # Denormalized data: what a fan-out read needs is copied to each shard it would
+        # read, so it reads one shard, and every write is written to that many shards.
+        self.denormalized = False
 
     def build(self, specs: tuple[ComponentSpec, ...], home_region: str) -> None:
         """Create the starting topology (all up), with a data centre for every region used."""

@@ -90,6 +90,12 @@ class GameCommands(Provider):
             if c.kind in ("database", "shard"):
                 out.append((f"Automatic failover on for {c.id}", "promote a replica when it dies",
                             partial(act, Configure(c.id, failover="auto"))))
+            if c.kind == "database" and c.role == "primary" and "shard" in game.rules.allow:
+                denorm = game.engine.topology.denormalized
+                out.append(("Normalize the database" if denorm else "Denormalize the database",
+                            "fan-out reads read every shard again" if denorm
+                            else "fan-out reads read one shard; every write costs k writes",
+                            partial(act, Configure(c.id, denormalize=not denorm))))
             if c.kind in ("cache", "cdn"):
                 out.append((f"Invalidate {c.id}", "empty it", partial(act, Configure(c.id, invalidate=True))))
             if c.kind == "load_balancer":

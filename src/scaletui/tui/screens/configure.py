@@ -1,5 +1,5 @@
-"""Configure a component: cache/CDN TTL and invalidation, failover, shards, autoscaling,
-load shedding, and the web tier's database calls (timeout, retries, circuit breaker)."""
+"""Configure a component: cache/CDN TTL and invalidation, failover, shards, denormalization,
+autoscaling, load shedding, and the web tier's database calls (timeout, retries, circuit breaker)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,12 @@ class ConfigureScreen(ModalScreen[Configure | None]):
             if "shard" in self.game.rules.allow:
                 opts.append(Option(f"Shards (now {self.game.engine.topology.shard_count}): reshard to more",
                                    id="shards"))
+                if self.game.engine.topology.denormalized:
+                    opts.append(Option("Normalize: fan-out reads read every shard again, writes write once",
+                                       id="normalize"))
+                else:
+                    opts.append(Option("Denormalize: fan-out reads read one shard, each write costs k writes",
+                                       id="denormalize"))
         if c.kind == "web":
             on = self.game.engine.autoscaler.rule is not None
             opts.append(Option("Autoscaling: set a rule (min max target warmup)", id="autoscale"))
@@ -90,6 +96,8 @@ class ConfigureScreen(ModalScreen[Configure | None]):
         elif choice == "failover":
             auto = self.game.engine.auto_failover.get(c.group or 0, False)
             self.dismiss(Configure(target, failover="manual" if auto else "auto"))
+        elif choice in ("denormalize", "normalize"):
+            self.dismiss(Configure(target, denormalize=choice == "denormalize"))
         elif choice == "autoscale-off":
             self.dismiss(Configure("web", autoscale_off=True))
         elif choice == "breaker-off":

@@ -20,7 +20,7 @@ KEYS = [
     ("x", "remove the selected component"),
     ("p", "promote the selected replica to primary"),
     ("z", "undo the last addition while it boots (its cost refunded)"),
-    ("c", "configure: TTL, invalidate, failover, shards, autoscaling, load shedding, db timeout, breaker"),
+    ("c", "configure: TTL, failover, shards, denormalize, autoscaling, load shedding, db timeout, breaker"),
     ("w", "why did requests fail: recent failed requests, hop by hop"),
     ("h", "a hint (one more each time)"),
     ("ctrl+p", "command palette: every action by name"),
@@ -55,6 +55,9 @@ CONCEPTS = [
     ("Circuit breaker", "configure web breaker: when half the database calls fail, calls fail at once for a "
                         "while, freeing the web tier; then a few probe calls test the database. It costs "
                         "nothing per hour: it trades slow failures for fast ones."),
+    ("Fan-out reads", "A feed or a search reads many shards and waits for the slowest: one slow shard "
+                      "sets everyone's p99. Denormalize (one shard per read, k writes per write) or cache "
+                      "the assembled result."),
     ("Error budget", "The failures the availability objective allows; spent = game over. Burn-rate alerts "
                      "warn first."),
 ]
