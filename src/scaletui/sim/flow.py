@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from functools import lru_cache
 from itertools import accumulate, chain, repeat
 from typing import Callable
 
@@ -46,15 +47,16 @@ class Stage:
 
     Held as runs of identical stations: (weight of each, the stations, the rest of their
     pick). The cumulative weights, one per station, are built only when a request is
-    drawn through the stage, by the same left-to-right sum as station by station."""
+    drawn through the stage, by the same left-to-right sum as station by station; a
+    drawn index finds its run by the runs' first indexes, so no pick per station is built."""
 
-    __slots__ = ("label", "runs", "_cum", "_picks")
+    __slots__ = ("label", "runs", "_cum", "_starts")
 
     def __init__(self, label: str, weights: list[float], picks: list[Pick]) -> None:
         self.label = label
         self.runs: list[tuple[float, tuple, tuple]] = [(w, (p[0],), p[1:]) for w, p in zip(weights, picks)]
         self._cum: list[float] | None = None
-        self._picks: list[Pick] = []
+        self._starts: list[int] = []
 
     @classmethod
     def of_runs(cls, label: str, runs: list[tuple[float, tuple, tuple]]) -> "Stage":
@@ -63,10 +65,10 @@ class Stage:
         return stage
 
     def _expand(self) -> list[float]:
-        """One cumulative weight and one pick per station (drawing is the hot path)."""
-        runs = self.runs
-        cum = self._cum = list(accumulate(chain.from_iterable(repeat(w, len(m)) for w, m, _ in runs)))
-        self._picks = [(c,) + rest for _, m, rest in runs for c in m]
+        """One cumulative weight per station and the first index of each run."""
+        shape = tuple((w, len(m)) for w, m, _ in self.runs)
+        cum = self._cum = _cumulative(shape)
+        self._starts = _run_starts(shape)
         return cum
 
     @property
@@ -75,15 +77,29 @@ class Stage:
 
     @property
     def picks(self) -> list[Pick]:
-        if self._cum is None:
-            self._expand()
-        return self._picks
+        return [(c,) + rest for _, m, rest in self.runs for c in m]
 
     def choose(self, u: float) -> Pick:
         cum = self._cum if self._cum is not None else self._expand()
-        picks = self._picks
         i = bisect.bisect_left(cum, u * cum[-1])
-        return picks[i] if i < len(picks) else picks[-1]
+        if i >= len(cum):
+            i = len(cum) - 1
+        starts = self._starts
+        j = bisect.bisect_right(starts, i) - 1
+        _, members, rest = self.runs[j]
+        return (members[i - starts[j]],) + rest
+
+
+@lru_cache(maxsize=256)
+def _cumulative(shape: tuple[tuple[float, int], ...]) -> list[float]:
+    """Cumulative weights of runs of (weight, stations): the same tiers come back every
+    tick, so their sums are kept (callers only read them)."""
+    return list(accumulate(chain.from_iterable(repeat(w, n) for w, n in shape)))
+
+
+@lru_cache(maxsize=256)
+def _run_starts(shape: tuple[tuple[float, int], ...]) -> list[int]:
+    return [0, *accumulate(n for _, n in shape[:-1])]
 
 
 class Flow:
@@ -140,7 +156,6 @@ class FlowPlane:
         self.rng = ctx.rng
         self.completed: list[Flow] = []
         self.failures: list[FailurePoint] = []
-        self._touched: dict[Component, float] = {}
         # Last state of each station under mixed work, by (workers, rate, service):
         # loads repeat tick to tick.
         self._mixed: dict[Component, tuple[tuple[int, float, float], StationState]] = {}
@@ -154,26 +169,28 @@ class FlowPlane:
         self._runs: dict[int, tuple[list[float], list[Run]]] = {}
         self._runs_plan: RoutePlan | None = None
         self._runs_version = -1
+        self._runs_checked: set[int] = set()  # tiers whose runs were checked this tick
 
     # --- one tick -------------------------------------------------------------------
     def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
         e = self.ctx
         self.completed = []
         self.failures = []
-        self._touched = {}
         if plan is not self._runs_plan or e.topology.version != self._runs_version:
             # Every change to what state_key reads bumps the topology's version.
             self._runs = {}
             self._runs_plan, self._runs_version = plan, e.topology.version
-        for comp in e.topology:
-            comp.offered = 0.0
-            comp.tick_served = 0.0
-            comp.tick_failed = 0.0
-            if isinstance(comp, Database):
-                comp.tick_writes = 0.0
-            elif isinstance(comp, Cache):
-                comp.tick_hits = 0.0
-                comp.tick_lookups = 0.0
+        topo = e.topology
+        for comp in topo:
+            # A station nothing reaches this tick stays IDLE: no work, no queue.
+            comp.offered = comp.tick_served = comp.tick_failed = 0.0
+            comp.state = IDLE
+        for db in topo.db_nodes():
+            db.tick_writes = 0.0
+        for cache in topo.of_kind("cache"):
+            if isinstance(cache, Cache):
+                cache.tick_hits = cache.tick_lookups = 0.0
+        self._runs_checked = set()
         flows = self._edge(t, dt, plan, demand)
         flows = self._sessions_lost(flows)
         flows = self._stage(flows, "lb", lambda f: self._entry(f), t)
@@ -215,7 +232,6 @@ class FlowPlane:
                 cdn.hits += count * hit
                 cdn.lookups += count
                 cdn.gigabytes += count * e.config.traffic.static_kb / 1e6
-                self._touched[cdn] = rate
                 if hit > 0:
                     self._complete(Flow(region, cls, route, rate * hit, count * hit, d, (edge,), 0.0))
                 rate, count = rate * (1 - hit), count * (1 - hit)
@@ -287,14 +303,18 @@ class FlowPlane:
         return out
 
     def _options(self, tier: Tier) -> list[TierOption]:
-        # Sticky sessions rewrite a stateful tier's shares every tick: reuse runs only
-        # for the same shares.
+        # Sticky sessions rewrite a stateful tier's shares every tick (before it starts):
+        # reuse runs only for the same shares, checked once a tick.
+        key = id(tier)
+        known = self._runs.get(key)
+        if known is not None and key in self._runs_checked:
+            return known[1]
         weights = [o.weight for o in tier.options]
-        known = self._runs.get(id(tier))
+        self._runs_checked.add(key)
         if known is not None and known[0] == weights:
             return known[1]
         runs = station_runs(tier)
-        self._runs[id(tier)] = (weights, runs)
+        self._runs[key] = (weights, runs)
         return runs
 
     def _service_mean(self, comp: Component, f: Flow) -> float:
@@ -379,18 +399,12 @@ class FlowPlane:
                   known: tuple[StationState, float] | None = None) -> tuple[StationState, float]:
         """State of identical stations, each at rate lam with this mean service time, computed
         once for all of them (`known`: the state of identical ones); returns (state, mu)."""
-        touched = self._touched
-        for c in members:
-            c.offered += lam
-            touched[c] = c.offered
         if known is not None:
-            for c in members:
-                c.state = known[0]
+            _offer(members, lam, known[0])
             return known
         comp = members[0]
         if not comp.reachable():
-            for c in members:
-                c.state = IDLE
+            _offer(members, lam, IDLE)
             return IDLE, 0.0
         if abs(service - comp.service_time) < 1e-12:
             st = comp.evaluate(lam)
@@ -406,8 +420,7 @@ class FlowPlane:
             else:
                 st = station_state(comp.workers, mu, comp.capacity_for(service), lam)
                 self._mixed[comp] = (key, st)
-        for c in members:
-            c.state = st
+        _offer(members, lam, st)
         return st, mu
 
     def _through(self, f: Flow, label: str, opts: list[TierOption], states) -> Flow | None:
@@ -449,12 +462,13 @@ class FlowPlane:
             served = count * wa
             for c in members:
                 c.tick_served += served
-                if writes and isinstance(c, Database):
+            if writes and isinstance(comp, Database):  # a run's stations share their class
+                for c in members:
                     c.tick_writes += served
             resp = wa * (delay + state.mean_wait + svc)
-            for _ in members:  # one addition per station, as station by station
-                accepted += wa
-                mean_acc += resp
+            n = len(members)  # one addition per station, as station by station
+            accepted = _add_repeatedly(accepted, wa, n)
+            mean_acc = _add_repeatedly(mean_acc, resp, n)
             runs.append((wa, members, (delay, state, mu, svc, label, comp.capacity_for(1.0 / mu))))
         if accepted <= 0:
             return None
@@ -626,19 +640,23 @@ class FlowPlane:
         self.failures.append(FailurePoint(f, comp, reason, count))
 
     def _finish_stations(self, dt: float) -> None:
-        touched = self._touched
+        # Stations of a run share one state object and sit together in the topology:
+        # their figures are derived once per run.
+        last: StationState | None = None
+        u = q = busy = 0.0
         for comp in self.ctx.topology:
-            if comp not in touched:
-                comp.state = IDLE
-            if comp.queueing:
-                # An unreachable station is IDLE (_evaluate, or untouched): no work, no queue.
-                st = comp.state
-                u = comp.utilization = st.utilization
-                comp.queue_length = st.mean_queue
-            else:
-                u = comp.utilization = 0.0
-                comp.queue_length = 0.0
-            comp.busy_seconds += u * dt
+            # An unreachable or untouched station is IDLE (_evaluate, tick): no work, no queue.
+            st = comp.state if comp.queueing else None
+            if st is not last:
+                last = st
+                if st is None:
+                    u = q = busy = 0.0
+                else:
+                    u, q = st.utilization, st.mean_queue
+                    busy = u * dt
+            comp.utilization = u
+            comp.queue_length = q
+            comp.busy_seconds += busy
             comp.total_served += comp.tick_served
             comp.total_failed += comp.tick_failed
             if u > comp.peak_utilization:
@@ -749,6 +767,21 @@ class FlowPlane:
                         ms = self._draw(f, hops) * 1000.0
                         e.metrics.trace(Trace(t, f.region, f.cls, True, ms, tuple(hops)))
                         break
+
+
+def _offer(members: tuple[Component, ...], lam: float, state: StationState) -> None:
+    for c in members:
+        c.offered += lam
+        c.state = state
+
+
+@lru_cache(maxsize=1024)
+def _add_repeatedly(total: float, x: float, n: int) -> float:
+    """total + x + x + ... (n times), left to right as station by station: the same runs
+    come back every tick with the same figures."""
+    for _ in range(n):
+        total += x
+    return total
 
 
 def _evaluation_args(acc: list) -> tuple[tuple[Component, ...], float, float]:
