@@ -95,6 +95,7 @@ class Engine:
         # a view between ticks goes through apply() or a change method, which count here.
         self._changes = 0
         self._snapshot: tuple[tuple, Snapshot] | None = None
+        self._cost: tuple[tuple, float] | None = None
         self.halt_reason = ""
         self.topology.build(config.topology, config.home_region)
         ctx = PlaneContext(self.env, self.dt, self.end, config, self.topology, self.traffic, self.keys,
@@ -225,9 +226,11 @@ class Engine:
     def _watch(self, t: float) -> None:
         """Log when a component starts shedding load or runs flat out, and when it recovers."""
         saturation = self._saturation
-        for comp in self.topology:
-            if not comp.queueing:
-                continue
+        # Only stations running hot now or still on record need a look; one pass finds them
+        # (in topology order, so the log's order is the same).
+        watched = [c for c in self.topology
+                   if c.queueing and (c.state.blocking > 0.01 or c.utilization > 0.97 or c.id in saturation)]
+        for comp in watched:
             st = comp.state
             hot = (st.blocking > 0.01 or comp.utilization > 0.97) and comp.reachable()
             rec = saturation.get(comp.id)
@@ -251,10 +254,16 @@ class Engine:
                     if rec[2] >= RECOVERED_AFTER_S:
                         rec[0] = False
                         self.log("recovered", f"{comp.id} is no longer saturated", comp.id)
+                if not rec[0]:
+                    del saturation[comp.id]  # as if never hot: a new record starts the same
 
     # --- figures ------------------------------------------------------------------------
     def cost_per_hour(self) -> float:
-        return self.topology.cost_per_hour()
+        # Asked every tick; a component's price changes only with a change that counts here.
+        key = (self.topology.version, self._changes)
+        if self._cost is None or self._cost[0] != key:
+            self._cost = (key, self.topology.cost_per_hour())
+        return self._cost[1]
 
     def db_utilization(self) -> float:
         prims = [c for c in self.topology.db_nodes() if c.is_primary]
