@@ -649,11 +649,7 @@ class FlowPlane:
             st = comp.state if comp.queueing else None
             if st is not last:
                 last = st
-                if st is None:
-                    u = q = busy = 0.0
-                else:
-                    u, q = st.utilization, st.mean_queue
-                    busy = u * dt
+                u, q, busy = (0.0, 0.0, 0.0) if st is None else _station_figures(st, dt)
             comp.utilization = u
             comp.queue_length = q
             comp.busy_seconds += busy
@@ -767,6 +763,11 @@ class FlowPlane:
                         ms = self._draw(f, hops) * 1000.0
                         e.metrics.trace(Trace(t, f.region, f.cls, True, ms, tuple(hops)))
                         break
+
+
+def _station_figures(state: StationState, dt: float) -> tuple[float, float, float]:
+    """Utilization, mean queue and busy seconds this tick of a station in this state."""
+    return state.utilization, state.mean_queue, state.utilization * dt
 
 
 def _offer(members: tuple[Component, ...], lam: float, state: StationState) -> None:
