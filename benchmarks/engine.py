@@ -16,6 +16,7 @@ load itself. Targets: >= 300 simulated s per wall s at 1M requests/s, with 20 an
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -122,6 +123,7 @@ def main() -> None:
         day_memory()
         return
     budget = 2.0 if args.quick else 6.0
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min), before the runs")
     n = len(Engine(config(1000, 60)).topology)
     print(f"topology: {n} components; flow engine tick 1s; exact model tick 0.25s")
     print(f"{'offered rps':>12} {'flow sim s/wall s':>18} {'exact sim s/wall s':>19} {'flow/exact':>11} "
@@ -142,6 +144,7 @@ def main() -> None:
     print(f"{n_wide:,} components at 1M requests/s: {wide:,.0f} simulated s per wall s, "
           f"{wide / at_1m:.2f} of the {n} components' speed (identical web servers share one evaluation) "
           f"[target >= 300: {'PASS' if wide >= 300 else 'FAIL'}]")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min), after the speed runs")
     if not args.quick:
         out = subprocess.run([sys.executable, __file__, "--day-child"], capture_output=True, text=True, check=True)
         rss, wall, rows = out.stdout.split()
