@@ -45,7 +45,7 @@ def test_a_run_derives_its_figures_and_sums_once_per_tick(monkeypatch):
     figures: list[float] = []
     sums: list[int] = []
     real_figures = flow._station_figures
-    real_sum = flow._add_repeatedly.__wrapped__  # type: ignore[attr-defined]
+    real_sum = flow._add_repeatedly.__wrapped__  # the sum itself, without its memo
 
     def figures_spy(state, dt):
         figures.append(state.utilization)
@@ -112,7 +112,7 @@ def test_each_member_reports_the_figures_of_a_station_on_its_own():
 def test_a_stage_draws_the_station_a_per_station_sum_draws():
     a, b, c, d = object(), object(), object(), object()
     runs = [(0.1, (a, b, c), ("x",)), (0.35, (d,), ("y",)), (0.1, (b, a), ("z",))]
-    stage = flow.Stage.of_runs("web", runs)  # type: ignore[arg-type]
+    stage = flow.Stage.of_runs("web", runs)  # stand-ins for stations: only identity matters
     picks = [(a, "x"), (b, "x"), (c, "x"), (d, "y"), (b, "z"), (a, "z")]
     cum = list(accumulate([0.1, 0.1, 0.1, 0.35, 0.1, 0.1]))
     for k in range(1001):

@@ -462,8 +462,7 @@ class FlowPlane:
             served = count * wa
             for c in members:
                 c.tick_served += served
-            if writes and isinstance(comp, Database):  # a run's stations share their class
-                for c in members:
+                if writes and isinstance(c, Database):
                     c.tick_writes += served
             resp = wa * (delay + state.mean_wait + svc)
             n = len(members)  # one addition per station, as station by station
