@@ -109,7 +109,9 @@ def test_each_member_reports_the_figures_of_a_station_on_its_own():
                 assert g == w, f"{cid}.{field.name}"
 
 
-def test_a_stage_draws_the_station_a_per_station_sum_draws():
+@pytest.mark.parametrize("few_picks", [0, 64])  # found by run, or listed one per station
+def test_a_stage_draws_the_station_a_per_station_sum_draws(monkeypatch, few_picks):
+    monkeypatch.setattr(flow, "FEW_PICKS", few_picks)
     a, b, c, d = object(), object(), object(), object()
     runs = [(0.1, (a, b, c), ("x",)), (0.35, (d,), ("y",)), (0.1, (b, a), ("z",))]
     stage = flow.Stage.of_runs("web", runs)  # stand-ins for stations: only identity matters

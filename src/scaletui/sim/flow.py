@@ -37,6 +37,10 @@ from scaletui.sim.sticky import SESSION_LOST
 
 DYNAMIC = ("read", "write", "async")
 
+# Up to this many stations a stage lists one pick each (cheaper to draw from); past it a
+# drawn index finds its run.
+FEW_PICKS = 64
+
 # A pick: (component or None, network delay, state or None, mu for waits, own service mean,
 #          label, K of the station at that service time)
 Pick = tuple
@@ -47,16 +51,18 @@ class Stage:
 
     Held as runs of identical stations: (weight of each, the stations, the rest of their
     pick). The cumulative weights, one per station, are built only when a request is
-    drawn through the stage, by the same left-to-right sum as station by station; a
-    drawn index finds its run by the runs' first indexes, so no pick per station is built."""
+    drawn through the stage, by the same left-to-right sum as station by station. In a
+    big tier a drawn index finds its run by the runs' first indexes, so no pick per
+    station is built."""
 
-    __slots__ = ("label", "runs", "_cum", "_starts")
+    __slots__ = ("label", "runs", "_cum", "_starts", "_picks")
 
     def __init__(self, label: str, weights: list[float], picks: list[Pick]) -> None:
         self.label = label
         self.runs: list[tuple[float, tuple, tuple]] = [(w, (p[0],), p[1:]) for w, p in zip(weights, picks)]
         self._cum: list[float] | None = None
         self._starts: list[int] = []
+        self._picks: list[Pick] | None = None
 
     @classmethod
     def of_runs(cls, label: str, runs: list[tuple[float, tuple, tuple]]) -> "Stage":
@@ -69,6 +75,8 @@ class Stage:
         shape = tuple((w, len(m)) for w, m, _ in self.runs)
         cum = self._cum = _cumulative(shape)
         self._starts = _run_starts(shape)
+        if len(cum) <= FEW_PICKS:
+            self._picks = self.picks
         return cum
 
     @property
@@ -84,6 +92,8 @@ class Stage:
         i = bisect.bisect_left(cum, u * cum[-1])
         if i >= len(cum):
             i = len(cum) - 1
+        if self._picks is not None:
+            return self._picks[i]
         starts = self._starts
         j = bisect.bisect_right(starts, i) - 1
         _, members, rest = self.runs[j]
