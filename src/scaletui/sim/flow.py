@@ -71,12 +71,15 @@ class Stage:
         return stage
 
     def _expand(self) -> list[float]:
-        """One cumulative weight per station and the first index of each run."""
-        shape = tuple((w, len(m)) for w, m, _ in self.runs)
+        """One cumulative weight per station, and one pick per station or each run's first index."""
+        runs = self.runs
+        if sum(len(m) for _, m, _ in runs) <= FEW_PICKS:
+            self._picks = self.picks
+            cum = self._cum = list(accumulate(chain.from_iterable(repeat(w, len(m)) for w, m, _ in runs)))
+            return cum
+        shape = tuple((w, len(m)) for w, m, _ in runs)
         cum = self._cum = _cumulative(shape)
         self._starts = _run_starts(shape)
-        if len(cum) <= FEW_PICKS:
-            self._picks = self.picks
         return cum
 
     @property
