@@ -22,6 +22,7 @@ shard) in the mix: >= 1,000 simulated s per wall s at 1M requests/s.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -135,6 +136,7 @@ def main() -> None:
         day_memory()
         return
     budget = 2.0 if args.quick else 6.0
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min), before the runs")
     n = len(Engine(config(1000, 60)).topology)
     print(f"topology: {n} components; flow engine tick 1s; exact model tick 0.25s")
     print(f"{'offered rps':>12} {'flow sim s/wall s':>18} {'exact sim s/wall s':>19} {'flow/exact':>11} "
@@ -167,6 +169,7 @@ def main() -> None:
     print(f"four shards in place of the replicas, after an hour, at 1M requests/s: {plain:,.0f} simulated s "
           f"per wall s; with {FANOUT_MIX.fanout:.0%} of the requests fan-out reads of all four: {fan:,.0f} "
           f"({fan / plain:.2f} of that) [target >= 1000: {'PASS' if fan >= 1000 else 'FAIL'}]")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min), after the speed runs")
     if not args.quick:
         out = subprocess.run([sys.executable, __file__, "--day-child"], capture_output=True, text=True, check=True)
         rss, wall, rows = out.stdout.split()

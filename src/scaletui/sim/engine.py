@@ -25,6 +25,10 @@ from simpy.events import URGENT, Event as SimEvent, EventPriority
 from scaletui.sim.autoscaler import Autoscaler
 from scaletui.sim.commands import Command, CommandResult, apply_command, refuse
 from scaletui.sim.components import (
+    BOOTING,
+    DEGRADED,
+    DOWN,
+    UP,
     Cache,
     Cdn,
     Component,
@@ -101,6 +105,7 @@ class Engine:
         # a view between ticks goes through apply() or a change method, which count here.
         self._changes = 0
         self._snapshot: tuple[tuple, Snapshot] | None = None
+        self._cost: tuple[tuple, float] | None = None
         self.halt_reason = ""
         self.topology.build(config.topology, config.home_region)
         ctx = PlaneContext(self.env, self.dt, self.end, config, self.topology, self.traffic, self.keys,
@@ -252,9 +257,11 @@ class Engine:
     def _watch(self, t: float) -> None:
         """Log when a component starts shedding load or runs flat out, and when it recovers."""
         saturation = self._saturation
-        for comp in self.topology:
-            if not comp.queueing:
-                continue
+        # Only stations running hot now or still on record need a look; one pass finds them
+        # (in topology order, so the log's order is the same).
+        watched = [c for c in self.topology
+                   if c.queueing and (c.state.blocking > 0.01 or c.utilization > 0.97 or c.id in saturation)]
+        for comp in watched:
             st = comp.state
             hot = (st.blocking > 0.01 or comp.utilization > 0.97) and comp.reachable()
             rec = saturation.get(comp.id)
@@ -289,10 +296,16 @@ class Engine:
                         self.log("recovered", f"{comp.id} is no longer saturated", comp.id)
                         if isinstance(comp, WebServer):
                             self._holding.clear()
+                if not rec[0]:
+                    del saturation[comp.id]  # as if never hot: a new record starts the same
 
     # --- figures ------------------------------------------------------------------------
     def cost_per_hour(self) -> float:
-        return self.topology.cost_per_hour()
+        # Asked every tick; a component's price changes only with a change that counts here.
+        key = (self.topology.version, self._changes)
+        if self._cost is None or self._cost[0] != key:
+            self._cost = (key, self.topology.cost_per_hour())
+        return self._cost[1]
 
     def db_utilization(self) -> float:
         prims = [c for c in self.topology.db_nodes() if c.is_primary]
@@ -401,14 +414,21 @@ class Engine:
         )
 
     def _view(self, c: Component, now: float) -> ComponentView:
-        health = c.health(now)
+        # Component.health's rule, with each of its inputs asked once (a screen views
+        # every component every frame).
+        slowdown = c.slowdown
         note = ""
         if c.booting(now):
+            health = BOOTING
             note = c.booting_reason
         elif not c.reachable():
+            health = DOWN
             note = c.down_cause()
-        elif c.slowdown > 1:
-            note = f"slowed {c.slowdown:g}x"
+        elif slowdown > 1:
+            health = DEGRADED
+            note = f"slowed {slowdown:g}x"
+        else:
+            health = UP
         extra: dict = {}
         if isinstance(c, (Cache, Cdn)):
             extra["hit_rate"] = c.hit_rate if health != "down" else 0.0
@@ -431,22 +451,24 @@ class Engine:
                 extra["held"] = c.held_waiting
         dt = self.dt
         st = c.state
+        # The fields every view has, by position (a keyword call costs twice as much, once
+        # per component per frame); the test of the views checks them against their names.
         return ComponentView(
-            id=c.id,
-            kind=c.kind,
-            size=c.size,
-            region=c.region,
-            health=health,
-            utilization=c.utilization,
-            queue=c.queue_length,
-            offered_rps=c.offered,
-            served_rps=c.tick_served / dt,
-            failed_rps=c.tick_failed / dt,
-            latency_ms=st.mean_response * 1000.0 if st.arrival_rate > 0 else 0.0,
-            cost_per_hour=c.cost_per_hour,
-            workers=c.workers,
-            capacity_rps=c.capacity_rps,
-            ready_at=c.ready_at,
-            note=note,
+            c.id,
+            c.kind,
+            c.size,
+            c.region,
+            health,
+            c.utilization,
+            c.queue_length,
+            c.offered,
+            c.tick_served / dt,
+            c.tick_failed / dt,
+            st.mean_response * 1000.0 if st.arrival_rate > 0 else 0.0,
+            c.cost_per_hour,
+            c.workers,
+            c.capacity_rps,
+            c.ready_at,
+            note,
             **extra,
         )

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from functools import lru_cache
 from itertools import accumulate, chain, repeat
 from typing import Callable
 
@@ -54,6 +55,10 @@ from scaletui.sim.sticky import SESSION_LOST
 DYNAMIC = ("read", "write", "async", FANOUT)
 CACHED = ("read", FANOUT)  # classes a cache answers (a fan-out read: its assembled result)
 
+# Up to this many stations a stage lists one pick each (cheaper to draw from); past it a
+# drawn index finds its run.
+FEW_PICKS = 64
+
 # A pick: (component or None, network delay, state or None, mu for waits, own service mean,
 #          label, K of the station at that service time)
 Pick = tuple
@@ -64,15 +69,18 @@ class Stage:
 
     Held as runs of identical stations: (weight of each, the stations, the rest of their
     pick). The cumulative weights, one per station, are built only when a request is
-    drawn through the stage, by the same left-to-right sum as station by station."""
+    drawn through the stage, by the same left-to-right sum as station by station. In a
+    big tier a drawn index finds its run by the runs' first indexes, so no pick per
+    station is built."""
 
-    __slots__ = ("label", "runs", "_cum", "_picks")
+    __slots__ = ("label", "runs", "_cum", "_starts", "_picks")
 
     def __init__(self, label: str, weights: list[float], picks: list[Pick]) -> None:
         self.label = label
         self.runs: list[tuple[float, tuple, tuple]] = [(w, (p[0],), p[1:]) for w, p in zip(weights, picks)]
         self._cum: list[float] | None = None
-        self._picks: list[Pick] = []
+        self._starts: list[int] = []
+        self._picks: list[Pick] | None = None
 
     @classmethod
     def of_runs(cls, label: str, runs: list[tuple[float, tuple, tuple]]) -> "Stage":
@@ -81,10 +89,15 @@ class Stage:
         return stage
 
     def _expand(self) -> list[float]:
-        """One cumulative weight and one pick per station (drawing is the hot path)."""
+        """One cumulative weight per station, and one pick per station or each run's first index."""
         runs = self.runs
-        cum = self._cum = list(accumulate(chain.from_iterable(repeat(w, len(m)) for w, m, _ in runs)))
-        self._picks = [(c,) + rest for _, m, rest in runs for c in m]
+        if sum(len(m) for _, m, _ in runs) <= FEW_PICKS:
+            self._picks = self.picks
+            cum = self._cum = list(accumulate(chain.from_iterable(repeat(w, len(m)) for w, m, _ in runs)))
+            return cum
+        shape = tuple((w, len(m)) for w, m, _ in runs)
+        cum = self._cum = _cumulative(shape)
+        self._starts = _run_starts(shape)
         return cum
 
     @property
@@ -93,15 +106,31 @@ class Stage:
 
     @property
     def picks(self) -> list[Pick]:
-        if self._cum is None:
-            self._expand()
-        return self._picks
+        return [(c,) + rest for _, m, rest in self.runs for c in m]
 
     def choose(self, u: float) -> Pick:
         cum = self._cum if self._cum is not None else self._expand()
-        picks = self._picks
         i = bisect.bisect_left(cum, u * cum[-1])
-        return picks[i] if i < len(picks) else picks[-1]
+        if i >= len(cum):
+            i = len(cum) - 1
+        if self._picks is not None:
+            return self._picks[i]
+        starts = self._starts
+        j = bisect.bisect_right(starts, i) - 1
+        _, members, rest = self.runs[j]
+        return (members[i - starts[j]],) + rest
+
+
+@lru_cache(maxsize=256)
+def _cumulative(shape: tuple[tuple[float, int], ...]) -> list[float]:
+    """Cumulative weights of runs of (weight, stations): the same tiers come back every
+    tick, so their sums are kept (callers only read them)."""
+    return list(accumulate(chain.from_iterable(repeat(w, n) for w, n in shape)))
+
+
+@lru_cache(maxsize=256)
+def _run_starts(shape: tuple[tuple[float, int], ...]) -> list[int]:
+    return [0, *accumulate(n for _, n in shape[:-1])]
 
 
 class FanStage:
@@ -180,7 +209,6 @@ class FlowPlane:
         self.rng = ctx.rng
         self.completed: list[Flow] = []
         self.failures: list[FailurePoint] = []
-        self._touched: dict[Component, float] = {}
         # Last state of each station under mixed work, by (workers, rate, service):
         # loads repeat tick to tick.
         self._mixed: dict[Component, tuple[tuple[int, float, float], StationState]] = {}
@@ -225,13 +253,13 @@ class FlowPlane:
         # shards each touches, the tiers of the shards).
         self._fans: dict[int, tuple[list[tuple[float, tuple[int, ...]]], list[Tier]]] = {}
         self._max_means: dict[tuple, float] = {}  # mean of the slowest shard read, by what the shards are
+        self._runs_checked: set[int] = set()  # tiers whose runs were checked this tick
 
     # --- one tick -------------------------------------------------------------------
     def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
         e = self.ctx
         self.completed = []
         self.failures = []
-        self._touched = {}
         if plan is not self._runs_plan or e.topology.version != self._runs_version:
             # Every change to what state_key reads bumps the topology's version.
             self._runs = {}
@@ -240,16 +268,17 @@ class FlowPlane:
         demand = self._with_retries(demand, dt)
         self._limits = {}
         self._held_cap = {}
-        for comp in e.topology:
-            comp.offered = 0.0
-            comp.tick_served = 0.0
-            comp.tick_failed = 0.0
-            comp.held_waiting = 0.0
-            if isinstance(comp, Database):
-                comp.tick_writes = 0.0
-            elif isinstance(comp, Cache):
-                comp.tick_hits = 0.0
-                comp.tick_lookups = 0.0
+        topo = e.topology
+        for comp in topo:
+            # A station nothing reaches this tick stays IDLE: no work, no queue.
+            comp.offered = comp.tick_served = comp.tick_failed = comp.held_waiting = 0.0
+            comp.state = IDLE
+        for db in topo.db_nodes():
+            db.tick_writes = 0.0
+        for cache in topo.of_kind("cache"):
+            if isinstance(cache, Cache):
+                cache.tick_hits = cache.tick_lookups = 0.0
+        self._runs_checked = set()
         flows = self._edge(t, dt, plan, demand)
         flows = self._sessions_lost(flows)
         flows = self._stage(flows, "lb", lambda f: self._entry(f), t)
@@ -327,7 +356,6 @@ class FlowPlane:
                 cdn.hits += count * hit
                 cdn.lookups += count
                 cdn.gigabytes += count * e.config.traffic.static_kb / 1e6
-                self._touched[cdn] = rate
                 if hit > 0:
                     self._complete(Flow(region, cls, route, rate * hit, count * hit, d, (edge,), 0.0))
                 rate, count = rate * (1 - hit), count * (1 - hit)
@@ -432,14 +460,18 @@ class FlowPlane:
         return out
 
     def _options(self, tier: Tier) -> list[TierOption]:
-        # Sticky sessions rewrite a stateful tier's shares every tick: reuse runs only
-        # for the same shares.
+        # Sticky sessions rewrite a stateful tier's shares every tick (before it starts):
+        # reuse runs only for the same shares, checked once a tick.
+        key = id(tier)
+        known = self._runs.get(key)
+        if known is not None and key in self._runs_checked:
+            return known[1]
         weights = [o.weight for o in tier.options]
-        known = self._runs.get(id(tier))
+        self._runs_checked.add(key)
         if known is not None and known[0] == weights:
             return known[1]
         runs = station_runs(tier)
-        self._runs[id(tier)] = (weights, runs)
+        self._runs[key] = (weights, runs)
         return runs
 
     def _service_mean(self, comp: Component, f: Flow) -> float:
@@ -629,20 +661,15 @@ class FlowPlane:
                   cap: int | None = None) -> tuple[StationState, float]:
         """State of identical stations, each at rate lam with this mean service time, computed
         once for all of them (`known`: the state of identical ones); returns (state, mu)."""
-        touched = self._touched
-        for c in members:
-            c.offered += lam
-            touched[c] = c.offered
         if known is not None:
-            for c in members:
-                c.state = known[0]
-                if cap is not None:
+            _offer(members, lam, known[0])
+            if cap is not None:
+                for c in members:
                     self._held_cap[c] = cap
             return known
         comp = members[0]
         if not comp.reachable():
-            for c in members:
-                c.state = IDLE
+            _offer(members, lam, IDLE)
             return IDLE, 0.0
         if cap is not None:
             # Held to its share of a load balancer's in-flight limit: a shorter queue.
@@ -667,8 +694,7 @@ class FlowPlane:
         if cap is None and self._held_cap:
             for c in members:
                 self._held_cap.pop(c, None)
-        for c in members:
-            c.state = st
+        _offer(members, lam, st)
         return st, mu
 
     def _through(self, f: Flow, label: str, opts: list[TierOption], states) -> Flow | None:
@@ -751,9 +777,9 @@ class FlowPlane:
                 if writes and isinstance(c, Database):
                     c.tick_writes += served
             resp = wa * (delay + state.mean_wait + svc)
-            for _ in members:  # one addition per station, as station by station
-                accepted += wa
-                mean_acc += resp
+            k = len(members)  # one addition per station, as station by station
+            accepted = _add_repeatedly(accepted, wa, k)
+            mean_acc = _add_repeatedly(mean_acc, resp, k)
             runs.append((wa, members, (delay, state, mu, svc, label,
                                        held if held is not None else comp.capacity_for(1.0 / mu))))
         if accepted <= 0:
@@ -1170,19 +1196,19 @@ class FlowPlane:
         m.fail(final, reason)
 
     def _finish_stations(self, dt: float) -> None:
-        touched = self._touched
+        # Stations of a run share one state object and sit together in the topology:
+        # their figures are derived once per run.
+        last: StationState | None = None
+        u = q = busy = 0.0
         for comp in self.ctx.topology:
-            if comp not in touched:
-                comp.state = IDLE
-            if comp.queueing:
-                # An unreachable station is IDLE (_evaluate, or untouched): no work, no queue.
-                st = comp.state
-                u = comp.utilization = st.utilization
-                comp.queue_length = st.mean_queue
-            else:
-                u = comp.utilization = 0.0
-                comp.queue_length = 0.0
-            comp.busy_seconds += u * dt
+            # An unreachable or untouched station is IDLE (_evaluate, tick): no work, no queue.
+            st = comp.state if comp.queueing else None
+            if st is not last:
+                last = st
+                u, q, busy = (0.0, 0.0, 0.0) if st is None else _station_figures(st, dt)
+            comp.utilization = u
+            comp.queue_length = q
+            comp.busy_seconds += busy
             comp.held_seconds += comp.held_waiting * dt
             comp.total_served += comp.tick_served
             comp.total_failed += comp.tick_failed
@@ -1323,6 +1349,26 @@ class FlowPlane:
                         ms = self._draw(f, hops) * 1000.0
                         e.metrics.trace(Trace(t, f.region, f.cls, True, ms, tuple(hops)))
                         break
+
+
+def _station_figures(state: StationState, dt: float) -> tuple[float, float, float]:
+    """Utilization, mean queue and busy seconds this tick of a station in this state."""
+    return state.utilization, state.mean_queue, state.utilization * dt
+
+
+def _offer(members: tuple[Component, ...], lam: float, state: StationState) -> None:
+    for c in members:
+        c.offered += lam
+        c.state = state
+
+
+@lru_cache(maxsize=1024)
+def _add_repeatedly(total: float, x: float, n: int) -> float:
+    """total + x + x + ... (n times), left to right as station by station: the same runs
+    come back every tick with the same figures."""
+    for _ in range(n):
+        total += x
+    return total
 
 
 def _evaluation_args(acc: list) -> tuple[tuple[Component, ...], float, float]:

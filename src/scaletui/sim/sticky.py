@@ -30,6 +30,10 @@ class StickySessions:
         self.sessions_lost = 0.0
         self.site_of: dict[str, str] = {}  # user region -> data centre that last served it
         self.last_users: dict[str, float] = {}  # data centre -> users when it last served any
+        # The plan whose stateless tier shares each data centre's servers already carry: the
+        # router's plan is the same object until anything changes, and a stateless tier's
+        # shares are the plan's own weights.
+        self._stateless_plan: dict[str, RoutePlan] = {}
 
     def log_out(self, region: str, users: float) -> None:
         if users > 0:
@@ -59,6 +63,8 @@ class StickySessions:
         keep = math.exp(-dt / self.session_s)
         for region in self.topology.regions():
             route = plan.routes.get(region)
+            if route is not None and not route.stateful and self._stateless_plan.get(region) is plan:
+                continue  # nothing pinned, shares already written for this very plan
             members: list[WebServer] = []
             tier = None
             if route is not None:
@@ -80,6 +86,7 @@ class StickySessions:
                     if isinstance(o.comp, WebServer):
                         o.comp.share = o.weight
                         o.comp.pinned_users = 0.0
+                self._stateless_plan[region] = plan
                 continue
             # New users can only log in on a server that answers.
             cap = {web: capacity_weight(web) if web.reachable() else 0.0 for web in members}

@@ -51,7 +51,7 @@ def ordered_ids(snapshot: Snapshot | None, selected: str | None = None,
                 out.append(members[0].id)
             continue
         for _, kinds in TIERS:
-            for group in groups(_tier(snapshot, region, kinds)):
+            for group in _groups(snapshot, region, kinds):
                 if collapsed(group, selected):
                     out.append(group[0].id)
                 else:
@@ -74,7 +74,46 @@ def collapsed(group: list[ComponentView], selected: str | None) -> bool:
     return len(group) >= GROUP_MIN and all(c.id != selected for c in group)
 
 
+class _Layout:
+    """A snapshot's regions and each region's tiers, sorted and grouped: a frame asks for
+    them several times (the selection's stops, then each way the panel tries to fit)."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.regions = _find_regions(snapshot)
+        by_region: dict[str, list[ComponentView]] = {}
+        for c in snapshot.components:
+            by_region.setdefault(c.region, []).append(c)
+        self.tiers: dict[tuple[str, tuple[str, ...]], list[ComponentView]] = {}
+        self.groups: dict[tuple[str, tuple[str, ...]], list[list[ComponentView]]] = {}
+        for region in self.regions:
+            comps = by_region.get(region, [])
+            for _, kinds in TIERS:
+                tier = _sorted_tier([c for c in comps if c.kind in kinds], kinds)
+                self.tiers[region, kinds] = tier
+                self.groups[region, kinds] = groups(tier)
+
+
+_last_layout: _Layout | None = None
+
+
+def _layout(snapshot: Snapshot) -> _Layout:
+    global _last_layout
+    if _last_layout is None or _last_layout.snapshot is not snapshot:
+        _last_layout = _Layout(snapshot)
+    return _last_layout
+
+
 def _regions(snapshot: Snapshot) -> list[str]:
+    return _layout(snapshot).regions
+
+
+def _groups(snapshot: Snapshot, region: str, kinds: tuple[str, ...]) -> list[list[ComponentView]]:
+    """The tier's groups (shared: read only)."""
+    return _layout(snapshot).groups[region, kinds]
+
+
+def _find_regions(snapshot: Snapshot) -> list[str]:
     seen: list[str] = []
     for c in snapshot.components:
         if c.kind == "datacenter" and c.region not in seen:
@@ -86,7 +125,11 @@ def _regions(snapshot: Snapshot) -> list[str]:
 
 
 def _tier(snapshot: Snapshot, region: str, kinds: tuple[str, ...]) -> list[ComponentView]:
-    comps = [c for c in snapshot.components if c.region == region and c.kind in kinds]
+    """The tier's components in drawing order (shared: read only)."""
+    return _layout(snapshot).tiers[region, kinds]
+
+
+def _sorted_tier(comps: list[ComponentView], kinds: tuple[str, ...]) -> list[ComponentView]:
     if "database" in kinds:
         # primaries first (by shard), then replicas by the primary they follow
         comps.sort(key=lambda c: (c.role != "primary", c.group or 0, c.id))
@@ -236,7 +279,7 @@ class TopologyPanel(Static):
                     continue
                 row = Text(f" {label:<{LABEL_W - 1}}", style="dim")
                 col = LABEL_W
-                for group in groups(comps):
+                for group in _groups(snap, region, kinds):
                     if collapsed(group, self.selected):
                         chips = [(group_chip(group, pal, compact), False)]
                     else:
