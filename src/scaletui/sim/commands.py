@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Union
 from scaletui.sim.catalog import KindSpec
 
 from scaletui.sim.components import Cache, Cdn, Database, Datacenter, MessageQueue, WebServer
+from scaletui.sim.staleness import WRITE_POLICIES
 
 if TYPE_CHECKING:
     from scaletui.sim.engine import Engine
@@ -65,6 +66,7 @@ class Configure:
     autoscale_off: bool = False
     shards: int | None = None  # database: number of key ranges
     invalidate: bool = False  # CDN or cache: empty it now
+    on_write: str | None = None  # caches: what a write does to its key's entry (staleness.py)
 
 
 Command = Union[Add, Remove, Upgrade, Promote, Configure]
@@ -131,6 +133,8 @@ def describe(cmd: Command) -> str:
         parts.append(f"shards {cmd.shards}")
     if cmd.invalidate:
         parts.append("invalidate")
+    if cmd.on_write is not None:
+        parts.append(f"on write {cmd.on_write}")
     return f"configure {cmd.target}: " + ", ".join(parts)
 
 
@@ -354,6 +358,15 @@ def _configure(e: "Engine", cmd: Configure) -> CommandResult:
         for c in hit:
             c.flush(e.now)
         done.append("invalidated")
+    if cmd.on_write is not None:
+        if cmd.on_write not in WRITE_POLICIES:
+            return refuse(f"on_write is one of {', '.join(WRITE_POLICIES)}, not '{cmd.on_write}'")
+        caches = [c for c in targets if isinstance(c, Cache)]
+        if not caches:
+            return refuse("on_write is a setting of cache nodes")
+        for c in caches:
+            c.on_write = cmd.on_write
+        done.append(f"on write {cmd.on_write}")
     if not done:
         return refuse("nothing to configure")
     return CommandResult(True, f"{cmd.target}: " + ", ".join(done), tuple(c.id for c in targets))

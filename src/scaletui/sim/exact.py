@@ -6,7 +6,8 @@ differs is how stations behave: here each is a real FIFO queue with c workers an
 room for K, exponential service times drawn per request, caches are exact LRU (with
 TTL) over keys drawn from the Zipf law, replicas apply each write on one of their
 workers, queued with their reads, and queue workers take each job on one of their
-threads. It is written in callback style (SimPy events with callbacks, no process per
+threads. Every key has a version (its writes so far); a cache entry holds the version
+it was filled with, and a hit on an older one is a stale read. It is written in callback style (SimPy events with callbacks, no process per
 request) so that it stays usable for small loads: it costs time per request, the flow
 engine does not.
 """
@@ -25,10 +26,13 @@ from scaletui.sim.lru_ttl import LruTtlStore
 from scaletui.sim.mmck import IDLE
 from scaletui.sim.plane import PlaneContext
 from scaletui.sim.routing import DcRoute, Option, RoutePlan, Tier
+from scaletui.sim.staleness import INVALIDATE, NONE
 from scaletui.sim.sticky import SESSION_LOST
 
 
 DYNAMIC = ("read", "write", "async")
+# How long a key's commit times are kept, to tell which version a lagging replica holds.
+COMMIT_HISTORY_S = 300.0
 
 
 def count_served(comp: Component) -> None:
@@ -44,7 +48,7 @@ def count_failed(comp: Component) -> None:
 
 
 class Request:
-    __slots__ = ("t0", "region", "cls", "route", "key", "extra", "plan", "last", "web")
+    __slots__ = ("t0", "region", "cls", "route", "key", "extra", "plan", "last", "web", "db_at")
 
     def __init__(self, t0: float, region: str, cls: str, route: DcRoute | None, key: int, plan: RoutePlan) -> None:
         self.t0 = t0
@@ -56,6 +60,7 @@ class Request:
         self.plan = plan
         self.last: Component | None = None  # the station it went to last
         self.web: Option | None = None  # the web server its session pins it to
+        self.db_at = 0.0  # when it reached the database (a read takes the data as of then)
 
     @property
     def site(self) -> DcRoute:
@@ -154,6 +159,8 @@ class ExactPlane:
         self.queued_area = 0.0
         self.sessions = ExactSessions(ctx.config.traffic.session_minutes)
         self.users_of: dict[str, int] = {}  # users per user region, this tick
+        self.versions: dict[int, int] = {}  # key -> writes committed to it
+        self.commits: dict[int, deque[float]] = {}  # key -> its recent commit times
 
     # --- keys ---------------------------------------------------------------------------
     def key(self, cls: str) -> int:
@@ -355,9 +362,12 @@ class ExactPlane:
         now = self.env.now
         node.lookups += 1
         self.ctx.metrics.lookups(0, 1)
-        if self.store(node).lookup(req.key, now, node.ttl):
+        store = self.store(node)
+        if store.lookup(req.key, now, node.ttl):
             node.hits += 1
             self.ctx.metrics.lookups(1, 0)
+            if store.versions[req.key] < self.versions.get(req.key, 0):
+                self.ctx.metrics.stale(1)
             node.hit_rate = node.hits / node.lookups
             self.done(req)
             return
@@ -365,7 +375,7 @@ class ExactPlane:
 
         def fill(r: Request, node=node) -> None:
             if node.reachable() and not node.removed:
-                self.store(node).store(r.key, self.env.now, node.items)
+                self.store(node).store(r.key, self.env.now, node.items, self.version_read(r))
             self.done(r)
 
         self.database(req, fill)
@@ -375,13 +385,50 @@ class ExactPlane:
         g = plan.group_position_of_key(req.key)
         tiers = req.site.reads if req.cls == "read" else req.site.writes
         tier = tiers[g] if g < len(tiers) else Tier([], "that shard has no database")
+        req.db_at = self.env.now
         if req.cls == "write":
             self.visit(req, tier, self.committed)
         else:
             self.visit(req, tier, then or self.done)
 
+    def version_read(self, req: Request) -> int:
+        """The version of its key a read got: the one committed when it reached the
+        database, or, from a replica, the one committed its lag before that."""
+        db = req.last
+        lag = db.lag if isinstance(db, Database) and not db.is_primary else 0.0
+        v = self.versions.get(req.key, 0)
+        times = self.commits.get(req.key)
+        if times:
+            seen = req.db_at - lag
+            for t in reversed(times):
+                if t <= seen:
+                    break
+                v -= 1
+        return v
+
+    def _new_version(self, key: int) -> None:
+        """A write to `key` committed: its version moves on, and the caches do what their
+        write policy says with the entry of the key."""
+        now = self.env.now
+        v = self.versions[key] = self.versions.get(key, 0) + 1
+        times = self.commits.setdefault(key, deque())
+        times.append(now)
+        while times[0] < now - COMMIT_HISTORY_S:
+            times.popleft()
+        for node in self.ctx.topology.of_kind("cache"):
+            if not isinstance(node, Cache) or node.on_write == NONE:
+                continue
+            held = self.stores.get(node)
+            if held is None or held[0] != node.started_at:
+                continue  # empty
+            if node.on_write == INVALIDATE:
+                held[1].drop(key)
+            else:
+                held[1].replace(key, v)
+
     def committed(self, req: Request) -> None:
         """A write is durable on the primary: answer, and ship it to the replicas."""
+        self._new_version(req.key)
         g = req.plan.group_position_of_key(req.key)
         gi = req.plan.group_indices[g]
         group = self.ctx.topology.group(gi)
@@ -508,6 +555,8 @@ class ExactPlane:
     def done(self, req: Request) -> None:
         m = self.ctx.metrics
         lat = self.env.now - req.t0 + req.extra
+        if req.cls == "read":
+            m.read_answered(1)
         m.in_flight -= 1
         m.serve(1, lat)
         m.shape(lat, 1)

@@ -6,7 +6,8 @@ database, message queue); at every tier it is spread over the tier's stations by
 their shares. Every station sums what all flows offer it and is evaluated as an
 M/M/c/K station, pointwise stationary at that rate: the shed fraction fails there,
 the rest moves on with the station's mean response time added. A cache splits a
-flow into hits (done) and misses (on to the database).
+flow into hits (done) and misses (on to the database), and counts the hits that are
+stale under its write policy (staleness.py) at the write rate committed last tick.
 
 Means are exact (sums of stage means: stations in series with Poisson input are
 independent in steady state). Quantiles come from a few requests sampled per tick
@@ -30,6 +31,7 @@ from scaletui.sim.mmck import IDLE, StationState, sample_response, station_state
 from scaletui.sim.plane import PlaneContext
 from scaletui.sim.routing import CacheRing, DcRoute, RoutePlan, Tier
 from scaletui.sim.snapshot import Hop, Trace
+from scaletui.sim.staleness import INVALIDATE, StaleReadModel
 from scaletui.sim.station_runs import Run, singletons, state_key, station_runs
 from scaletui.sim.sticky import SESSION_LOST
 
@@ -154,6 +156,12 @@ class FlowPlane:
         self._runs: dict[int, tuple[list[float], list[Run]]] = {}
         self._runs_plan: RoutePlan | None = None
         self._runs_version = -1
+        self.stale = StaleReadModel(ctx.hits)
+        # Writes the primaries committed last tick, per second (the flows' rates, not the
+        # tick's draw of them): what changes cached values this tick (this tick's are
+        # known only after the cache stage).
+        self.write_rate = 0.0
+        self._committed_rate = 0.0
 
     # --- one tick -------------------------------------------------------------------
     def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
@@ -185,6 +193,7 @@ class FlowPlane:
         for f in flows:  # whatever is left has been answered
             self._complete(f)
         self._finish_stations(dt)
+        self.write_rate, self._committed_rate = self._committed_rate, 0.0
         self._jobs(t, dt, plan)
         self._sample(t)
         e.metrics.sessions_lost = e.sticky.sessions_lost
@@ -451,6 +460,7 @@ class FlowPlane:
                 c.tick_served += served
                 if writes and isinstance(c, Database):
                     c.tick_writes += served
+                    self._committed_rate += f.rate * wa
             resp = wa * (delay + state.mean_wait + svc)
             for _ in members:  # one addition per station, as station by station
                 accepted += wa
@@ -496,23 +506,31 @@ class FlowPlane:
         states: dict[Component, tuple[StationState, float]] = {}
         for cached, lam in offered.items():
             states[cached] = self._evaluate((cached,), lam, cached.service_time)
-        hit_of: dict[Component, tuple[float, float]] = {}
+        hit_of: dict[Component, tuple[float, float, float, float]] = {}
+        writes_z, writes_h = self.write_rate * (1 - hot_share), self.write_rate * hot_share
         for f in reads:
             ring = f.ring
             total_rate = ring_rate[id(ring.nodes[0])]
             n = len(ring.nodes)
+            window = _race_window(f.site)
             for node in ring.nodes:
                 if node in hit_of:
                     continue
                 if not node.reachable():
-                    hit_of[node] = (0.0, 0.0)
+                    hit_of[node] = (0.0, 0.0, 0.0, 0.0)
                     node.hit_rate = 0.0
                     continue
                 age = t - node.started_at
-                hz = e.hits.hit_rate(node.items * n, total_rate * (1 - hot_share), node.ttl, age)
-                hh = e.hits.key_hit_rate(total_rate * hot_share, node.items * n, total_rate * (1 - hot_share),
-                                         node.ttl, age)
-                hit_of[node] = (hz, hh)
+                inval = writes_z if node.on_write == INVALIDATE else 0.0
+                items, zipf_rate, hot_rate = node.items * n, total_rate * (1 - hot_share), total_rate * hot_share
+                hz = e.hits.hit_rate(items, zipf_rate, node.ttl, age, inval)
+                hh = e.hits.key_hit_rate(hot_rate, items, zipf_rate, node.ttl, age, inval,
+                                         writes_h if inval else 0.0)
+                # Stale hits per Zipf lookup, and the share of the hot key's hits that are stale.
+                sz = self.stale.zipf_stale(node.on_write, items, zipf_rate, node.ttl, age, writes_z, window)
+                sh = self.stale.key_stale_share(node.on_write, hot_rate, writes_h, items, zipf_rate, node.ttl,
+                                                age, writes_z, window)
+                hit_of[node] = (hz, hh, sz, sh)
         for f in reads:
             ring = f.ring
             data = node_data[id(ring)]
@@ -531,7 +549,7 @@ class FlowPlane:
                 if w <= 0:
                     continue
                 delay = ring.delay
-                hz, hh = hit_of[node]
+                hz, hh, sz, sh = hit_of[node]
                 if not node.reachable():
                     # Connection refused: the client goes straight to the database. For the
                     # service it is a miss, so it counts in the hit rate.
@@ -552,6 +570,7 @@ class FlowPlane:
                     self._fail(f, node, f"{node.id} was overloaded and shed it (queue full)", shed)
                 resp = delay + state.mean_wait + node.service_time
                 hits = zw * a * hz + hw * a * hh
+                e.metrics.stale(count * a * (zw * sz + hw * hh * sh))
                 misses = w * a - hits
                 node.tick_served += count * w * a
                 node.hits += count * hits
@@ -605,6 +624,8 @@ class FlowPlane:
             return
         if f.cls == "async" and f.route is not None and f.site.queue is not None:
             self._enqueue(f)
+        if f.cls == "read":
+            self.ctx.metrics.read_answered(f.count)
         self.ctx.metrics.serve(f.count, f.mean)
         self.completed.append(f)
 
@@ -749,6 +770,21 @@ class FlowPlane:
                         ms = self._draw(f, hops) * 1000.0
                         e.metrics.trace(Trace(t, f.region, f.cls, True, ms, tuple(hops)))
                         break
+
+
+def _race_window(route: DcRoute) -> float:
+    """Seconds between a read's reaching the database and its answer's filling the cache,
+    averaged over where reads go: the wait and service there (last tick's state), and a
+    replica's lag (it answers with what it has applied). Network hops add latency, not
+    time in the window: both planes leave them out of it."""
+    total = weight = 0.0
+    for tier in route.reads:
+        for o in tier.options:
+            c = o.comp
+            lag = c.lag if isinstance(c, Database) and not c.is_primary else 0.0
+            total += o.weight * (c.state.mean_wait + c.service_time + lag)
+            weight += o.weight
+    return total / weight if weight > 0 else 0.0
 
 
 def _evaluation_args(acc: list) -> tuple[tuple[Component, ...], float, float]:

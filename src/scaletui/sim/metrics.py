@@ -67,6 +67,8 @@ class Metrics:
         self.sessions_lost = 0.0
         self.jobs_enqueued = 0.0
         self.jobs_done = 0.0
+        self.reads = 0.0  # reads answered, and how many of them were stale cache hits
+        self.stale_reads = 0.0
         self.failures: dict[str, float] = {}
         self.series: list[SeriesRow] = []
         self.recent: deque[TickRow] = deque(maxlen=RECENT_TICKS)
@@ -84,6 +86,8 @@ class Metrics:
         self.t_samples: list[tuple[float, float]] = []
         self.t_hits = 0.0
         self.t_lookups = 0.0
+        self.t_reads = 0.0
+        self.t_stale = 0.0
 
     def _new_window(self, t: float) -> None:
         self.w_start = t
@@ -100,6 +104,8 @@ class Metrics:
         self.w_db = 0.0
         self.w_lag = 0.0
         self.w_depth = 0.0
+        self.w_reads = 0.0
+        self.w_stale = 0.0
 
     def arrive(self, n: float) -> None:
         self.arrived += n
@@ -124,6 +130,21 @@ class Metrics:
         self.failed += n
         self.t_failed += n
         self.failures[cause] = self.failures.get(cause, 0.0) + n
+
+    def read_answered(self, n: float) -> None:
+        self.reads += n
+        self.t_reads += n
+        self.w_reads += n
+
+    def stale(self, n: float) -> None:
+        """n of the reads answered got an old value from a cache."""
+        self.stale_reads += n
+        self.t_stale += n
+        self.w_stale += n
+
+    def stale_share(self) -> float:
+        """Stale reads as a share of the reads answered so far."""
+        return self.stale_reads / self.reads if self.reads > 0 else 0.0
 
     def lookups(self, hits: float, lookups: float) -> None:
         self.t_hits += hits
@@ -164,6 +185,8 @@ class Metrics:
             db_utilization=db_utilization,
             lag_s=lag_s,
             queue_depth=queue_depth,
+            reads=self.t_reads,
+            stale_reads=self.t_stale,
         )
         self.recent.append(row)
         self.last_samples = self.t_samples
@@ -207,6 +230,7 @@ class Metrics:
                 queue_depth=self.w_depth,
                 requests=self.w_arrived,
                 failed=self.w_failed,
+                stale_read_rate=self.w_stale / self.w_reads if self.w_reads > 0 else None,
             )
         )
         self._new_window(self.w_start + span)
@@ -246,4 +270,6 @@ class Metrics:
             jobs_enqueued=int(round(self.jobs_enqueued)),
             jobs_done=int(round(self.jobs_done)),
             failures_by_cause=tuple((k, int(round(v))) for k, v in causes if round(v) > 0),
+            reads=int(round(self.reads)),
+            stale_reads=int(round(self.stale_reads)),
         )

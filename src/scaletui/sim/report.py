@@ -37,6 +37,8 @@ def engine_report(engine: Engine, scenario: str) -> dict[str, Any]:
         "revenue": _r(t.revenue, 2),
         "revenue_lost": _r(t.revenue_lost, 2),
         "sessions_lost": t.sessions_lost,
+        "reads": t.reads,
+        "stale_reads": t.stale_reads,
         "jobs": {"enqueued": t.jobs_enqueued, "done": t.jobs_done, "queued": int(round(engine.queue_depth()))},
     }
     series = [
@@ -53,6 +55,7 @@ def engine_report(engine: Engine, scenario: str) -> dict[str, Any]:
             "db_utilization": _r(row.db_utilization, 4),
             "replication_lag_s": _r(row.lag_s, 4),
             "queue_depth": _r(row.queue_depth, 2),
+            "stale_read_rate": _r(row.stale_read_rate, 6),
         }
         for row in m.series
     ]
@@ -73,6 +76,8 @@ def engine_report(engine: Engine, scenario: str) -> dict[str, Any]:
         }
         if isinstance(c, (Cache, Cdn)):
             item["hit_rate"] = _r(c.hits / c.lookups, 4) if c.lookups else 0.0
+        if isinstance(c, Cache):
+            item["on_write"] = c.on_write
         if isinstance(c, Database):
             item["role"] = c.role
             if not c.is_primary:

@@ -31,6 +31,7 @@ class ComponentView:
     follows: str | None = None  # replicas: their primary
     failover: str | None = None  # database nodes: "auto" or "manual" for their group
     ttl_s: float | None = None  # caches and CDN
+    on_write: str | None = None  # caches: what a write does to its key's entry
     share: float | None = None  # web servers: share of their data centre's traffic
 
 
@@ -51,6 +52,8 @@ class TickRow:
     db_utilization: float
     lag_s: float
     queue_depth: float
+    reads: float = 0.0  # reads answered this tick
+    stale_reads: float = 0.0  # of them, stale cache hits
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,7 @@ class SeriesRow:
     queue_depth: float
     requests: float
     failed: float
+    stale_read_rate: float | None = None  # share of the reads answered that were stale (None: no reads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,8 @@ class Totals:
     jobs_enqueued: int
     jobs_done: int
     failures_by_cause: tuple[tuple[str, int], ...]
+    reads: int = 0  # reads answered
+    stale_reads: int = 0  # of them, cache hits on a value the database had since changed
 
 
 @dataclass(frozen=True, slots=True)
