@@ -772,19 +772,19 @@ class FlowPlane:
                         break
 
 
-def _race_window(route: DcRoute) -> float:
-    """Seconds between a read's reaching the database and its answer's filling the cache,
-    averaged over where reads go: the wait and service there (last tick's state), and a
-    replica's lag (it answers with what it has applied). Network hops add latency, not
-    time in the window: both planes leave them out of it."""
-    total = weight = 0.0
+def _race_window(route: DcRoute) -> tuple[float, float]:
+    """How old the value a read that missed stores in the cache can be, averaged over
+    where reads go: (seconds from its reaching the database to its filling the cache: the
+    wait and service there, last tick's state; the lag of the copy that answers it).
+    Network hops add latency, not time in the window: both planes leave them out."""
+    d = lag = weight = 0.0
     for tier in route.reads:
         for o in tier.options:
             c = o.comp
-            lag = c.lag if isinstance(c, Database) and not c.is_primary else 0.0
-            total += o.weight * (c.state.mean_wait + c.service_time + lag)
+            d += o.weight * (c.state.mean_wait + c.service_time)
+            lag += o.weight * (c.lag if isinstance(c, Database) and not c.is_primary else 0.0)
             weight += o.weight
-    return total / weight if weight > 0 else 0.0
+    return (d / weight, lag / weight) if weight > 0 else (0.0, 0.0)
 
 
 def _evaluation_args(acc: list) -> tuple[tuple[Component, ...], float, float]:

@@ -14,9 +14,12 @@ the start, and the steady state (with the TTL factor) applies.
 By PASTA the probability that a key is cached is its hit probability.
 
 A cache that invalidates on write (`inval`: the write rate over the key space it sees)
-also loses a key's entry at its next write. An entry then lives min(TTL, time to the
-next write), on average m = (1 - e^(-wT))/w for a key written w times/s, and the TTL
-factor becomes r m / (1 + r m) (a renewal: cached for m, then absent until the next read).
+also loses a key's entry at its next write. Without a TTL a key read r and written w
+times/s is then held when, looking back from now, the first read or write within the
+characteristic time t is a read: r/(r+w) (1 - e^(-(r+w)t)), during the warm-up too
+(t = age). With a TTL an entry lives min(TTL, time to the next write), on average
+m = (1 - e^(-wT))/w, and the TTL factor becomes r m / (1 + r m) (a renewal: cached for
+m, then absent until the next read).
 """
 
 from __future__ import annotations
@@ -66,6 +69,8 @@ class HitRateModel:
     def stay(self, r: float, t: float, ttl: float, w: float = 0.0) -> float:
         """Probability that a key read r times/s (written w times/s, invalidating) is held,
         in a cache of characteristic time t."""
+        if ttl == INFINITE and w > 0:
+            return r / (r + w) * (1.0 if t == INFINITE else -math.expm1(-(r + w) * t))
         stay = 1.0 if t == INFINITE else -math.expm1(-r * t)
         if ttl != INFINITE or w > 0:
             stay *= _life_factor(r, ttl, w)
@@ -124,14 +129,12 @@ class HitRateModel:
             return 0.0
         if ttl_in_force(ttl, age) != INFINITE:
             return self._steady(float(capacity), _quantize(rate), ttl, _quantize_or_zero(inval))
-        if inval > 1e-12 and age >= self.warm_time(capacity, rate):
-            # Warm, and writes take entries out. (While warming they are left out: the
-            # warm-up curve is the cache's own, and short.)
-            return self._steady(float(capacity), _quantize(rate), ttl, _quantize(inval))
         if age < self.warm_time(capacity, rate):
             # Warming: the curve is smooth in log(age) and log(rate); 1% steps of each let
             # a whole warm-up reuse a few hundred evaluations instead of one per tick.
-            return self._warming(_quantize(rate), _quantize(max(age, 1e-3)))
+            return self._warming(_quantize(rate), _quantize(max(age, 1e-3)), _quantize_or_zero(inval))
+        if inval > 1e-12:
+            return self._steady(float(capacity), _quantize(rate), ttl, _quantize(inval))
         # Without a TTL the steady state does not depend on the rate (T scales as 1/rate).
         return self._steady(float(capacity), 1.0, INFINITE)
 
@@ -144,11 +147,11 @@ class HitRateModel:
         (`inval`: its Zipf write rate if it invalidates; `key_writes`: this key's)."""
         if key_rate <= 0 or capacity <= 0 or age <= 0:
             return 0.0
-        invalidating = inval > 1e-12 and age >= self.warm_time(capacity, rate or 1.0)
-        if ttl_in_force(ttl, age) == INFINITE and not invalidating:
-            return -math.expm1(-key_rate * min(age, self.warm_time(capacity, rate or 1.0)))
-        stay = self.key_stay_time(capacity, rate, ttl, inval if invalidating else 0.0)
-        return -math.expm1(-key_rate * stay) * _life_factor(key_rate, ttl, key_writes if invalidating else 0.0)
+        writes = key_writes if inval > 1e-12 else 0.0
+        if ttl_in_force(ttl, age) == INFINITE:
+            return self.stay(key_rate, min(age, self.warm_time(capacity, rate or 1.0)), INFINITE, writes)
+        stay = self.key_stay_time(capacity, rate, ttl, inval)
+        return -math.expm1(-key_rate * stay) * _life_factor(key_rate, ttl, writes)
 
     def key_stay_time(self, capacity: float, rate: float, ttl: float, inval: float = 0.0) -> float:
         """Che's T in seconds for a steady cache (inf if everything fits)."""
@@ -158,8 +161,8 @@ class HitRateModel:
         return self.characteristic_time(float(capacity), rate_q, ttl, _quantize_or_zero(inval)) * rate_q / rate
 
     @lru_cache(maxsize=8192)
-    def _warming(self, rate: float, age: float) -> float:
-        return self._occupancy_and_hits(rate, age, INFINITE)[1]
+    def _warming(self, rate: float, age: float, inval: float = 0.0) -> float:
+        return self._occupancy_and_hits(rate, age, INFINITE, inval)[1]
 
     @lru_cache(maxsize=4096)
     def _steady(self, capacity: float, rate: float, ttl: float, inval: float = 0.0) -> float:

@@ -15,12 +15,16 @@ this mean (rate l), which gives 1 - [(1 - e^(-(l+w)T))/(l+w)] / [(1 - e^(-lT))/l
 entry is older than the cache itself: T is at most its age.
 
 Under `invalidate` and `update` only the race window is stale. A read that missed takes
-the database's value when it reaches it and stores it when the answer comes back (its
-wait and service there, plus the lag of a replica); a write committed in between
-invalidates or updates nothing yet, and the old value is stored after it. A share
-1 - e^(-w window) of the entries are stored stale. With `invalidate` such an entry ends
-at the key's next write like any other, so that is also the share of hits that are
-stale; with `update` the next write makes it fresh, so it is stale only until then.
+the value the database had when it reached it (a replica's value is its lag L older) and
+stores it when the answer comes back, d later (its wait and service there); a write
+committed in that window of L + d invalidates or updates nothing yet, and the old value
+is stored after it. A fill is stale with probability 1 - e^(-w (L + d)), except after an
+invalidation: that miss comes when the key is next read, Exp(r) after the write, and
+stores the old value from a replica if it comes within L of it: 1 - e^(-w d) e^(-r L).
+So a cache that invalidates in front of lagging replicas refills popular keys with the
+old value. With `invalidate` a stale entry ends at the key's next write like any other,
+so the share of stale fills is the share of stale hits; with `update` the next write
+makes it fresh, so it is stale only until then.
 """
 
 from __future__ import annotations
@@ -72,17 +76,31 @@ def lru_end_rate(read_rate: float, stay: float) -> float:
     return read_rate / math.expm1(x)
 
 
+def ended_by_write(write_rate: float, life: float, lru_rate: float) -> float:
+    """Probability that an entry's life (at most `life`, evicted at `lru_rate`) ends at a
+    write of its key rather than by expiry or eviction."""
+    k = write_rate + lru_rate
+    if k <= 0:
+        return 0.0
+    return write_rate / k * (1.0 if life == INFINITE else -math.expm1(-k * life))
+
+
 def stale_hit_share(policy: str, read_rate: float, write_rate: float, life: float, stay: float,
-                    window: float) -> float:
-    """Share of one key's hits that return an old value (see the module's docstring)."""
+                    window: tuple[float, float]) -> float:
+    """Share of one key's hits that return an old value (see the module's docstring);
+    `window`: (the database's response time d, the replica lag L) of a read that missed."""
     if write_rate <= 0:
         return 0.0
+    lru = lru_end_rate(read_rate, stay)
     if policy == NONE:
-        return 1.0 - fresh_share(write_rate, life, lru_end_rate(read_rate, stay))
-    raced = -math.expm1(-write_rate * window)
+        return 1.0 - fresh_share(write_rate, life, lru)
+    d, lag = window
     if policy == INVALIDATE:
-        return raced
-    return raced * fresh_share(write_rate, life, lru_end_rate(read_rate, stay))
+        after_write = ended_by_write(write_rate, life, lru)
+        fresh_fill = math.exp(-write_rate * d) * (after_write * math.exp(-read_rate * lag)
+                                                  + (1 - after_write) * math.exp(-write_rate * lag))
+        return 1.0 - fresh_fill
+    return -math.expm1(-write_rate * (d + lag)) * fresh_share(write_rate, life, lru)
 
 
 class StaleReadModel:
@@ -93,25 +111,25 @@ class StaleReadModel:
 
     def _stay_time(self, capacity: float, rate: float, ttl: float, age: float, inval: float) -> tuple[float, float, float]:
         """(Che's time, the TTL and the invalidating write rate shaping the cache now),
-        by the hit-rate model's own cases: TTL in force, warm with invalidation, warming, warm."""
+        by the hit-rate model's own cases: TTL in force, warming, warm."""
         h = self.hits
-        warm = h.warm_time(capacity, rate)
-        if ttl_in_force(ttl, age) != INFINITE or (inval > 1e-12 and age >= warm):
+        if ttl_in_force(ttl, age) != INFINITE:
             return h.key_stay_time(capacity, rate, ttl, inval), ttl, inval
-        if age < warm:
-            return age, INFINITE, 0.0
-        return h.key_stay_time(capacity, rate, INFINITE), INFINITE, 0.0
+        if age < h.warm_time(capacity, rate):
+            return age, INFINITE, inval
+        return h.key_stay_time(capacity, rate, INFINITE, inval), INFINITE, inval
 
     def zipf_stale(self, policy: str, capacity: float, rate: float, ttl: float, age: float,
-                   write_rate: float, window: float) -> float:
+                   write_rate: float, window: tuple[float, float]) -> float:
         """Stale hits per lookup of a Zipf key (`rate`, `write_rate`: over the key space)."""
         if write_rate <= 1e-12 or rate <= 1e-12 or capacity <= 0 or age <= 0:
             return 0.0
-        return self._zipf_stale(policy, float(capacity), _q(rate), ttl, _q(age), _q(write_rate), _q(window))
+        return self._zipf_stale(policy, float(capacity), _q(rate), ttl, _q(age, 20.0), _q(write_rate),
+                                (_q(window[0]), _q(window[1])))
 
     @lru_cache(maxsize=4096)
     def _zipf_stale(self, policy: str, capacity: float, rate: float, ttl: float, age: float,
-                    write_rate: float, window: float) -> float:
+                    write_rate: float, window: tuple[float, float]) -> float:
         inval = write_rate if policy == INVALIDATE else 0.0
         stay, shaping_ttl, shaping_inval = self._stay_time(capacity, rate, ttl, age, inval)
         life = min(ttl, age)
@@ -124,7 +142,7 @@ class StaleReadModel:
         return stale
 
     def key_stale_share(self, policy: str, key_rate: float, key_writes: float, capacity: float, rate: float,
-                        ttl: float, age: float, write_rate: float, window: float) -> float:
+                        ttl: float, age: float, write_rate: float, window: tuple[float, float]) -> float:
         """Share of one key's hits that are stale (the hot key's), in such a cache."""
         if key_writes <= 0 or key_rate <= 0 or age <= 0:
             return 0.0
@@ -133,8 +151,9 @@ class StaleReadModel:
         return stale_hit_share(policy, key_rate, key_writes, min(ttl, age), stay, window)
 
 
-def _q(x: float) -> float:
-    """1% steps on a log scale, so that a steady cache reuses its figures."""
+def _q(x: float, steps: float = 100.0) -> float:
+    """1% steps on a log scale (5% for ages: entries' ages only cap how stale they get),
+    so that a steady cache reuses its figures."""
     if x == INFINITE or x <= 0:
         return x
-    return math.exp(round(math.log(x) * 100.0) / 100.0)
+    return math.exp(round(math.log(x) * steps) / steps)
