@@ -72,6 +72,8 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Problem]:
             target_ok = cmd.target in topo or cmd.target in catalog
             if not target_ok:
                 bad(unknown_component(cmd.target, topo.ids(), AT_THAT_TIME))
+            elif cmd.on_write is not None and (topo[cmd.target].kind if cmd.target in topo else cmd.target) != "cache":
+                bad("on_write is a setting of cache nodes")
             elif cmd.shards is not None:
                 # New shards take the size of the first group's primary, as the engine does.
                 g0 = topo.group(0)

@@ -1,7 +1,8 @@
 """The postmortem: a timeline of what went wrong, what the player did, and the recovery.
 
 An incident starts when the service visibly degrades (errors above what the
-availability objective allows, or p95 above the latency target, for a few seconds)
+availability objective allows, p95 above the latency target, or, where a level sets the
+objective, more stale reads than it allows, for a few seconds)
 and ends when it has been healthy for a while. For each incident the postmortem names
 the trigger (the scenario event just before it), the first symptom, the component
 that saturated or failed first, the player's actions during it, and the recovery.
@@ -57,9 +58,14 @@ class Incident:
 
 
 class PostmortemRecorder:
-    def __init__(self, allowed_error_rate: float, p95_target_ms: float | None) -> None:
+    def __init__(self, allowed_error_rate: float, p95_target_ms: float | None,
+                 stale_target_pct: float | None = None) -> None:
         self.error_threshold = max(allowed_error_rate, 1e-4)
         self.p95_target = p95_target_ms
+        self.stale_target = stale_target_pct
+        # (reads, stale reads) of the last ticks: stale reads are judged over the same
+        # window as latency, so that a tick with few reads does not open an incident.
+        self._recent_reads: deque[tuple[float, float]] = deque()
         self.incidents: list[Incident] = []
         self._bad_for = 0.0
         self._good_for = 0.0
@@ -77,8 +83,10 @@ class PostmortemRecorder:
                 recent.popleft()
         bad_latency = (self.p95_target is not None and row.served_rps > 0
                        and median(recent) > self.p95_target)
+        stale_pct = self._stale_pct(row, dt)
+        bad_stale = self.stale_target is not None and stale_pct > self.stale_target
         self._errors_for = self._errors_for + dt if bad_errors else 0.0
-        bad = bad_errors or bad_latency
+        bad = bad_errors or bad_latency or bad_stale
         inc = self._open
         if bad:
             self._good_for = 0.0
@@ -87,6 +95,9 @@ class PostmortemRecorder:
                     if bad_errors:
                         self._pending_symptom = (f"error rate reached {row.error_rate:.2%} "
                                                  f"(the objective allows {self.error_threshold:.2%})")
+                    elif bad_stale and not bad_latency:
+                        self._pending_symptom = (f"stale reads reached {stale_pct:.2f}% of reads "
+                                                 f"(the objective allows {self.stale_target:g}%)")
                     else:
                         self._pending_symptom = (f"p95 latency reached {_ms(row.p95_ms, self.p95_target)} "
                                                  f"(target {self.p95_target:g} ms)")
@@ -120,6 +131,15 @@ class PostmortemRecorder:
                                     f"(peak error rate {inc.peak_error_rate:.2%}{p95})")
                     self._open = None
                     self._good_for = 0.0
+
+    def _stale_pct(self, row: TickRow, dt: float) -> float:
+        """Stale reads in percent of the reads of the last LATENCY_WINDOW_S."""
+        recent = self._recent_reads
+        recent.append((row.reads, row.stale_reads))
+        while len(recent) > max(1, round(LATENCY_WINDOW_S / dt)):
+            recent.popleft()
+        reads = sum(r for r, _ in recent)
+        return 100.0 * sum(s for _, s in recent) / reads if reads > 0 else 0.0
 
     def build(self, events: list[Event], end: float, outcome: str, reason: str) -> dict:
         triggers = [e for e in events if e.kind in TRIGGERS]

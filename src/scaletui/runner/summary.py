@@ -65,6 +65,9 @@ def render_summary(report: dict[str, Any], title: str, timeline_rows: int = 24) 
     if budget.get("per_hour") is not None:
         totals.add_row("peak cost per hour", f"{budget['peak_cost_per_hour']:.1f} (budget {budget['per_hour']:g})")
     totals.add_row("lost writes", f"{t['lost_writes']:,}")
+    if t.get("stale_reads"):
+        share = 100.0 * t["stale_reads"] / t["reads"] if t.get("reads") else 0.0
+        totals.add_row("stale reads", f"{t['stale_reads']:,} ({share:.2f}% of reads)")
     totals.add_row("revenue earned / lost", f"{t['revenue']:,.2f} / {t['revenue_lost']:,.2f}")
 
     parts: list[Any] = [Panel(head, title=_text(title), expand=False), slo, totals]

@@ -595,6 +595,7 @@ def to_command(a: ActionSpec) -> Command:
         autoscale_off=off,
         shards=a.shards,
         invalidate=a.invalidate,
+        on_write=a.on_write,
     )
 
 
@@ -634,5 +635,7 @@ def command_to_action(at: float, cmd: Command) -> dict:
             out["shards"] = cmd.shards
         if cmd.invalidate:
             out["invalidate"] = True
+        if cmd.on_write is not None:
+            out["on_write"] = cmd.on_write
     return out
 

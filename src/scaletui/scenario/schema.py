@@ -104,6 +104,9 @@ class SloSpec(Strict):
         95.0, gt=0, le=100, description="percent of windows whose p95 must be within the target"
     )
     lost_writes: int | None = Field(None, ge=0, le=10**12, description="most writes that may be lost")
+    stale_reads: float | None = Field(
+        None, ge=0, le=100, description="most reads that may return a stale cached value, percent of reads answered"
+    )
 
 
 MIX_TOLERANCE = 0.001  # shares written to three decimals may be off by a rounding
@@ -351,6 +354,9 @@ class ActionSpec(Strict):
     autoscale: AutoscaleSpec | Literal["off"] | None = None
     shards: int | None = Field(None, ge=1, le=64)
     invalidate: StrictBool = False
+    on_write: Literal["invalidate", "update", "none"] | None = Field(
+        None, description="caches: what a write does to its key's entry (delete it, replace it, or leave it)"
+    )
 
     @model_validator(mode="after")
     def _one_verb(self) -> "ActionSpec":
@@ -370,6 +376,7 @@ class ActionSpec(Strict):
             "autoscale": ("configure",),
             "shards": ("configure",),
             "invalidate": ("configure",),
+            "on_write": ("configure",),
         }
         for key, verbs_ok in extras.items():
             if key in self.model_fields_set and verb not in verbs_ok:
@@ -377,9 +384,9 @@ class ActionSpec(Strict):
         if verb == "upgrade" and self.size is None:
             raise ValueError("upgrade needs a size")
         if verb == "configure" and not (
-            {"ttl", "failover", "autoscale", "shards", "invalidate"} & self.model_fields_set
+            {"ttl", "failover", "autoscale", "shards", "invalidate", "on_write"} & self.model_fields_set
         ):
-            raise ValueError("configure needs ttl, failover, autoscale, shards or invalidate")
+            raise ValueError("configure needs ttl, failover, autoscale, shards, invalidate or on_write")
         return self
 
     @property

@@ -14,6 +14,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from scaletui.game.session import Game
 from scaletui.sim.catalog import KINDS
 from scaletui.sim.commands import Add, Command, Configure, Promote, Remove, Upgrade
+from scaletui.sim.staleness import WRITE_POLICY_HELP
 
 
 class GameCommands(Provider):
@@ -69,6 +70,10 @@ class GameCommands(Provider):
                             partial(act, Configure(c.id, failover="auto"))))
             if c.kind in ("cache", "cdn"):
                 out.append((f"Invalidate {c.id}", "empty it", partial(act, Configure(c.id, invalidate=True))))
+            if c.kind == "cache":
+                for policy, what in WRITE_POLICY_HELP:
+                    out.append((f"On write {policy} for {c.id}", what,
+                                partial(act, Configure(c.id, on_write=policy))))
         return out
 
     async def discover(self) -> Hits:
