@@ -1,5 +1,6 @@
-"""The write policy as a player meets it (plans, checks, schema, engine refusals) and the
-stale-reads objective (judged at the end, in the panel, in the postmortem)."""
+"""The write policy as a player meets it (plans, checks, schema, engine refusals), the
+stale-reads objective (judged at the end, in the panel, in the postmortem), and what a
+failover cost the data in the postmortem."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from scaletui.game.plan_check import check_plan
 from scaletui.game.plans import play_plan
+from scaletui.game.postmortem import PostmortemRecorder
 from scaletui.game.session import AT_RISK, LOST, OK, WON, Game
 from scaletui.runner.headless import schema_command
 from scaletui.scenario import ScenarioError, load_plan, load_scenario
@@ -94,3 +96,13 @@ def test_stale_reads_objective_lost_without_invalidation_won_with_it(tmp_path: P
     result = play_plan(won, plan)
     assert result.outcome == WON, result.reason
     assert next(o for o in won.view().objectives if o.name == "stale_reads").status == OK
+
+
+def test_the_postmortem_counts_what_the_failover_cost_the_data() -> None:
+    """The game's postmortem names the lost writes and the stale reads they caused."""
+    pm = PostmortemRecorder(0.001, None).build([], 60.0, "lost", "", lost_writes=208, stale_after_failover=640)
+    assert pm["data"] == {"lost_writes": 208, "stale_after_failover": 640}
+    data = [x["message"] for x in pm["timeline"] if x["kind"] == "data"]
+    assert data == ["208 acknowledged writes lost by failover; 640 reads then got the older values of their keys"]
+    quiet = PostmortemRecorder(0.001, None).build([], 60.0, "won", "")
+    assert not [x for x in quiet["timeline"] if x["kind"] == "data"]

@@ -141,7 +141,8 @@ class PostmortemRecorder:
         reads = sum(r for r, _ in recent)
         return 100.0 * sum(s for _, s in recent) / reads if reads > 0 else 0.0
 
-    def build(self, events: list[Event], end: float, outcome: str, reason: str) -> dict:
+    def build(self, events: list[Event], end: float, outcome: str, reason: str,
+              lost_writes: int = 0, stale_after_failover: int = 0) -> dict:
         triggers = [e for e in events if e.kind in TRIGGERS]
         culprits = [e for e in events if e.kind in ("saturated", "fail", "outage")]
         actions = [e for e in events if e.kind in ("action", "autoscale", "promote", "failover")]
@@ -182,12 +183,17 @@ class PostmortemRecorder:
                 add(e.t, "action" if e.kind != "refused" else "refused", e.message)
             elif e.kind == "alert":
                 add(e.t, "alert", e.message)
+        if lost_writes or stale_after_failover:
+            # What a failover across the replication lag cost the data, over the whole run.
+            add(end, "data", f"{lost_writes:,} acknowledged writes lost by failover; "
+                             f"{stale_after_failover:,} reads then got the older values of their keys")
         add(end, "outcome", f"{outcome}: {reason}" if reason else outcome)
         # At one instant: the player's action before what it caused, the cause before the symptom.
         order = {"action": 0, "refused": 0, "trigger": 1, "first failure": 2, "first saturated": 2, "symptom": 3,
-                 "alert": 4, "recovery": 5, "outcome": 6}
+                 "alert": 4, "recovery": 5, "data": 6, "outcome": 7}
         timeline.sort(key=lambda x: (x["t"], order.get(x["kind"], 9)))
-        return {"incidents": [i.to_json() for i in self.incidents], "timeline": timeline}
+        return {"incidents": [i.to_json() for i in self.incidents], "timeline": timeline,
+                "data": {"lost_writes": lost_writes, "stale_after_failover": stale_after_failover}}
 
 
 def _ms(x: float, target: float | None) -> str:

@@ -353,7 +353,9 @@ class Game:
                                            f"score {card.score}")
         elif outcome == LOST and e.finished and not self.lost_reason:
             e.events.add(e.now, "outcome", f"game over: {reason}", severity=CRITICAL)
-        pm = self.postmortem.build(e.events.events, e.now, outcome, reason)
+        totals = e.metrics.totals()
+        pm = self.postmortem.build(e.events.events, e.now, outcome, reason,
+                                   totals.lost_writes, totals.stale_after_failover)
         result = GameResult(outcome, reason, card, tuple(objectives), pm, e.now)
         if e.finished:
             self._result = result

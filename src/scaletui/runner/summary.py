@@ -86,7 +86,7 @@ def render_summary(report: dict[str, Any], title: str, timeline_rows: int = 24) 
         tl.add_column("")
         rows = pm["timeline"]
         shown = rows if len(rows) <= timeline_rows else rows[: timeline_rows - 1] + [rows[-1]]
-        style = {"trigger": "yellow", "symptom": "red", "first failure": "red", "first saturated": "red", "alert": "magenta",
+        style = {"data": "red", "trigger": "yellow", "symptom": "red", "first failure": "red", "first saturated": "red", "alert": "magenta",
                  "action": "cyan", "refused": "dim", "recovery": "green", "outcome": "bold"}
         for item in shown:
             tl.add_row(_clock(item["t"]), Text(item["kind"], style=style.get(item["kind"], "")),

@@ -31,6 +31,7 @@ from scaletui.sim.sticky import SESSION_LOST
 
 
 DYNAMIC = ("read", "write", "async")
+Written = tuple[int, int]  # a write on its way to a replica: (key, the version it made)
 # How long a key's commit times are kept, to tell which version a lagging replica holds.
 COMMIT_HISTORY_S = 300.0
 
@@ -153,13 +154,16 @@ class ExactPlane:
         # batching window), and writes whose window ended while their primary was
         # unreachable, held in its log as (primary, commit time) until it is back.
         self.shipping: dict[Database, int] = {}
-        self.held_at_primary: dict[Database, list[tuple[Database, float]]] = {}
+        self.held_at_primary: dict[Database, list[tuple[Database, float, Written]]] = {}
         self.lag_sum: dict[Database, float] = {}
         self.lag_n: dict[Database, int] = {}
         self.queued_area = 0.0
         self.sessions = ExactSessions(ctx.config.traffic.session_minutes)
         self.users_of: dict[str, int] = {}  # users per user region, this tick
         self.versions: dict[int, int] = {}  # key -> writes committed to it
+        # Keys whose last acknowledged write a promotion lost: the database serves an older
+        # value of them until they are written again.
+        self.missing: set[int] = set()
         self.commits: dict[int, deque[float]] = {}  # key -> its recent commit times
 
     # --- keys ---------------------------------------------------------------------------
@@ -247,7 +251,7 @@ class ExactPlane:
         for r, stream in self.applies.items():
             if not r.reachable() and stream.held:
                 # Nothing applied: it is as far behind as its oldest waiting write.
-                t0, base = stream.held[0]
+                t0, base, _ = stream.held[0]
                 r.lag = self.env.now - t0 + base
 
     # --- one request ----------------------------------------------------------------------
@@ -411,6 +415,7 @@ class ExactPlane:
         write policy says with the entry of the key."""
         now = self.env.now
         v = self.versions[key] = self.versions.get(key, 0) + 1
+        self.missing.discard(key)
         times = self.commits.setdefault(key, deque())
         times.append(now)
         while times[0] < now - COMMIT_HISTORY_S:
@@ -426,9 +431,17 @@ class ExactPlane:
             else:
                 held[1].replace(key, v)
 
+    def _lost(self, written: Written) -> None:
+        """A promotion lost this write: if it was its key's last, the database no longer has
+        the value it acknowledged."""
+        key, version = written
+        if self.versions.get(key, 0) == version:
+            self.missing.add(key)
+
     def committed(self, req: Request) -> None:
         """A write is durable on the primary: answer, and ship it to the replicas."""
         self._new_version(req.key)
+        written = (req.key, self.versions[req.key])
         g = req.plan.group_position_of_key(req.key)
         gi = req.plan.group_indices[g]
         group = self.ctx.topology.group(gi)
@@ -446,26 +459,30 @@ class ExactPlane:
                     net.cross_region_ms / 1000.0 if r.region != primary.region else 0.0)
                 self.shipping[r] = self.shipping.get(r, 0) + 1
                 ev = self.env.timeout(base)
-                ev.callbacks.append(partial(self._arrive_event, r, primary, now))
+                ev.callbacks.append(partial(self._arrive_event, r, primary, now, written))
         self.done(req)
 
-    def _arrive_event(self, replica: Database, primary: Database, t0: float, _ev: object) -> None:
-        self._arrive(replica, primary, t0)
+    def _arrive_event(self, replica: Database, primary: Database, t0: float, written: Written,
+                      _ev: object) -> None:
+        self._arrive(replica, primary, t0, written)
 
-    def _arrive(self, replica: Database, primary: Database, t0: float) -> None:
+    def _arrive(self, replica: Database, primary: Database, t0: float, written: Written) -> None:
         self.shipping[replica] -= 1
-        if replica.removed or replica.is_primary:
-            return  # promoted meanwhile: the write was lost at the promotion
-        if not primary.reachable():
-            self.held_at_primary.setdefault(replica, []).append((primary, t0))
+        if replica.removed:
             return
-        self._apply(replica, t0, 0.0)
+        if replica.is_primary:
+            self._lost(written)  # promoted meanwhile: the write was lost at the promotion
+            return
+        if not primary.reachable():
+            self.held_at_primary.setdefault(replica, []).append((primary, t0, written))
+            return
+        self._apply(replica, t0, 0.0, written)
 
-    def _apply(self, replica: Database, t0: float, base: float) -> None:
+    def _apply(self, replica: Database, t0: float, base: float, written: Written) -> None:
         st = self.applies.get(replica)
         if st is None:
             st = self.applies[replica] = _ApplyStream(self, replica)
-        st.submit(t0, base)
+        st.submit(t0, base, written)
 
     def _release_held(self) -> None:
         """Writes held in a primary's log go out once it is reachable again."""
@@ -473,14 +490,17 @@ class ExactPlane:
             if not held:
                 continue
             if replica.removed or replica.is_primary:
+                if replica.is_primary:
+                    for _, _, written in held:
+                        self._lost(written)
                 held.clear()
                 continue
             keep = []
-            for primary, t0 in held:
+            for primary, t0, written in held:
                 if primary.reachable() and primary.is_primary:
-                    self._apply(replica, t0, 0.0)
+                    self._apply(replica, t0, 0.0, written)
                 elif primary.is_primary:
-                    keep.append((primary, t0))
+                    keep.append((primary, t0, written))
             held[:] = keep
 
     def unreplicated(self, replica: Database) -> float:
@@ -557,6 +577,8 @@ class ExactPlane:
         lat = self.env.now - req.t0 + req.extra
         if req.cls == "read":
             m.read_answered(1)
+            if req.key in self.missing and isinstance(req.last, Database):
+                m.read_lost_value(1)
         m.in_flight -= 1
         m.serve(1, lat)
         m.shape(lat, 1)
@@ -598,7 +620,7 @@ class _ApplyStream:
     def __init__(self, plane: ExactPlane, replica: Database) -> None:
         self.plane = plane
         self.replica = replica
-        self.held: deque[tuple[float, float]] = deque()  # (committed at, network delay)
+        self.held: deque[tuple[float, float, Written]] = deque()  # (committed at, network delay, write)
         self.applying = 0  # sent to the replica's workers, not applied yet
         self.retrying = False
 
@@ -607,14 +629,16 @@ class _ApplyStream:
         """Writes it received and has not applied (waiting, or on its workers)."""
         return len(self.held) + self.applying
 
-    def submit(self, t0: float, base: float) -> None:
-        self.held.append((t0, base))
+    def submit(self, t0: float, base: float, written: Written) -> None:
+        self.held.append((t0, base, written))
         self._pump()
 
     def _pump(self) -> None:
         r = self.replica
         if r.is_primary:
             # Promoted: what it had not applied was lost at the promotion.
+            for _, _, written in self.held:
+                self.plane._lost(written)
             self.held.clear()
         elif not r.reachable():
             if not self.retrying:
@@ -624,22 +648,22 @@ class _ApplyStream:
         else:
             station = self.plane.station(r)
             while self.held:
-                t0, base = self.held.popleft()
+                t0, base, written = self.held.popleft()
                 self.applying += 1
-                station.apply(r.apply_seconds, partial(self._done, t0, base))
+                station.apply(r.apply_seconds, partial(self._done, t0, base, written))
         r.apply_backlog = float(self.pending)
 
     def _retry(self) -> None:
         self.retrying = False
         self._pump()
 
-    def _done(self, t0: float, base: float, _job: None) -> None:
+    def _done(self, t0: float, base: float, written: Written, _job: None) -> None:
         p = self.plane
         r = self.replica
         self.applying -= 1
         if not r.reachable():
             # It went down before the write was applied: it is replayed from the log.
-            self.held.appendleft((t0, base))
+            self.held.appendleft((t0, base, written))
             self._pump()
             return
         lag = p.env.now - t0 + base

@@ -162,6 +162,11 @@ class FlowPlane:
         # known only after the cache stage).
         self.write_rate = 0.0
         self._committed_rate = 0.0
+        # Per Zipf bucket, the chance that a key's last acknowledged write was lost by a
+        # promotion (the database answers with an older value until the key is written
+        # again), and the lost writes already spread over the keys.
+        self._missing: list[float] | None = None
+        self._lost_seen = 0.0
 
     # --- one tick -------------------------------------------------------------------
     def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
@@ -189,10 +194,12 @@ class FlowPlane:
         flows = self._stage(flows, "session", lambda f: self._session(f), t)
         flows = self._cache_stage(flows, t)
         flows = self._stage(flows, "db", lambda f: self._db(f, plan), t)
+        self._lost_values(flows)
         flows = self._stage(flows, "queue", lambda f: self._queue(f), t)
         for f in flows:  # whatever is left has been answered
             self._complete(f)
         self._finish_stations(dt)
+        self._rewritten(self._committed_rate, dt)
         self.write_rate, self._committed_rate = self._committed_rate, 0.0
         self._jobs(t, dt, plan)
         self._sample(t)
@@ -617,6 +624,36 @@ class FlowPlane:
                                     f.stages + (Stage("cache miss", miss_w, picks),),
                                     miss_hot / miss_tot, shares))
         return passing
+
+    def _lost_values(self, flows: list[Flow]) -> None:
+        """Reads the database answered without their key's last acknowledged write.
+
+        Writes a promotion lost (the metrics' count, whichever way it was lost) fall on
+        keys by popularity: n of them leave key i without its last write with probability
+        1 - e^(-n p_i). Reads that reach the database ask for key i with probability p_i
+        (the hot key aside)."""
+        m = self.ctx.metrics
+        keys = self.ctx.keys
+        new = m.lost_writes - self._lost_seen
+        if new > 1e-9:
+            self._lost_seen = m.lost_writes
+            old = self._missing or [0.0] * len(keys.bucket_p)
+            self._missing = [1.0 - (1.0 - q) * math.exp(-new * p) for q, p in zip(old, keys.bucket_p)]
+        if self._missing is None:
+            return
+        share = sum(n * p * q for n, p, q in zip(keys.bucket_counts, keys.bucket_p, self._missing))
+        reads = sum(f.count * (1 - f.hot) for f in flows if f.cls == "read")
+        if reads * share > 0:
+            m.read_lost_value(reads * share)
+
+    def _rewritten(self, write_rate: float, dt: float) -> None:
+        """A key written again (at rate W p_i) has its last write again."""
+        if self._missing is None or write_rate <= 0:
+            return
+        p_of = self.ctx.keys.bucket_p
+        self._missing = [q * math.exp(-write_rate * p * dt) for q, p in zip(self._missing, p_of)]
+        if max(self._missing) < 1e-9:
+            self._missing = None
 
     # --- bookkeeping ----------------------------------------------------------------
     def _complete(self, f: Flow) -> None:

@@ -69,6 +69,9 @@ class Metrics:
         self.jobs_done = 0.0
         self.reads = 0.0  # reads answered, and how many of them were stale cache hits
         self.stale_reads = 0.0
+        # Of them, reads a database answered without the key's last acknowledged write,
+        # which a promotion lost (a failover across the replication lag).
+        self.stale_after_failover = 0.0
         self.failures: dict[str, float] = {}
         self.series: list[SeriesRow] = []
         self.recent: deque[TickRow] = deque(maxlen=RECENT_TICKS)
@@ -141,6 +144,12 @@ class Metrics:
         self.stale_reads += n
         self.t_stale += n
         self.w_stale += n
+
+    def read_lost_value(self, n: float) -> None:
+        """n reads answered by a database without the key's last acknowledged write (a
+        promotion lost it): stale reads too."""
+        self.stale(n)
+        self.stale_after_failover += n
 
     def stale_share(self) -> float:
         """Stale reads as a share of the reads answered so far."""
@@ -272,4 +281,5 @@ class Metrics:
             failures_by_cause=tuple((k, int(round(v))) for k, v in causes if round(v) > 0),
             reads=int(round(self.reads)),
             stale_reads=int(round(self.stale_reads)),
+            stale_after_failover=int(round(self.stale_after_failover)),
         )

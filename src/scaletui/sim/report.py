@@ -39,6 +39,7 @@ def engine_report(engine: Engine, scenario: str) -> dict[str, Any]:
         "sessions_lost": t.sessions_lost,
         "reads": t.reads,
         "stale_reads": t.stale_reads,
+        "stale_after_failover": t.stale_after_failover,
         "jobs": {"enqueued": t.jobs_enqueued, "done": t.jobs_done, "queued": int(round(engine.queue_depth()))},
     }
     series = [

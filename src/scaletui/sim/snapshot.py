@@ -104,7 +104,8 @@ class Totals:
     jobs_done: int
     failures_by_cause: tuple[tuple[str, int], ...]
     reads: int = 0  # reads answered
-    stale_reads: int = 0  # of them, cache hits on a value the database had since changed
+    stale_reads: int = 0  # of them, cache hits on a value the database had since changed, and ...
+    stale_after_failover: int = 0  # ... reads of a value a failover lost (the database has an older one)
 
 
 @dataclass(frozen=True, slots=True)
