@@ -189,6 +189,34 @@ class StaleReadsObjective:
         )
 
 
+class ReturningUsersObjective:
+    """The share of the run's active users who come back the next day (game/business.py),
+    judged at the end."""
+
+    def __init__(self, least_pct: float) -> None:
+        self.least_pct = least_pct
+        self.share_pct = 100.0
+        self.active = 0.0
+
+    def update(self, active: float, share: float) -> None:
+        self.active = active
+        self.share_pct = 100.0 * share
+
+    @property
+    def met(self) -> bool:
+        return self.share_pct >= self.least_pct - 1e-12
+
+    def result(self) -> ObjectiveResult:
+        return ObjectiveResult(
+            name="returning_users",
+            target=f">= {self.least_pct:g}% of active users come back",
+            achieved=f"{self.share_pct:.2f}% of {self.active:,.0f} active users",
+            met=self.met,
+            target_value=self.least_pct,
+            achieved_value=self.share_pct,
+        )
+
+
 def make_objectives(slo: SloSpec, expected_requests: float):
     budget = ErrorBudget(slo.availability, expected_requests)
     latency = LatencyObjective(slo.latency_p95_ms, slo.latency_window, slo.latency_windows) if slo.latency_p95_ms else None

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scaletui.game.burn_rate import BurnRateAlerts
-from scaletui.game.objectives import ObjectiveResult, StaleReadsObjective, make_objectives
+from scaletui.game.business import BusinessMetrics
+from scaletui.game.objectives import ObjectiveResult, ReturningUsersObjective, StaleReadsObjective, make_objectives
 from scaletui.game.postmortem import PostmortemRecorder
 from scaletui.game.rules import Rules
 from scaletui.game.scoring import ScoreCard, score_run
@@ -92,6 +93,9 @@ class Game:
         expected = forecast_requests(cfg.traffic, cfg.events, cfg.duration)
         self.budget, self.latency, self.lost_writes = make_objectives(spec.slo, expected)
         self.stale_reads = StaleReadsObjective(spec.slo.stale_reads) if spec.slo.stale_reads is not None else None
+        self.business = BusinessMetrics(cfg.traffic)
+        self.returning = (ReturningUsersObjective(spec.slo.returning_users)
+                          if spec.slo.returning_users is not None else None)
         self.alerts = BurnRateAlerts(spec.slo.availability)
         self.postmortem = PostmortemRecorder(1.0 - spec.slo.availability / 100.0, spec.slo.latency_p95_ms,
                                              spec.slo.stale_reads)
@@ -215,6 +219,10 @@ class Game:
             else:
                 e.log("alert", f"{rule.name} resolved ({self.budget.remaining:.0%} of the error budget left)")
         self.postmortem.observe(row, dt)
+        self.business.observe(row, dt)
+        if self.returning is not None:
+            biz = self.business.figures()
+            self.returning.update(biz.active_users, biz.returning_share)
         if self.budget.exhausted and not self.lost_reason:
             self.lost_reason = (f"the error budget is spent: {self.budget.failed:,.0f} requests failed, "
                                 f"{self.budget.allowed:,.0f} were allowed")
@@ -288,6 +296,14 @@ class Game:
                 f"{sr.achieved():.2f}% of {sr.reads:,.0f} reads",
                 WAITING if sr.reads <= 0 else (OK if sr.met else AT_RISK),
             ))
+        if self.returning is not None:
+            ru = self.returning
+            # Judged on the whole run: below the target now, it can still come back up.
+            objectives.append(ObjectiveView(
+                "returning_users", f"returning users >= {ru.least_pct:g}%",
+                f"{ru.share_pct:.1f}% of {ru.active:,.0f} active",
+                WAITING if ru.active <= 0 else (OK if ru.met else AT_RISK),
+            ))
         firing = tuple(name for name, on in self.alerts.firing.items() if on)
         return GameView(
             t=e.now,
@@ -326,6 +342,10 @@ class Game:
         if self.stale_reads is not None:
             self.stale_reads.update(e.metrics.reads, e.metrics.stale_reads)
             objectives.append(self.stale_reads.result())
+        if self.returning is not None:
+            biz = self.business.figures()
+            self.returning.update(biz.active_users, biz.returning_share)
+            objectives.append(self.returning.result())
         failed = [o for o in objectives if not o.met]
         if self.lost_reason:
             outcome, reason = LOST, self.lost_reason

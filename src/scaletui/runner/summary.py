@@ -70,6 +70,11 @@ def render_summary(report: dict[str, Any], title: str, timeline_rows: int = 24) 
         totals.add_row("stale reads", f"{t['stale_reads']:,} ({share:.2f}% of reads)")
     totals.add_row("revenue earned / lost", f"{t['revenue']:,.2f} / {t['revenue_lost']:,.2f}")
 
+    biz = report.get("business")
+    if biz:
+        totals.add_row("active / returning users",
+                       f"{biz['active_users']:,.0f} / {biz['returning_users']:,.0f} "
+                       f"({100 * biz['returning_share']:.1f}%)")
     parts: list[Any] = [Panel(head, title=_text(title), expand=False), slo, totals]
     if report.get("failures"):
         why = Table(title="Why requests failed", title_justify="left", show_header=False, expand=False)

@@ -522,6 +522,8 @@ def to_sim_config(spec: ScenarioSpec) -> SimConfig:
         async_work_ms=t.async_work_ms,
         session_minutes=t.session_minutes,
         revenue_per_1k_requests=t.revenue_per_1k_requests,
+        return_rate=t.return_rate,
+        churn_on_failure=t.churn_on_failure,
     )
     comps = tuple(
         c if c.size else ComponentSpec(c.kind, catalog[c.kind].default_size, c.region, c.id, c.of)

@@ -107,6 +107,9 @@ class SloSpec(Strict):
     stale_reads: float | None = Field(
         None, ge=0, le=100, description="most reads that may return a stale cached value, percent of reads answered"
     )
+    returning_users: float | None = Field(
+        None, ge=0, le=100, description="least share of the run's active users who come back the next day, percent"
+    )
 
 
 MIX_TOLERANCE = 0.001  # shares written to three decimals may be off by a rounding
@@ -155,6 +158,12 @@ class TrafficSpec(Strict):
     session_minutes: float = Field(10.0, gt=0, le=MAX_SECONDS / 60)
     revenue_per_1k_requests: float = Field(
         0.5, ge=0, le=1_000_000, description="money earned per 1,000 requests answered; each failed request is revenue lost"
+    )
+    return_rate: float = Field(
+        0.8, ge=0, le=1, description="share of the users whose visit went well who come back the next day"
+    )
+    churn_on_failure: float = Field(
+        0.5, ge=0, le=1, description="how much less likely a user who met a failed request is to come back (0-1)"
     )
 
     @field_validator("regions")

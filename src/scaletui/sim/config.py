@@ -54,6 +54,8 @@ class Traffic:
     async_work_ms: float = 200.0  # CPU time of one async job when done inline on a web server
     session_minutes: float = 10.0  # mean length of a user's session (sticky sessions)
     revenue_per_1k_requests: float = 0.5  # what answered requests earn; failed ones are revenue lost
+    return_rate: float = 0.8  # users whose visit went well who come back the next day (game/business.py)
+    churn_on_failure: float = 0.5  # how much less likely one who met a failure is to come back
 
     @property
     def region_names(self) -> tuple[str, ...]:
