@@ -79,8 +79,18 @@ class HitRateModel:
     def _occupancy_and_hits(self, rate: float, t: float, ttl: float, inval: float = 0.0) -> tuple[float, float]:
         occ = 0.0
         hits = 0.0
+        if inval > 0:
+            for n, p in zip(self.keys.bucket_counts, self.keys.bucket_p):
+                stay = self.stay(rate * p, t, ttl, inval * p)
+                occ += n * stay
+                hits += n * p * stay
+            return occ, hits
+        # Without invalidation (most caches), inline: this loop is the model's hot path.
         for n, p in zip(self.keys.bucket_counts, self.keys.bucket_p):
-            stay = self.stay(rate * p, t, ttl, inval * p)
+            r = rate * p
+            stay = 1.0 if t == INFINITE else -math.expm1(-r * t)
+            if ttl != INFINITE:
+                stay *= _ttl_factor(r * ttl)
             occ += n * stay
             hits += n * p * stay
         return occ, hits

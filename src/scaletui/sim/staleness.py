@@ -117,6 +117,9 @@ class StaleReadModel:
             return h.key_stay_time(capacity, rate, ttl, inval), ttl, inval
         if age < h.warm_time(capacity, rate):
             return age, INFINITE, inval
+        if inval <= 1e-12:
+            # Without a TTL, Che's time scales as 1/rate: the hit model's one solution serves.
+            return h.characteristic_time(float(capacity), 1.0, INFINITE) / rate, INFINITE, 0.0
         return h.key_stay_time(capacity, rate, INFINITE, inval), INFINITE, inval
 
     def zipf_stale(self, policy: str, capacity: float, rate: float, ttl: float, age: float,
@@ -124,8 +127,9 @@ class StaleReadModel:
         """Stale hits per lookup of a Zipf key (`rate`, `write_rate`: over the key space)."""
         if write_rate <= 1e-12 or rate <= 1e-12 or capacity <= 0 or age <= 0:
             return 0.0
-        return self._zipf_stale(policy, float(capacity), _q(rate), ttl, _q(age, 20.0), _q(write_rate),
-                                (_q(window[0]), _q(window[1])))
+        # Without a write policy the race window plays no part: one figure for any.
+        window = (0.0, 0.0) if policy == NONE else (_q(window[0]), _q(window[1]))
+        return self._zipf_stale(policy, float(capacity), _q(rate), ttl, _q(age, 10.0), _q(write_rate), window)
 
     @lru_cache(maxsize=4096)
     def _zipf_stale(self, policy: str, capacity: float, rate: float, ttl: float, age: float,
@@ -134,6 +138,8 @@ class StaleReadModel:
         stay, shaping_ttl, shaping_inval = self._stay_time(capacity, rate, ttl, age, inval)
         life = min(ttl, age)
         keys = self.hits.keys
+        if policy == NONE:
+            return _none_stale(keys.bucket_counts, keys.bucket_p, rate, write_rate, stay, shaping_ttl, life)
         stale = 0.0
         for n, p in zip(keys.bucket_counts, keys.bucket_p):
             r, w = rate * p, write_rate * p
@@ -151,9 +157,35 @@ class StaleReadModel:
         return stale_hit_share(policy, key_rate, key_writes, min(ttl, age), stay, window)
 
 
+def _none_stale(counts: list[float], probs: list[float], rate: float, write_rate: float, stay: float,
+                ttl: float, life: float) -> float:
+    """stale_hit_share(NONE, ...) x the hit model's held share, summed over the buckets,
+    written out: without a write policy (most caches) this is the hot path."""
+    expm1 = math.expm1
+    stale = 0.0
+    for n, p in zip(counts, probs):
+        r, w = rate * p, write_rate * p
+        held = 1.0 if stay == INFINITE else -expm1(-r * stay)
+        if ttl != INFINITE:
+            held *= r * ttl / (1.0 + r * ttl)
+        if held <= 0.0 or w <= 0.0:
+            continue
+        x = r * stay
+        lru = 0.0 if stay == INFINITE or x > 700.0 else (r / expm1(x) if r > 0 else 1.0 / stay)
+        k = lru + w
+        if life == INFINITE:
+            fresh = lru / k
+        else:
+            kept = life if lru <= 0 else -expm1(-lru * life) / lru
+            fresh = -expm1(-k * life) / k / kept
+        stale += n * p * held * (1.0 - fresh)
+    return stale
+
+
 def _q(x: float, steps: float = 100.0) -> float:
-    """1% steps on a log scale (5% for ages: entries' ages only cap how stale they get),
-    so that a steady cache reuses its figures."""
+    """1% steps on a log scale, as the hit-rate model's (10% for the cache's age, which
+    grows every tick and only caps how old an entry can be), so that a steady cache
+    reuses its figures."""
     if x == INFINITE or x <= 0:
         return x
     return math.exp(round(math.log(x) * steps) / steps)
