@@ -29,7 +29,7 @@ WITHOUT_CONCEPT = "without concept"
 
 
 class Loss(NamedTuple):
-    objective: str  # "availability" (the error budget ran out) or "latency_p95" (too many slow windows)
+    objective: str  # "availability" (the error budget ran out), "latency_p95" (too many slow windows), "stale_reads"
     trigger_at: float | None  # the scenario event the postmortem blames for the last incident
     gave_way: str | None  # the first component to crash, go out or saturate after it
     saturated: str | None  # the first component to saturate after it (None: nothing did)
@@ -71,6 +71,13 @@ EXPECTED: dict[str, dict[str, Loss]] = {
         NO_ACTIONS: Loss("availability", 240.0, "database-1", "database-1"),
         # One cache node crashes (15m) and the herd saturates the database.
         WITHOUT_CONCEPT: Loss("availability", 900.0, "cache-1", "database-1"),
+    },
+    "stale-prices": {
+        # The cache never hears of a price change: from the first second more than 1% of
+        # reads show an old price (no event needed, nothing saturates) ...
+        NO_ACTIONS: Loss("stale_reads", None, None, None),
+        # ... and a 10 s TTL only bounds how old: the popular prices change faster.
+        WITHOUT_CONCEPT: Loss("stale_reads", None, None, None),
     },
     "retry-storm": {
         # The database's slow disk (5m) fills its queue; answers come after the clients'

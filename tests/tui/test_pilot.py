@@ -344,3 +344,29 @@ async def test_topology_fits_at_80x24(app_factory) -> None:
         await pilot.pause()
         lines = [line.plain for line in pilot.app.screen.query_one(TopologyPanel)._draw().renderables]
         assert any("▯" in line for line in lines)  # room enough: load bars
+
+
+async def test_write_policy_from_the_dialog_and_the_palette(app_factory) -> None:
+    """c on a cache offers the write policies it is not using; the palette has them by name."""
+    app = app_factory("stale-prices")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        screen.select_component("cache-1")
+        await pilot.press("c")
+        await pilot.pause()
+        choices = app.screen.query_one("#choices")
+        ids = [choices.get_option_at_index(i).id for i in range(choices.option_count)]
+        assert "on-write-none" not in ids  # the one in force
+        choices.highlighted = ids.index("on-write-invalidate")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"on write update for cache-1")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [(c.target, getattr(c, "on_write", None)) for _, c in screen.game.applied] == [
+            ("cache-1", "invalidate"), ("cache-1", "update")]

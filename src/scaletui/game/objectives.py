@@ -1,4 +1,4 @@
-"""Service level objectives: the error budget, p95 latency per window, lost writes.
+"""Service level objectives: the error budget, p95 latency per window, lost writes, stale reads.
 
 The error budget is the share of the run's requests that may fail: with an
 availability objective of 99.9% and a script that will offer 3.6 million requests,
@@ -155,6 +155,65 @@ class LostWritesObjective:
             met=self.lost <= self.allowed,
             target_value=float(self.allowed),
             achieved_value=float(self.lost),
+        )
+
+
+class StaleReadsObjective:
+    """Stale reads (cache hits on a value the database had since changed), in percent of
+    the reads answered over the whole run: judged at the end, like lost writes."""
+
+    def __init__(self, allowed_pct: float) -> None:
+        self.allowed_pct = allowed_pct
+        self.reads = 0.0
+        self.stale = 0.0
+
+    def update(self, reads: float, stale: float) -> None:
+        self.reads = reads
+        self.stale = stale
+
+    def achieved(self) -> float:
+        return 100.0 * self.stale / self.reads if self.reads > 0 else 0.0
+
+    @property
+    def met(self) -> bool:
+        return self.achieved() <= self.allowed_pct + 1e-12
+
+    def result(self) -> ObjectiveResult:
+        return ObjectiveResult(
+            name="stale_reads",
+            target=f"<= {self.allowed_pct:g}% of reads stale",
+            achieved=f"{self.achieved():.3f}% ({self.stale:,.0f} of {self.reads:,.0f} reads)",
+            met=self.met,
+            target_value=self.allowed_pct,
+            achieved_value=self.achieved(),
+        )
+
+
+class ReturningUsersObjective:
+    """The share of the run's active users who come back the next day (game/business.py),
+    judged at the end."""
+
+    def __init__(self, least_pct: float) -> None:
+        self.least_pct = least_pct
+        self.share_pct = 100.0
+        self.active = 0.0
+
+    def update(self, active: float, share: float) -> None:
+        self.active = active
+        self.share_pct = 100.0 * share
+
+    @property
+    def met(self) -> bool:
+        return self.share_pct >= self.least_pct - 1e-12
+
+    def result(self) -> ObjectiveResult:
+        return ObjectiveResult(
+            name="returning_users",
+            target=f">= {self.least_pct:g}% of active users come back",
+            achieved=f"{self.share_pct:.2f}% of {self.active:,.0f} active users",
+            met=self.met,
+            target_value=self.least_pct,
+            achieved_value=self.share_pct,
         )
 
 

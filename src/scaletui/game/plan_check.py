@@ -78,6 +78,8 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Problem]:
                 bad("breaker, db_timeout and db_retries are settings of the web tier (configure web)")
             elif db_call_settings(cmd) and db_call_problem(cmd):
                 bad(db_call_problem(cmd) or "")
+            elif cmd.on_write is not None and (topo[cmd.target].kind if cmd.target in topo else cmd.target) != "cache":
+                bad("on_write is a setting of cache nodes")
             elif cmd.shards is not None:
                 # New shards take the size of the first group's primary, as the engine does.
                 g0 = topo.group(0)

@@ -1,7 +1,8 @@
 """The postmortem: a timeline of what went wrong, what the player did, and the recovery.
 
 An incident starts when the service visibly degrades (errors above what the
-availability objective allows, or p95 above the latency target, for a few seconds)
+availability objective allows, p95 above the latency target, or, where a level sets the
+objective, more stale reads than it allows, for a few seconds)
 and ends when it has been healthy for a while. For each incident the postmortem names
 the trigger (the scenario event just before it), the first symptom, the component
 that saturated or failed first, the player's actions during it, and the recovery.
@@ -62,9 +63,14 @@ class Incident:
 
 
 class PostmortemRecorder:
-    def __init__(self, allowed_error_rate: float, p95_target_ms: float | None) -> None:
+    def __init__(self, allowed_error_rate: float, p95_target_ms: float | None,
+                 stale_target_pct: float | None = None) -> None:
         self.error_threshold = max(allowed_error_rate, 1e-4)
         self.p95_target = p95_target_ms
+        self.stale_target = stale_target_pct
+        # (reads, stale reads) of the last ticks: stale reads are judged over the same
+        # window as latency, so that a tick with few reads does not open an incident.
+        self._recent_reads: deque[tuple[float, float]] = deque()
         self.incidents: list[Incident] = []
         self._bad_for = 0.0
         self._good_for = 0.0
@@ -82,8 +88,10 @@ class PostmortemRecorder:
                 recent.popleft()
         bad_latency = (self.p95_target is not None and row.served_rps > 0
                        and median(recent) > self.p95_target)
+        stale_pct = self._stale_pct(row, dt)
+        bad_stale = self.stale_target is not None and stale_pct > self.stale_target
         self._errors_for = self._errors_for + dt if bad_errors else 0.0
-        bad = bad_errors or bad_latency
+        bad = bad_errors or bad_latency or bad_stale
         inc = self._open
         if bad:
             self._good_for = 0.0
@@ -92,6 +100,9 @@ class PostmortemRecorder:
                     if bad_errors:
                         self._pending_symptom = (f"error rate reached {row.error_rate:.2%} "
                                                  f"(the objective allows {self.error_threshold:.2%})")
+                    elif bad_stale and not bad_latency:
+                        self._pending_symptom = (f"stale reads reached {stale_pct:.2f}% of reads "
+                                                 f"(the objective allows {self.stale_target:g}%)")
                     else:
                         self._pending_symptom = (f"p95 latency reached {_ms(row.p95_ms, self.p95_target)} "
                                                  f"(target {self.p95_target:g} ms)")
@@ -126,7 +137,17 @@ class PostmortemRecorder:
                     self._open = None
                     self._good_for = 0.0
 
-    def build(self, events: list[Event], end: float, outcome: str, reason: str) -> dict:
+    def _stale_pct(self, row: TickRow, dt: float) -> float:
+        """Stale reads in percent of the reads of the last LATENCY_WINDOW_S."""
+        recent = self._recent_reads
+        recent.append((row.reads, row.stale_reads))
+        while len(recent) > max(1, round(LATENCY_WINDOW_S / dt)):
+            recent.popleft()
+        reads = sum(r for r, _ in recent)
+        return 100.0 * sum(s for _, s in recent) / reads if reads > 0 else 0.0
+
+    def build(self, events: list[Event], end: float, outcome: str, reason: str,
+              lost_writes: int = 0, stale_after_failover: int = 0) -> dict:
         triggers = [e for e in events if e.kind in TRIGGERS]
         # "held": a tier holding a thread-per-request web tier's threads, logged just
         # before the web tier saturates: the first domino of a cascade.
@@ -176,12 +197,17 @@ class PostmortemRecorder:
             elif e.kind == "breaker":
                 # The web tier's breaker opening or closing: why requests failed fast then.
                 add(e.t, "breaker", e.message)
+        if lost_writes or stale_after_failover:
+            # What a failover across the replication lag cost the data, over the whole run.
+            add(end, "data", f"{lost_writes:,} acknowledged writes lost by failover; "
+                             f"{stale_after_failover:,} reads then got the older values of their keys")
         add(end, "outcome", f"{outcome}: {reason}" if reason else outcome)
         # At one instant: the player's action before what it caused, the cause before the symptom.
         order = {"action": 0, "refused": 0, "trigger": 1, "first failure": 2, "first saturated": 2, "cause": 2,
-                 "symptom": 3, "breaker": 4, "alert": 4, "recovery": 5, "outcome": 6}
+                 "symptom": 3, "breaker": 4, "alert": 4, "recovery": 5, "data": 6, "outcome": 7}
         timeline.sort(key=lambda x: (x["t"], order.get(x["kind"], 9)))
-        return {"incidents": [i.to_json() for i in self.incidents], "timeline": timeline}
+        return {"incidents": [i.to_json() for i in self.incidents], "timeline": timeline,
+                "data": {"lost_writes": lost_writes, "stale_after_failover": stale_after_failover}}
 
 
 def _ms(x: float, target: float | None) -> str:

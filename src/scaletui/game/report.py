@@ -34,5 +34,6 @@ def game_report(game: "Game") -> dict[str, Any]:
         "actions": [{"t": round(t, 3), "action": describe(cmd)} for t, cmd in game.applied],
     }
     out.update(base)
+    out["business"] = game.business.figures().to_json()
     out["postmortem"] = res.postmortem
     return out

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scaletui.game.burn_rate import BurnRateAlerts
-from scaletui.game.objectives import ObjectiveResult, make_objectives
+from scaletui.game.business import BusinessMetrics
+from scaletui.game.objectives import ObjectiveResult, ReturningUsersObjective, StaleReadsObjective, make_objectives
 from scaletui.game.postmortem import PostmortemRecorder
 from scaletui.game.rules import Rules
 from scaletui.game.scoring import ScoreCard, score_run
@@ -91,8 +92,13 @@ class Game:
         self.rules = Rules.of(spec)
         expected = forecast_requests(cfg.traffic, cfg.events, cfg.duration)
         self.budget, self.latency, self.lost_writes = make_objectives(spec.slo, expected)
+        self.stale_reads = StaleReadsObjective(spec.slo.stale_reads) if spec.slo.stale_reads is not None else None
+        self.business = BusinessMetrics(cfg.traffic)
+        self.returning = (ReturningUsersObjective(spec.slo.returning_users)
+                          if spec.slo.returning_users is not None else None)
         self.alerts = BurnRateAlerts(spec.slo.availability)
-        self.postmortem = PostmortemRecorder(1.0 - spec.slo.availability / 100.0, spec.slo.latency_p95_ms)
+        self.postmortem = PostmortemRecorder(1.0 - spec.slo.availability / 100.0, spec.slo.latency_p95_ms,
+                                             spec.slo.stale_reads)
         self.applied: list[tuple[float, Command]] = []
         self._added: list[tuple[str, ...]] = []  # the ids each addition made, for undo
         self.peak_cost_per_hour = 0.0
@@ -192,6 +198,8 @@ class Game:
             self.overspend += (row.cost_per_hour - cap) * dt / 3600.0
         if self.lost_writes is not None:
             self.lost_writes.lost = int(round(m.lost_writes))
+        if self.stale_reads is not None:
+            self.stale_reads.update(m.reads, m.stale_reads)
         if self.latency is not None:
             self.latency.add(row.t, dt, m.last_samples, row.failed_rps * dt)
             if not self._latency_warned and not self.latency.still_possible(self._total_windows):
@@ -211,6 +219,10 @@ class Game:
             else:
                 e.log("alert", f"{rule.name} resolved ({self.budget.remaining:.0%} of the error budget left)")
         self.postmortem.observe(row, dt)
+        self.business.observe(row, dt)
+        if self.returning is not None:
+            biz = self.business.figures()
+            self.returning.update(biz.active_users, biz.returning_share)
         if self.budget.exhausted and not self.lost_reason:
             self.lost_reason = (f"the error budget is spent: {self.budget.failed:,.0f} requests failed, "
                                 f"{self.budget.allowed:,.0f} were allowed")
@@ -276,6 +288,22 @@ class Game:
                 "lost_writes", f"lost writes <= {lw.allowed:,}", f"{lw.lost:,} lost",
                 OK if lw.lost <= lw.allowed else FAILED,
             ))
+        if self.stale_reads is not None:
+            sr = self.stale_reads
+            # A share of all the run's reads: above the target now, it can still come down.
+            objectives.append(ObjectiveView(
+                "stale_reads", f"stale reads <= {sr.allowed_pct:g}%",
+                f"{sr.achieved():.2f}% of {sr.reads:,.0f} reads",
+                WAITING if sr.reads <= 0 else (OK if sr.met else AT_RISK),
+            ))
+        if self.returning is not None:
+            ru = self.returning
+            # Judged on the whole run: below the target now, it can still come back up.
+            objectives.append(ObjectiveView(
+                "returning_users", f"returning users >= {ru.least_pct:g}%",
+                f"{ru.share_pct:.1f}% of {ru.active:,.0f} active",
+                WAITING if ru.active <= 0 else (OK if ru.met else AT_RISK),
+            ))
         firing = tuple(name for name, on in self.alerts.firing.items() if on)
         return GameView(
             t=e.now,
@@ -311,6 +339,13 @@ class Game:
         if self.lost_writes is not None:
             self.lost_writes.lost = int(round(e.metrics.lost_writes))
             objectives.append(self.lost_writes.result())
+        if self.stale_reads is not None:
+            self.stale_reads.update(e.metrics.reads, e.metrics.stale_reads)
+            objectives.append(self.stale_reads.result())
+        if self.returning is not None:
+            biz = self.business.figures()
+            self.returning.update(biz.active_users, biz.returning_share)
+            objectives.append(self.returning.result())
         failed = [o for o in objectives if not o.met]
         if self.lost_reason:
             outcome, reason = LOST, self.lost_reason
@@ -338,7 +373,9 @@ class Game:
                                            f"score {card.score}")
         elif outcome == LOST and e.finished and not self.lost_reason:
             e.events.add(e.now, "outcome", f"game over: {reason}", severity=CRITICAL)
-        pm = self.postmortem.build(e.events.events, e.now, outcome, reason)
+        totals = e.metrics.totals()
+        pm = self.postmortem.build(e.events.events, e.now, outcome, reason,
+                                   totals.lost_writes, totals.stale_after_failover)
         result = GameResult(outcome, reason, card, tuple(objectives), pm, e.now)
         if e.finished:
             self._result = result

@@ -65,8 +65,16 @@ def render_summary(report: dict[str, Any], title: str, timeline_rows: int = 24) 
     if budget.get("per_hour") is not None:
         totals.add_row("peak cost per hour", f"{budget['peak_cost_per_hour']:.1f} (budget {budget['per_hour']:g})")
     totals.add_row("lost writes", f"{t['lost_writes']:,}")
+    if t.get("stale_reads"):
+        share = 100.0 * t["stale_reads"] / t["reads"] if t.get("reads") else 0.0
+        totals.add_row("stale reads", f"{t['stale_reads']:,} ({share:.2f}% of reads)")
     totals.add_row("revenue earned / lost", f"{t['revenue']:,.2f} / {t['revenue_lost']:,.2f}")
 
+    biz = report.get("business")
+    if biz:
+        totals.add_row("active / returning users",
+                       f"{biz['active_users']:,.0f} / {biz['returning_users']:,.0f} "
+                       f"({100 * biz['returning_share']:.1f}%)")
     parts: list[Any] = [Panel(head, title=_text(title), expand=False), slo, totals]
     if report.get("failures"):
         why = Table(title="Why requests failed", title_justify="left", show_header=False, expand=False)
@@ -94,7 +102,7 @@ def render_summary(report: dict[str, Any], title: str, timeline_rows: int = 24) 
         tl.add_column("")
         rows = pm["timeline"]
         shown = rows if len(rows) <= timeline_rows else rows[: timeline_rows - 1] + [rows[-1]]
-        style = {"trigger": "yellow", "symptom": "red", "first failure": "red", "first saturated": "red", "alert": "magenta",
+        style = {"data": "red", "trigger": "yellow", "symptom": "red", "first failure": "red", "first saturated": "red", "alert": "magenta",
                  "action": "cyan", "refused": "dim", "recovery": "green", "outcome": "bold"}
         for item in shown:
             tl.add_row(_clock(item["t"]), Text(item["kind"], style=style.get(item["kind"], "")),

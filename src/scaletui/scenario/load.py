@@ -530,6 +530,8 @@ def to_sim_config(spec: ScenarioSpec) -> SimConfig:
         revenue_per_1k_requests=t.revenue_per_1k_requests,
         client=ClientPolicy(t.client.timeout, t.client.retries, t.client.backoff, t.client.jitter),
         fanout_shards=t.fanout_shards,
+        return_rate=t.return_rate,
+        churn_on_failure=t.churn_on_failure,
     )
     comps = tuple(
         c if c.size else ComponentSpec(c.kind, catalog[c.kind].default_size, c.region, c.id, c.of)
@@ -610,6 +612,7 @@ def to_command(a: ActionSpec) -> Command:
         db_timeout=a.db_timeout,
         db_retries=a.db_retries,
         denormalize=a.denormalize,
+        on_write=a.on_write,
     )
 
 
@@ -661,5 +664,7 @@ def command_to_action(at: float, cmd: Command) -> dict:
             out["db_retries"] = cmd.db_retries
         if cmd.denormalize is not None:
             out["denormalize"] = cmd.denormalize
+        if cmd.on_write is not None:
+            out["on_write"] = cmd.on_write
     return out
 

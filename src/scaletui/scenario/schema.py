@@ -104,6 +104,12 @@ class SloSpec(Strict):
         95.0, gt=0, le=100, description="percent of windows whose p95 must be within the target"
     )
     lost_writes: int | None = Field(None, ge=0, le=10**12, description="most writes that may be lost")
+    stale_reads: float | None = Field(
+        None, ge=0, le=100, description="most reads that may return a stale cached value, percent of reads answered"
+    )
+    returning_users: float | None = Field(
+        None, ge=0, le=100, description="least share of the run's active users who come back the next day, percent"
+    )
 
 
 MIX_TOLERANCE = 0.001  # shares written to three decimals may be off by a rounding
@@ -171,6 +177,12 @@ class TrafficSpec(Strict):
         None, ge=1, le=64,
         description="shards one fan-out read touches (none: all of them); denormalized, it is "
                     "also how many shards each write is written to",
+    )
+    return_rate: float = Field(
+        0.8, ge=0, le=1, description="share of the users whose visit went well who come back the next day"
+    )
+    churn_on_failure: float = Field(
+        0.5, ge=0, le=1, description="how much less likely a user who met a failed request is to come back (0-1)"
     )
 
     @field_validator("regions")
@@ -383,8 +395,8 @@ class BreakerSpec(Strict):
 
 
 PLAN_VERBS = ("add", "remove", "upgrade", "promote", "configure")
-CONFIGURE_KEYS = ("ttl", "failover", "autoscale", "shards", "invalidate", "denormalize", "max_in_flight", "breaker",
-                  "db_timeout", "db_retries")
+CONFIGURE_KEYS = ("ttl", "failover", "autoscale", "shards", "invalidate", "on_write", "denormalize", "max_in_flight",
+                  "breaker", "db_timeout", "db_retries")
 
 
 class ActionSpec(Strict):
@@ -415,6 +427,9 @@ class ActionSpec(Strict):
         description="database: copy what fan-out reads need to the shards they would read "
                     "(each then reads one shard; each write is written to that many)",
     )
+    on_write: Literal["invalidate", "update", "none"] | None = Field(
+        None, description="caches: what a write does to its key's entry (delete it, replace it, or leave it)"
+    )
 
     @model_validator(mode="after")
     def _one_verb(self) -> "ActionSpec":
@@ -439,6 +454,7 @@ class ActionSpec(Strict):
             "db_timeout": ("configure",),
             "db_retries": ("configure",),
             "denormalize": ("configure",),
+            "on_write": ("configure",),
         }
         for key, verbs_ok in extras.items():
             if key in self.model_fields_set and verb not in verbs_ok:

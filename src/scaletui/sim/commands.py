@@ -17,6 +17,7 @@ from scaletui.sim.catalog import KindSpec
 from scaletui.sim.db_calls import BreakerRule
 
 from scaletui.sim.components import Cache, Cdn, Database, Datacenter, LoadBalancer, MessageQueue, WebServer
+from scaletui.sim.staleness import WRITE_POLICIES
 
 if TYPE_CHECKING:
     from scaletui.sim.engine import Engine
@@ -73,6 +74,7 @@ class Configure:
     db_timeout: float | None = None  # seconds a web server waits for one (math.inf: no limit)
     db_retries: int | None = None  # attempts after a failed or timed-out one
     denormalize: bool | None = None  # database: copy fan-out data to every shard it reads (or stop)
+    on_write: str | None = None  # caches: what a write does to its key's entry (staleness.py)
 
 
 Command = Union[Add, Remove, Upgrade, Promote, Configure]
@@ -151,6 +153,8 @@ def describe(cmd: Command) -> str:
         parts.append(f"db_retries {cmd.db_retries}")
     if cmd.denormalize is not None:
         parts.append("denormalize" if cmd.denormalize else "normalize")
+    if cmd.on_write is not None:
+        parts.append(f"on write {cmd.on_write}")
     return f"configure {cmd.target}: " + ", ".join(parts)
 
 
@@ -397,6 +401,15 @@ def _configure(e: "Engine", cmd: Configure) -> CommandResult:
             e.topology.touch()  # what each request class costs the shards changed
         done.append("denormalized: fan-out reads read one shard, writes go to every shard they "
                     "would read" if cmd.denormalize else "normalized: fan-out reads read every shard again")
+    if cmd.on_write is not None:
+        if cmd.on_write not in WRITE_POLICIES:
+            return refuse(f"on_write is one of {', '.join(WRITE_POLICIES)}, not '{cmd.on_write}'")
+        caches = [c for c in targets if isinstance(c, Cache)]
+        if not caches:
+            return refuse("on_write is a setting of cache nodes")
+        for c in caches:
+            c.on_write = cmd.on_write
+        done.append(f"on write {cmd.on_write}")
     if not done:
         return refuse("nothing to configure")
     return CommandResult(True, f"{cmd.target}: " + ", ".join(done), tuple(c.id for c in targets))

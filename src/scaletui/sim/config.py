@@ -84,6 +84,8 @@ class Traffic:
     revenue_per_1k_requests: float = 0.5  # what answered requests earn; failed ones are revenue lost
     client: ClientPolicy = field(default_factory=ClientPolicy)
     fanout_shards: int | None = None  # shards one fan-out read touches (None: all of them)
+    return_rate: float = 0.8  # users whose visit went well who come back the next day (game/business.py)
+    churn_on_failure: float = 0.5  # how much less likely one who met a failure is to come back
 
     @property
     def region_names(self) -> tuple[str, ...]:

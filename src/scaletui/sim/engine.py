@@ -433,6 +433,8 @@ class Engine:
         if isinstance(c, (Cache, Cdn)):
             extra["hit_rate"] = c.hit_rate if health != "down" else 0.0
             extra["ttl_s"] = c.ttl
+        if isinstance(c, Cache):
+            extra["on_write"] = c.on_write
         if isinstance(c, Database):
             extra["role"] = c.role
             extra["group"] = c.group

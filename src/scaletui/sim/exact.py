@@ -6,7 +6,8 @@ differs is how stations behave: here each is a real FIFO queue with c workers an
 room for K, exponential service times drawn per request, caches are exact LRU (with
 TTL) over keys drawn from the Zipf law, replicas apply each write on one of their
 workers, queued with their reads, and queue workers take each job on one of their
-threads. It is written in callback style (SimPy events with callbacks, no process per
+threads. Every key has a version (its writes so far); a cache entry holds the version
+it was filled with, and a hit on an older one is a stale read. It is written in callback style (SimPy events with callbacks, no process per
 request) so that it stays usable for small loads: it costs time per request, the flow
 engine does not.
 
@@ -34,10 +35,14 @@ from scaletui.sim.lru_ttl import LruTtlStore
 from scaletui.sim.mmck import IDLE
 from scaletui.sim.plane import PlaneContext
 from scaletui.sim.routing import DcRoute, Option, RoutePlan, Tier
+from scaletui.sim.staleness import INVALIDATE, NONE
 from scaletui.sim.sticky import SESSION_LOST
 
 
 DYNAMIC = ("read", "write", "async", FANOUT)
+Written = tuple[int, int]  # a write on its way to a replica: (key, the version it made)
+# How long a key's commit times are kept, to tell which version a lagging replica holds.
+COMMIT_HISTORY_S = 300.0
 
 
 def count_served(comp: Component) -> None:
@@ -54,7 +59,7 @@ def count_failed(comp: Component) -> None:
 
 class Request:
     __slots__ = ("t0", "region", "cls", "route", "key", "extra", "plan", "last", "web", "attempt", "closed",
-                 "late", "lb", "holder", "join", "shard")
+                 "late", "lb", "holder", "join", "shard", "db_at")
 
     def __init__(self, t0: float, region: str, cls: str, route: DcRoute | None, key: int, plan: RoutePlan,
                  attempt: int = 0) -> None:
@@ -74,6 +79,7 @@ class Request:
         self.holder: Station | None = None  # the thread-per-request web server holding a worker for it
         self.join: _Join | None = None  # a shard read of a fan-out: whom it answers to
         self.shard: int | None = None  # its shard position, when not its key's
+        self.db_at = 0.0  # when it reached the database (a read takes the data as of then)
 
     @property
     def site(self) -> DcRoute:
@@ -207,7 +213,7 @@ class ExactPlane:
         # batching window), and writes whose window ended while their primary was
         # unreachable, held in its log as (primary, commit time) until it is back.
         self.shipping: dict[Database, int] = {}
-        self.held_at_primary: dict[Database, list[tuple[Database, float]]] = {}
+        self.held_at_primary: dict[Database, list[tuple[Database, float, Written]]] = {}
         self.lag_sum: dict[Database, float] = {}
         self.lag_n: dict[Database, int] = {}
         self.queued_area = 0.0
@@ -217,6 +223,11 @@ class ExactPlane:
         self._timeout_reason = timeout_reason(self.client)
         self.plan: RoutePlan | None = None  # the latest tick's: what a retry arriving now meets
         self.behind: dict[LoadBalancer, int] = {}  # requests in flight behind each limited load balancer
+        self.versions: dict[int, int] = {}  # key -> writes committed to it
+        # Keys whose last acknowledged write a promotion lost: the database serves an older
+        # value of them until they are written again.
+        self.missing: set[int] = set()
+        self.commits: dict[int, deque[float]] = {}  # key -> its recent commit times
 
     # --- keys ---------------------------------------------------------------------------
     def key(self, cls: str) -> int:
@@ -307,7 +318,7 @@ class ExactPlane:
         for r, stream in self.applies.items():
             if not r.reachable() and stream.held:
                 # Nothing applied: it is as far behind as its oldest waiting write.
-                t0, base = stream.held[0]
+                t0, base, _ = stream.held[0]
                 r.lag = self.env.now - t0 + base
 
     # --- one request ----------------------------------------------------------------------
@@ -442,9 +453,12 @@ class ExactPlane:
         now = self.env.now
         node.lookups += 1
         self.ctx.metrics.lookups(0, 1)
-        if self.store(node).lookup(req.key, now, node.ttl):
+        store = self.store(node)
+        if store.lookup(req.key, now, node.ttl):
             node.hits += 1
             self.ctx.metrics.lookups(1, 0)
+            if store.versions[req.key] < self.versions.get(req.key, 0):
+                self.ctx.metrics.stale(1)
             node.hit_rate = node.hits / node.lookups
             self.done(req)
             return
@@ -452,7 +466,7 @@ class ExactPlane:
 
         def fill(r: Request, node=node) -> None:
             if node.reachable() and not node.removed:
-                self.store(node).store(r.key, self.env.now, node.items)
+                self.store(node).store(r.key, self.env.now, node.items, self.version_read(r))
             self.done(r)
 
         self.database(req, fill)
@@ -466,6 +480,7 @@ class ExactPlane:
             self._fan_out(req, tiers, touched(g, width, len(tiers)), then or self.done)
             return
         tier = tiers[g] if g < len(tiers) else Tier([], "that shard has no database")
+        req.db_at = self.env.now
         after = self.committed if req.cls == "write" else (then or self.done)
         calls = self.ctx.db_calls
         if calls.breaker is None and calls.timeout is None and calls.retries == 0:
@@ -539,8 +554,53 @@ class ExactPlane:
             tier = tiers[g] if g < len(tiers) else Tier([], "that shard has no database")
             self.visit(part, tier, self.committed if req.cls == "write" else self.done)
 
+    def version_read(self, req: Request) -> int:
+        """The version of its key a read got: the one committed when it reached the
+        database, or, from a replica, the one committed its lag before that."""
+        db = req.last
+        lag = db.lag if isinstance(db, Database) and not db.is_primary else 0.0
+        v = self.versions.get(req.key, 0)
+        times = self.commits.get(req.key)
+        if times:
+            seen = req.db_at - lag
+            for t in reversed(times):
+                if t <= seen:
+                    break
+                v -= 1
+        return v
+
+    def _new_version(self, key: int) -> None:
+        """A write to `key` committed: its version moves on, and the caches do what their
+        write policy says with the entry of the key."""
+        now = self.env.now
+        v = self.versions[key] = self.versions.get(key, 0) + 1
+        self.missing.discard(key)
+        times = self.commits.setdefault(key, deque())
+        times.append(now)
+        while times[0] < now - COMMIT_HISTORY_S:
+            times.popleft()
+        for node in self.ctx.topology.of_kind("cache"):
+            if not isinstance(node, Cache) or node.on_write == NONE:
+                continue
+            held = self.stores.get(node)
+            if held is None or held[0] != node.started_at:
+                continue  # empty
+            if node.on_write == INVALIDATE:
+                held[1].drop(key)
+            else:
+                held[1].replace(key, v)
+
+    def _lost(self, written: Written) -> None:
+        """A promotion lost this write: if it was its key's last, the database no longer has
+        the value it acknowledged."""
+        key, version = written
+        if self.versions.get(key, 0) == version:
+            self.missing.add(key)
+
     def committed(self, req: Request) -> None:
         """A write is durable on the primary: answer, and ship it to the replicas."""
+        self._new_version(req.key)
+        written = (req.key, self.versions[req.key])
         g = req.shard if req.shard is not None else req.plan.group_position_of_key(req.key)
         gi = req.plan.group_indices[g]
         group = self.ctx.topology.group(gi)
@@ -558,26 +618,30 @@ class ExactPlane:
                     net.cross_region_ms / 1000.0 if r.region != primary.region else 0.0)
                 self.shipping[r] = self.shipping.get(r, 0) + 1
                 ev = self.env.timeout(base)
-                ev.callbacks.append(partial(self._arrive_event, r, primary, now))
+                ev.callbacks.append(partial(self._arrive_event, r, primary, now, written))
         self.done(req)
 
-    def _arrive_event(self, replica: Database, primary: Database, t0: float, _ev: object) -> None:
-        self._arrive(replica, primary, t0)
+    def _arrive_event(self, replica: Database, primary: Database, t0: float, written: Written,
+                      _ev: object) -> None:
+        self._arrive(replica, primary, t0, written)
 
-    def _arrive(self, replica: Database, primary: Database, t0: float) -> None:
+    def _arrive(self, replica: Database, primary: Database, t0: float, written: Written) -> None:
         self.shipping[replica] -= 1
-        if replica.removed or replica.is_primary:
-            return  # promoted meanwhile: the write was lost at the promotion
-        if not primary.reachable():
-            self.held_at_primary.setdefault(replica, []).append((primary, t0))
+        if replica.removed:
             return
-        self._apply(replica, t0, 0.0)
+        if replica.is_primary:
+            self._lost(written)  # promoted meanwhile: the write was lost at the promotion
+            return
+        if not primary.reachable():
+            self.held_at_primary.setdefault(replica, []).append((primary, t0, written))
+            return
+        self._apply(replica, t0, 0.0, written)
 
-    def _apply(self, replica: Database, t0: float, base: float) -> None:
+    def _apply(self, replica: Database, t0: float, base: float, written: Written) -> None:
         st = self.applies.get(replica)
         if st is None:
             st = self.applies[replica] = _ApplyStream(self, replica)
-        st.submit(t0, base)
+        st.submit(t0, base, written)
 
     def _release_held(self) -> None:
         """Writes held in a primary's log go out once it is reachable again."""
@@ -585,14 +649,17 @@ class ExactPlane:
             if not held:
                 continue
             if replica.removed or replica.is_primary:
+                if replica.is_primary:
+                    for _, _, written in held:
+                        self._lost(written)
                 held.clear()
                 continue
             keep = []
-            for primary, t0 in held:
+            for primary, t0, written in held:
                 if primary.reachable() and primary.is_primary:
-                    self._apply(replica, t0, 0.0)
+                    self._apply(replica, t0, 0.0, written)
                 elif primary.is_primary:
-                    keep.append((primary, t0))
+                    keep.append((primary, t0, written))
             held[:] = keep
 
     def unreplicated(self, replica: Database) -> float:
@@ -682,6 +749,10 @@ class ExactPlane:
             return
         req.closed = True
         self._release(req)
+        if req.cls == "read":
+            m.read_answered(1)
+            if req.key in self.missing and isinstance(req.last, Database):
+                m.read_lost_value(1)
         m.in_flight -= 1
         m.serve(1, lat)
         m.shape(lat, 1)
@@ -800,7 +871,7 @@ class _ApplyStream:
     def __init__(self, plane: ExactPlane, replica: Database) -> None:
         self.plane = plane
         self.replica = replica
-        self.held: deque[tuple[float, float]] = deque()  # (committed at, network delay)
+        self.held: deque[tuple[float, float, Written]] = deque()  # (committed at, network delay, write)
         self.applying = 0  # sent to the replica's workers, not applied yet
         self.retrying = False
 
@@ -809,14 +880,16 @@ class _ApplyStream:
         """Writes it received and has not applied (waiting, or on its workers)."""
         return len(self.held) + self.applying
 
-    def submit(self, t0: float, base: float) -> None:
-        self.held.append((t0, base))
+    def submit(self, t0: float, base: float, written: Written) -> None:
+        self.held.append((t0, base, written))
         self._pump()
 
     def _pump(self) -> None:
         r = self.replica
         if r.is_primary:
             # Promoted: what it had not applied was lost at the promotion.
+            for _, _, written in self.held:
+                self.plane._lost(written)
             self.held.clear()
         elif not r.reachable():
             if not self.retrying:
@@ -826,22 +899,22 @@ class _ApplyStream:
         else:
             station = self.plane.station(r)
             while self.held:
-                t0, base = self.held.popleft()
+                t0, base, written = self.held.popleft()
                 self.applying += 1
-                station.apply(r.apply_seconds, partial(self._done, t0, base))
+                station.apply(r.apply_seconds, partial(self._done, t0, base, written))
         r.apply_backlog = float(self.pending)
 
     def _retry(self) -> None:
         self.retrying = False
         self._pump()
 
-    def _done(self, t0: float, base: float, _job: None) -> None:
+    def _done(self, t0: float, base: float, written: Written, _job: None) -> None:
         p = self.plane
         r = self.replica
         self.applying -= 1
         if not r.reachable():
             # It went down before the write was applied: it is replayed from the log.
-            self.held.appendleft((t0, base))
+            self.held.appendleft((t0, base, written))
             self._pump()
             return
         lag = p.env.now - t0 + base

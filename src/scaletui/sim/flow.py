@@ -6,7 +6,8 @@ database, message queue); at every tier it is spread over the tier's stations by
 their shares. Every station sums what all flows offer it and is evaluated as an
 M/M/c/K station, pointwise stationary at that rate: the shed fraction fails there,
 the rest moves on with the station's mean response time added. A cache splits a
-flow into hits (done) and misses (on to the database).
+flow into hits (done) and misses (on to the database), and counts the hits that are
+stale under its write policy (staleness.py) at the write rate committed last tick.
 
 Means are exact (sums of stage means: stations in series with Poisson input are
 independent in steady state). Quantiles come from a few requests sampled per tick
@@ -48,6 +49,7 @@ from scaletui.sim.plane import PlaneContext
 from scaletui.sim.response_tail import timeout_figures
 from scaletui.sim.routing import CacheRing, DcRoute, RoutePlan, Tier
 from scaletui.sim.snapshot import Hop, Trace
+from scaletui.sim.staleness import INVALIDATE, StaleReadModel
 from scaletui.sim.station_runs import Run, singletons, state_key, station_runs
 from scaletui.sim.sticky import SESSION_LOST
 
@@ -254,6 +256,17 @@ class FlowPlane:
         self._fans: dict[int, tuple[list[tuple[float, tuple[int, ...]]], list[Tier]]] = {}
         self._max_means: dict[tuple, float] = {}  # mean of the slowest shard read, by what the shards are
         self._runs_checked: set[int] = set()  # tiers whose runs were checked this tick
+        self.stale = StaleReadModel(ctx.hits)
+        # Writes the primaries committed last tick, per second (the flows' rates, not the
+        # tick's draw of them): what changes cached values this tick (this tick's are
+        # known only after the cache stage).
+        self.write_rate = 0.0
+        self._committed_rate = 0.0
+        # Per Zipf bucket, the chance that a key's last acknowledged write was lost by a
+        # promotion (the database answers with an older value until the key is written
+        # again), and the lost writes already spread over the keys.
+        self._missing: list[float] | None = None
+        self._lost_seen = 0.0
 
     # --- one tick -------------------------------------------------------------------
     def tick(self, t: float, dt: float, plan: RoutePlan, demand: list[tuple[str, str, float, float]]) -> None:
@@ -289,11 +302,14 @@ class FlowPlane:
         self._db_fail_next = {}
         flows = self._stage(flows, "db", lambda f: self._db(f, plan), t)
         self._db_fail = self._db_fail_next
+        self._lost_values(flows)
         flows = self._stage(flows, "queue", lambda f: self._queue(f), t)
         for f in flows:  # whatever is left has been answered
             self._complete(f)
         self._downstream = self._next_holds()
         self._finish_stations(dt)
+        self._rewritten(self._committed_rate, dt)
+        self.write_rate, self._committed_rate = self._committed_rate, 0.0
         self._jobs(t, dt, plan)
         self._sample(t)
         e.metrics.sessions_lost = e.sticky.sessions_lost
@@ -776,6 +792,7 @@ class FlowPlane:
                 c.tick_served += served
                 if writes and isinstance(c, Database):
                     c.tick_writes += served
+                    self._committed_rate += f.rate * wa
             resp = wa * (delay + state.mean_wait + svc)
             k = len(members)  # one addition per station, as station by station
             accepted = _add_repeatedly(accepted, wa, k)
@@ -979,23 +996,31 @@ class FlowPlane:
         states: dict[Component, tuple[StationState, float]] = {}
         for cached, lam in offered.items():
             states[cached] = self._evaluate((cached,), lam, cached.service_time)
-        hit_of: dict[Component, tuple[float, float]] = {}
+        hit_of: dict[Component, tuple[float, float, float, float]] = {}
+        writes_z, writes_h = self.write_rate * (1 - hot_share), self.write_rate * hot_share
         for f in reads:
             ring = f.ring
             total_rate = ring_rate[id(ring.nodes[0])]
             n = len(ring.nodes)
+            window = _race_window(f.site)
             for node in ring.nodes:
                 if node in hit_of:
                     continue
                 if not node.reachable():
-                    hit_of[node] = (0.0, 0.0)
+                    hit_of[node] = (0.0, 0.0, 0.0, 0.0)
                     node.hit_rate = 0.0
                     continue
                 age = t - node.started_at
-                hz = e.hits.hit_rate(node.items * n, total_rate * (1 - hot_share), node.ttl, age)
-                hh = e.hits.key_hit_rate(total_rate * hot_share, node.items * n, total_rate * (1 - hot_share),
-                                         node.ttl, age)
-                hit_of[node] = (hz, hh)
+                inval = writes_z if node.on_write == INVALIDATE else 0.0
+                items, zipf_rate, hot_rate = node.items * n, total_rate * (1 - hot_share), total_rate * hot_share
+                hz = e.hits.hit_rate(items, zipf_rate, node.ttl, age, inval)
+                hh = e.hits.key_hit_rate(hot_rate, items, zipf_rate, node.ttl, age, inval,
+                                         writes_h if inval else 0.0)
+                # Stale hits per Zipf lookup, and the share of the hot key's hits that are stale.
+                sz = self.stale.zipf_stale(node.on_write, items, zipf_rate, node.ttl, age, writes_z, window)
+                sh = self.stale.key_stale_share(node.on_write, hot_rate, writes_h, items, zipf_rate, node.ttl,
+                                                age, writes_z, window)
+                hit_of[node] = (hz, hh, sz, sh)
         for f in reads:
             ring = f.ring
             data = node_data[id(ring)]
@@ -1014,7 +1039,7 @@ class FlowPlane:
                 if w <= 0:
                     continue
                 delay = ring.delay
-                hz, hh = hit_of[node]
+                hz, hh, sz, sh = hit_of[node]
                 if not node.reachable():
                     # Connection refused: the client goes straight to the database. For the
                     # service it is a miss, so it counts in the hit rate.
@@ -1035,6 +1060,7 @@ class FlowPlane:
                     self._fail(f, node, f"{node.id} was overloaded and shed it (queue full)", shed)
                 resp = delay + state.mean_wait + node.service_time
                 hits = zw * a * hz + hw * a * hh
+                e.metrics.stale(count * a * (zw * sz + hw * hh * sh))
                 misses = w * a - hits
                 node.tick_served += count * w * a
                 node.hits += count * hits
@@ -1082,6 +1108,36 @@ class FlowPlane:
                                     miss_hot / miss_tot, shares, f.at_web))
         return passing
 
+    def _lost_values(self, flows: list[Flow]) -> None:
+        """Reads the database answered without their key's last acknowledged write.
+
+        Writes a promotion lost (the metrics' count, whichever way it was lost) fall on
+        keys by popularity: n of them leave key i without its last write with probability
+        1 - e^(-n p_i). Reads that reach the database ask for key i with probability p_i
+        (the hot key aside)."""
+        m = self.ctx.metrics
+        keys = self.ctx.keys
+        new = m.lost_writes - self._lost_seen
+        if new > 1e-9:
+            self._lost_seen = m.lost_writes
+            old = self._missing or [0.0] * len(keys.bucket_p)
+            self._missing = [1.0 - (1.0 - q) * math.exp(-new * p) for q, p in zip(old, keys.bucket_p)]
+        if self._missing is None:
+            return
+        share = sum(n * p * q for n, p, q in zip(keys.bucket_counts, keys.bucket_p, self._missing))
+        reads = sum(f.count * (1 - f.hot) for f in flows if f.cls == "read")
+        if reads * share > 0:
+            m.read_lost_value(reads * share)
+
+    def _rewritten(self, write_rate: float, dt: float) -> None:
+        """A key written again (at rate W p_i) has its last write again."""
+        if self._missing is None or write_rate <= 0:
+            return
+        p_of = self.ctx.keys.bucket_p
+        self._missing = [q * math.exp(-write_rate * p * dt) for q, p in zip(self._missing, p_of)]
+        if max(self._missing) < 1e-9:
+            self._missing = None
+
     # --- bookkeeping ----------------------------------------------------------------
     def _complete(self, f: Flow) -> None:
         if f.count <= 0:
@@ -1101,6 +1157,8 @@ class FlowPlane:
             mean = min(f.mean, max(0.0, (f.mean - late * self.client.timeout) / (1.0 - late)))
             f = Flow(f.region, f.cls, f.route, f.rate * (1 - late), f.count - lost, mean, f.stages, f.hot,
                      f.shares, f.at_web)
+        if f.cls == "read":
+            self.ctx.metrics.read_answered(f.count)
         self.ctx.metrics.serve(f.count, f.mean)
         self.completed.append(f)
 
@@ -1369,6 +1427,19 @@ def _add_repeatedly(total: float, x: float, n: int) -> float:
     for _ in range(n):
         total += x
     return total
+def _race_window(route: DcRoute) -> tuple[float, float]:
+    """How old the value a read that missed stores in the cache can be, averaged over
+    where reads go: (seconds from its reaching the database to its filling the cache: the
+    wait and service there, last tick's state; the lag of the copy that answers it).
+    Network hops add latency, not time in the window: both planes leave them out."""
+    d = lag = weight = 0.0
+    for tier in route.reads:
+        for o in tier.options:
+            c = o.comp
+            d += o.weight * (c.state.mean_wait + c.service_time)
+            lag += o.weight * (c.lag if isinstance(c, Database) and not c.is_primary else 0.0)
+            weight += o.weight
+    return (d / weight, lag / weight) if weight > 0 else (0.0, 0.0)
 
 
 def _evaluation_args(acc: list) -> tuple[tuple[Component, ...], float, float]:

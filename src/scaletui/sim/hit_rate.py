@@ -12,6 +12,14 @@ expired yet, so the cache warms exactly as one without a TTL. From then on whate
 holds was stored within the last TTL, after the start: its contents no longer depend on
 the start, and the steady state (with the TTL factor) applies.
 By PASTA the probability that a key is cached is its hit probability.
+
+A cache that invalidates on write (`inval`: the write rate over the key space it sees)
+also loses a key's entry at its next write. Without a TTL a key read r and written w
+times/s is then held when, looking back from now, the first read or write within the
+characteristic time t is a read: r/(r+w) (1 - e^(-(r+w)t)), during the warm-up too
+(t = age). With a TTL an entry lives min(TTL, time to the next write), on average
+m = (1 - e^(-wT))/w, and the TTL factor becomes r m / (1 + r m) (a renewal: cached for
+m, then absent until the next read).
 """
 
 from __future__ import annotations
@@ -29,6 +37,23 @@ def _ttl_factor(x: float) -> float:
     return x / (1.0 + x)
 
 
+def entry_life(ttl: float, write_rate: float) -> float:
+    """Mean life of an entry that expires after `ttl` and is invalidated by the key's next
+    write (Poisson, `write_rate` per second): E[min(ttl, Exp(w))]."""
+    if write_rate <= 0:
+        return ttl
+    if ttl == INFINITE:
+        return 1.0 / write_rate
+    return -math.expm1(-write_rate * ttl) / write_rate
+
+
+def _life_factor(r: float, ttl: float, w: float) -> float:
+    """Share of time a key read r times/s is held, from expiry and invalidation alone."""
+    if ttl == INFINITE and w <= 0:
+        return 1.0
+    return _ttl_factor(r * entry_life(ttl, w))
+
+
 def ttl_in_force(ttl: float, age: float) -> float:
     """The TTL that shapes a cache `age` seconds after it started empty: none before the
     first TTL has passed (no entry has expired yet), `ttl` from then on."""
@@ -41,9 +66,26 @@ class HitRateModel:
     def __init__(self, keys: KeySpace) -> None:
         self.keys = keys
 
-    def _occupancy_and_hits(self, rate: float, t: float, ttl: float) -> tuple[float, float]:
+    def stay(self, r: float, t: float, ttl: float, w: float = 0.0) -> float:
+        """Probability that a key read r times/s (written w times/s, invalidating) is held,
+        in a cache of characteristic time t."""
+        if ttl == INFINITE and w > 0:
+            return r / (r + w) * (1.0 if t == INFINITE else -math.expm1(-(r + w) * t))
+        stay = 1.0 if t == INFINITE else -math.expm1(-r * t)
+        if ttl != INFINITE or w > 0:
+            stay *= _life_factor(r, ttl, w)
+        return stay
+
+    def _occupancy_and_hits(self, rate: float, t: float, ttl: float, inval: float = 0.0) -> tuple[float, float]:
         occ = 0.0
         hits = 0.0
+        if inval > 0:
+            for n, p in zip(self.keys.bucket_counts, self.keys.bucket_p):
+                stay = self.stay(rate * p, t, ttl, inval * p)
+                occ += n * stay
+                hits += n * p * stay
+            return occ, hits
+        # Without invalidation (most caches), inline: this loop is the model's hot path.
         for n, p in zip(self.keys.bucket_counts, self.keys.bucket_p):
             r = rate * p
             stay = 1.0 if t == INFINITE else -math.expm1(-r * t)
@@ -54,19 +96,19 @@ class HitRateModel:
         return occ, hits
 
     @lru_cache(maxsize=4096)
-    def characteristic_time(self, capacity: float, rate: float, ttl: float) -> float:
+    def characteristic_time(self, capacity: float, rate: float, ttl: float, inval: float = 0.0) -> float:
         """Che's T for a cache of `capacity` items fed `rate` requests/s (inf if all fit)."""
         if capacity >= self.keys.count:
             return INFINITE
         if rate <= 0:
             return INFINITE
-        occ_inf, _ = self._occupancy_and_hits(rate, INFINITE, ttl)
+        occ_inf, _ = self._occupancy_and_hits(rate, INFINITE, ttl, inval)
         if occ_inf <= capacity:
             return INFINITE
         lo, hi = -40.0, 40.0  # bisection on log(rate * T)
         for _ in range(60):
             mid = (lo + hi) / 2.0
-            occ, _ = self._occupancy_and_hits(rate, math.exp(mid) / rate, ttl)
+            occ, _ = self._occupancy_and_hits(rate, math.exp(mid) / rate, ttl, inval)
             if occ < capacity:
                 lo = mid
             else:
@@ -85,47 +127,57 @@ class HitRateModel:
         return t / rate
 
     def hit_rate(
-        self, capacity: float, rate: float, ttl: float = INFINITE, age: float = INFINITE
+        self, capacity: float, rate: float, ttl: float = INFINITE, age: float = INFINITE, inval: float = 0.0
     ) -> float:
         """Hit probability of a request for a Zipf key.
 
         `rate` is the request rate over the whole key space as this cache sees it, in
-        requests/s; `ttl` and `age` (time since the cache last started empty) in seconds.
+        requests/s; `ttl` and `age` (time since the cache last started empty) in seconds;
+        `inval` the write rate that invalidates its entries (0: writes leave them).
         """
         if capacity <= 0 or rate <= 1e-12 or age <= 0:
             return 0.0
         if ttl_in_force(ttl, age) != INFINITE:
-            return self._steady(float(capacity), _quantize(rate), ttl)
+            return self._steady(float(capacity), _quantize(rate), ttl, _quantize_or_zero(inval))
         if age < self.warm_time(capacity, rate):
             # Warming: the curve is smooth in log(age) and log(rate); 1% steps of each let
             # a whole warm-up reuse a few hundred evaluations instead of one per tick.
-            return self._warming(_quantize(rate), _quantize(max(age, 1e-3)))
+            return self._warming(_quantize(rate), _quantize(max(age, 1e-3)), _quantize_or_zero(inval))
+        if inval > 1e-12:
+            return self._steady(float(capacity), _quantize(rate), ttl, _quantize(inval))
         # Without a TTL the steady state does not depend on the rate (T scales as 1/rate).
         return self._steady(float(capacity), 1.0, INFINITE)
 
     def key_hit_rate(
-        self, key_rate: float, capacity: float, rate: float, ttl: float = INFINITE, age: float = INFINITE
+        self, key_rate: float, capacity: float, rate: float, ttl: float = INFINITE, age: float = INFINITE,
+        inval: float = 0.0, key_writes: float = 0.0,
     ) -> float:
         """Hit probability of one key requested `key_rate` times/s (such as a celebrity key
-        outside the Zipf ranks) in a cache whose Zipf traffic is `rate` requests/s."""
+        outside the Zipf ranks) in a cache whose Zipf traffic is `rate` requests/s
+        (`inval`: its Zipf write rate if it invalidates; `key_writes`: this key's)."""
         if key_rate <= 0 or capacity <= 0 or age <= 0:
             return 0.0
+        writes = key_writes if inval > 1e-12 else 0.0
         if ttl_in_force(ttl, age) == INFINITE:
-            return -math.expm1(-key_rate * min(age, self.warm_time(capacity, rate or 1.0)))
-        stay = INFINITE
-        if rate > 1e-12:
-            rate_q = _quantize(rate)
-            stay = self.characteristic_time(float(capacity), rate_q, ttl) * rate_q / rate
-        return -math.expm1(-key_rate * stay) * _ttl_factor(key_rate * ttl)
+            return self.stay(key_rate, min(age, self.warm_time(capacity, rate or 1.0)), INFINITE, writes)
+        stay = self.key_stay_time(capacity, rate, ttl, inval)
+        return -math.expm1(-key_rate * stay) * _life_factor(key_rate, ttl, writes)
+
+    def key_stay_time(self, capacity: float, rate: float, ttl: float, inval: float = 0.0) -> float:
+        """Che's T in seconds for a steady cache (inf if everything fits)."""
+        if rate <= 1e-12:
+            return INFINITE
+        rate_q = _quantize(rate)
+        return self.characteristic_time(float(capacity), rate_q, ttl, _quantize_or_zero(inval)) * rate_q / rate
 
     @lru_cache(maxsize=8192)
-    def _warming(self, rate: float, age: float) -> float:
-        return self._occupancy_and_hits(rate, age, INFINITE)[1]
+    def _warming(self, rate: float, age: float, inval: float = 0.0) -> float:
+        return self._occupancy_and_hits(rate, age, INFINITE, inval)[1]
 
     @lru_cache(maxsize=4096)
-    def _steady(self, capacity: float, rate: float, ttl: float) -> float:
-        t = self.characteristic_time(capacity, rate, ttl)
-        return self._occupancy_and_hits(rate, t, ttl)[1]
+    def _steady(self, capacity: float, rate: float, ttl: float, inval: float = 0.0) -> float:
+        t = self.characteristic_time(capacity, rate, ttl, inval)
+        return self._occupancy_and_hits(rate, t, ttl, inval)[1]
 
 
     def miss_partition_shares(
@@ -182,3 +234,7 @@ class HitRateModel:
 def _quantize(rate: float) -> float:
     """Round a rate to 1% steps on a log scale so cached solutions can be reused."""
     return math.exp(round(math.log(rate) * 100.0) / 100.0)
+
+
+def _quantize_or_zero(rate: float) -> float:
+    return _quantize(rate) if rate > 1e-12 else 0.0

@@ -79,6 +79,11 @@ class Metrics:
         self.sessions_lost = 0.0
         self.jobs_enqueued = 0.0
         self.jobs_done = 0.0
+        self.reads = 0.0  # reads answered, and how many of them were stale cache hits
+        self.stale_reads = 0.0
+        # Of them, reads a database answered without the key's last acknowledged write,
+        # which a promotion lost (a failover across the replication lag).
+        self.stale_after_failover = 0.0
         self.failures: dict[str, float] = {}
         self.series: list[SeriesRow] = []
         self.recent: deque[TickRow] = deque(maxlen=RECENT_TICKS)
@@ -101,6 +106,8 @@ class Metrics:
         self.t_samples: list[tuple[float, float]] = []
         self.t_hits = 0.0
         self.t_lookups = 0.0
+        self.t_reads = 0.0
+        self.t_stale = 0.0
 
     def _new_window(self, t: float) -> None:
         self.w_start = t
@@ -118,6 +125,8 @@ class Metrics:
         self.w_db = 0.0
         self.w_lag = 0.0
         self.w_depth = 0.0
+        self.w_reads = 0.0
+        self.w_stale = 0.0
 
     def arrive(self, n: float) -> None:
         self.arrived += n
@@ -165,6 +174,27 @@ class Metrics:
         self.failures[cause] = self.failures.get(cause, 0.0) + n
         self._kind(n, cause)
 
+    def read_answered(self, n: float) -> None:
+        self.reads += n
+        self.t_reads += n
+        self.w_reads += n
+
+    def stale(self, n: float) -> None:
+        """n of the reads answered got an old value from a cache."""
+        self.stale_reads += n
+        self.t_stale += n
+        self.w_stale += n
+
+    def read_lost_value(self, n: float) -> None:
+        """n reads answered by a database without the key's last acknowledged write (a
+        promotion lost it): stale reads too."""
+        self.stale(n)
+        self.stale_after_failover += n
+
+    def stale_share(self) -> float:
+        """Stale reads as a share of the reads answered so far."""
+        return self.stale_reads / self.reads if self.reads > 0 else 0.0
+
     def lookups(self, hits: float, lookups: float) -> None:
         self.t_hits += hits
         self.t_lookups += lookups
@@ -205,6 +235,8 @@ class Metrics:
             lag_s=lag_s,
             queue_depth=queue_depth,
             retry_rps=self.t_retries / dt,
+            reads=self.t_reads,
+            stale_reads=self.t_stale,
         )
         self.recent.append(row)
         self.last_samples = self.t_samples
@@ -251,6 +283,7 @@ class Metrics:
                 requests=self.w_arrived,
                 failed=self.w_failed,
                 retry_rps=self.w_retries / span,
+                stale_read_rate=self.w_stale / self.w_reads if self.w_reads > 0 else None,
             )
         )
         self._new_window(self.w_start + span)
@@ -294,4 +327,7 @@ class Metrics:
             wasted=int(round(self.wasted)),
             retried_by_cause=tuple((k, int(round(v))) for k, v in
                                    sorted(self.retry_causes.items(), key=lambda kv: (-kv[1], kv[0])) if round(v) > 0),
+            reads=int(round(self.reads)),
+            stale_reads=int(round(self.stale_reads)),
+            stale_after_failover=int(round(self.stale_after_failover)),
         )

@@ -39,6 +39,9 @@ def engine_report(engine: Engine, scenario: str) -> dict[str, Any]:
         "sessions_lost": t.sessions_lost,
         "retries": t.retries,
         "wasted": t.wasted,
+        "reads": t.reads,
+        "stale_reads": t.stale_reads,
+        "stale_after_failover": t.stale_after_failover,
         "jobs": {"enqueued": t.jobs_enqueued, "done": t.jobs_done, "queued": int(round(engine.queue_depth()))},
     }
     series = [
@@ -56,6 +59,7 @@ def engine_report(engine: Engine, scenario: str) -> dict[str, Any]:
             "replication_lag_s": _r(row.lag_s, 4),
             "queue_depth": _r(row.queue_depth, 2),
             "retry_rps": _r(row.retry_rps, 3),
+            "stale_read_rate": _r(row.stale_read_rate, 6),
         }
         for row in m.series
     ]
@@ -76,6 +80,8 @@ def engine_report(engine: Engine, scenario: str) -> dict[str, Any]:
         }
         if isinstance(c, (Cache, Cdn)):
             item["hit_rate"] = _r(c.hits / c.lookups, 4) if c.lookups else 0.0
+        if isinstance(c, Cache):
+            item["on_write"] = c.on_write
         if isinstance(c, Database):
             item["role"] = c.role
             if not c.is_primary:

@@ -31,6 +31,7 @@ class ComponentView:
     follows: str | None = None  # replicas: their primary
     failover: str | None = None  # database nodes: "auto" or "manual" for their group
     ttl_s: float | None = None  # caches and CDN
+    on_write: str | None = None  # caches: what a write does to its key's entry
     share: float | None = None  # web servers: share of their data centre's traffic
     held: float | None = None  # thread-per-request web servers: workers held waiting downstream
 
@@ -53,6 +54,8 @@ class TickRow:
     lag_s: float
     queue_depth: float
     retry_rps: float = 0.0  # retries among the offered requests
+    reads: float = 0.0  # reads answered this tick
+    stale_reads: float = 0.0  # of them, stale cache hits
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,7 @@ class SeriesRow:
     requests: float
     failed: float
     retry_rps: float = 0.0  # retries that came back (offered = rps + retry_rps)
+    stale_read_rate: float | None = None  # share of the reads answered that were stale (None: no reads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,9 @@ class Totals:
     retries: int = 0  # attempts after the first (the requests above count once)
     wasted: int = 0  # requests answered after their client gave up
     retried_by_cause: tuple[tuple[str, int], ...] = ()  # failed attempts that were tried again
+    reads: int = 0  # reads answered
+    stale_reads: int = 0  # of them, cache hits on a value the database had since changed, and ...
+    stale_after_failover: int = 0  # ... reads of a value a failover lost (the database has an older one)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from scaletui.game.session import Game
 from scaletui.sim.catalog import KINDS
 from scaletui.sim.commands import Add, Command, Configure, Promote, Remove, Upgrade
 from scaletui.sim.db_calls import BreakerRule
+from scaletui.sim.staleness import WRITE_POLICY_HELP
 
 
 def db_call_commands(act: Callable[[Command], None]) -> list[tuple[str, str, Callable[[], object]]]:
@@ -105,6 +106,10 @@ class GameCommands(Provider):
                                 partial(act, Configure(c.id, max_in_flight=limit))))
                 out.append((f"Stop shedding load at {c.id}", "no limit in flight",
                             partial(act, Configure(c.id, max_in_flight=0))))
+            if c.kind == "cache":
+                for policy, what in WRITE_POLICY_HELP:
+                    out.append((f"On write {policy} for {c.id}", what,
+                                partial(act, Configure(c.id, on_write=policy))))
         if any(c.kind == "web" for c in snap.components):
             out.extend(db_call_commands(act))
         return out

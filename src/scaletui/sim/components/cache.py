@@ -1,7 +1,9 @@
 """Cache node: keys are spread over the nodes by hash; a hit ends a read.
 
 Capacity is in items, TTL is set by the player (shorter means fresher data and fewer
-hits). A node that (re)starts is empty: `started_at` drives its warm-up.
+hits), and so is what a write does to the entry of its key (`on_write`: none, invalidate
+or update; see staleness.py). A node that (re)starts is empty: `started_at` drives its
+warm-up.
 """
 
 import math
@@ -15,6 +17,9 @@ class Cache(Component):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.ttl = math.inf
+        # Writes leave cached entries alone unless the player says otherwise: what the
+        # game did before it counted stale reads (same hit rates, same results).
+        self.on_write = "none"
         self.started_at = self.created_at
         self.hit_rate = 0.0  # last tick
         self.hits = 0.0  # whole run

@@ -61,6 +61,10 @@ class BriefScreen(Screen):
                          f"{slo.latency_window:g}s windows")
         if slo.lost_writes is not None:
             goals.append(f"at most {slo.lost_writes:,} lost writes")
+        if slo.stale_reads is not None:
+            goals.append(f"at most {slo.stale_reads:g}% of reads stale")
+        if slo.returning_users is not None:
+            goals.append(f"at least {slo.returning_users:g}% of active users come back")
         facts.add_row("objectives", "\n".join(goals))
         if spec.budget_per_hour:
             how = ("actions that would go over it are refused" if spec.budget_mode == "refuse"

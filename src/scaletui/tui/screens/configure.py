@@ -1,5 +1,6 @@
-"""Configure a component: cache/CDN TTL and invalidation, failover, shards, denormalization,
-autoscaling, load shedding, and the web tier's database calls (timeout, retries, circuit breaker)."""
+"""Configure a component: cache/CDN TTL and invalidation, a cache's write policy, failover,
+shards, denormalization, autoscaling, load shedding, and the web tier's database calls
+(timeout, retries, circuit breaker)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from scaletui.scenario.durations import parse_duration
 from scaletui.sim.commands import AutoscaleRule, Configure
 from scaletui.sim.db_calls import BreakerRule
 from scaletui.sim.snapshot import ComponentView
+from scaletui.sim.staleness import WRITE_POLICY_HELP
 from scaletui.tui.widgets.choice_list import ChoiceList
 
 
@@ -39,6 +41,10 @@ class ConfigureScreen(ModalScreen[Configure | None]):
             ttl = "none" if c.ttl_s is None or math.isinf(c.ttl_s) else f"{c.ttl_s:g}s"
             opts.append(Option(f"TTL (now {ttl}): shorter = fresher data, fewer hits", id="ttl"))
             opts.append(Option("Invalidate: empty it now (it warms up again)", id="invalidate"))
+        if c.kind == "cache":
+            for policy, what in WRITE_POLICY_HELP:
+                if policy != c.on_write:
+                    opts.append(Option(f"On write (now {c.on_write}): {policy}, {what}", id=f"on-write-{policy}"))
         if c.kind in ("database", "shard", "replica"):
             auto = self.game.engine.auto_failover.get(c.group or 0, False)
             opts.append(Option(f"Automatic failover: turn {'off' if auto else 'on'}", id="failover"))
@@ -93,6 +99,8 @@ class ConfigureScreen(ModalScreen[Configure | None]):
         target = c.id
         if choice == "invalidate":
             self.dismiss(Configure(target, invalidate=True))
+        elif choice is not None and choice.startswith("on-write-"):
+            self.dismiss(Configure(target, on_write=choice.removeprefix("on-write-")))
         elif choice == "failover":
             auto = self.game.engine.auto_failover.get(c.group or 0, False)
             self.dismiss(Configure(target, failover="manual" if auto else "auto"))

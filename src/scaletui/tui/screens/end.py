@@ -21,7 +21,7 @@ from scaletui.tui.render import clock, money, stars
 from scaletui.tui.screens.save_plan import SavePlanScreen
 
 KIND_STYLE = {"trigger": "warn", "symptom": "bad", "first failure": "bad", "first saturated": "bad",
-              "alert": "accent", "action": "busy", "refused": "dim", "recovery": "ok", "outcome": "bold"}
+              "alert": "accent", "action": "busy", "refused": "dim", "recovery": "ok", "data": "bad", "outcome": "bold"}
 
 
 EndChoice = Literal["retry", "next", "campaign"]

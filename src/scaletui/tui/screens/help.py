@@ -20,7 +20,8 @@ KEYS = [
     ("x", "remove the selected component"),
     ("p", "promote the selected replica to primary"),
     ("z", "undo the last addition while it boots (its cost refunded)"),
-    ("c", "configure: TTL, failover, shards, denormalize, autoscaling, load shedding, db timeout, breaker"),
+    ("c", "configure: TTL, on write, failover, shards, denormalize, autoscaling, load shedding, "
+          "db timeout, breaker"),
     ("w", "why did requests fail: recent failed requests, hop by hop"),
     ("h", "a hint (one more each time)"),
     ("ctrl+p", "command palette: every action by name"),
@@ -37,6 +38,8 @@ CONCEPTS = [
     ("Failover", "A dead primary stops writes until a replica is promoted (by you, or automatically)."),
     ("Cache", "Hot reads from memory; hit rate follows popularity and size; a crash sends a herd to the "
               "database."),
+    ("Cache consistency", "A write leaves an old value in the cache unless the write policy invalidates or "
+                          "updates it; the TTL bounds how long. Stale reads count against a level's objective."),
     ("CDN", "Static content from the edge, paid per GB; an outage falls back to your web servers."),
     ("Message queue", "Async work leaves the request path; the queue absorbs surges; workers drain it."),
     ("Data centres", "Users go to the nearest healthy one; far ones pay the cross-region time."),

@@ -74,7 +74,9 @@ class ComponentPanel(Static):
                 lines.append(Text(f"failing {si(c.failed_rps)} rps", style=f"bold {pal.bad}"))
         if c.hit_rate is not None:
             ttl = "" if c.ttl_s is None or math.isinf(c.ttl_s) else f"  ttl {c.ttl_s:g}s"
-            lines.append(Text(f"hit rate {100 * c.hit_rate:.1f}%{ttl}"))
+            # The write policy shows once the player chose one (none is the default).
+            policy = f"  on write {c.on_write}" if c.on_write not in (None, "none") else ""
+            lines.append(Text(f"hit rate {100 * c.hit_rate:.1f}%{ttl}{policy}"))
         if c.lag_s is not None:
             if c.health == "down":  # a dead replica applies nothing: its growing lag would only alarm
                 lines.append(Text(f"serves nothing; would follow {c.follows}"))
