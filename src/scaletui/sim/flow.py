@@ -29,6 +29,7 @@ from scaletui.sim.keyspace import HOT_KEY, partition_of
 from scaletui.sim.mmck import IDLE, StationState, sample_response, station_state
 from scaletui.sim.plane import PlaneContext
 from scaletui.sim.routing import CacheRing, DcRoute, RoutePlan, Tier
+from scaletui.sim.sharding import hot_key_moves, moved_request_share
 from scaletui.sim.snapshot import Hop, Trace
 from scaletui.sim.station_runs import Run, singletons, state_key, station_runs
 from scaletui.sim.sticky import SESSION_LOST
@@ -179,7 +180,7 @@ class FlowPlane:
         flows = self._stage(flows, "lb", lambda f: self._entry(f), t)
         flows = self._stage(flows, "web", lambda f: self._web(f), t)
         flows = self._stage(flows, "session", lambda f: self._session(f), t)
-        flows = self._cache_stage(flows, t)
+        flows = self._cache_stage(flows, t, plan)
         flows = self._stage(flows, "db", lambda f: self._db(f, plan), t)
         flows = self._stage(flows, "queue", lambda f: self._queue(f), t)
         for f in flows:  # whatever is left has been answered
@@ -331,6 +332,7 @@ class FlowPlane:
                         writes[comp] = writes.get(comp, 0.0) + lam
         states: dict[Component, tuple[StationState, float]] = {}
         if label == "db":
+            self._charge_migration(offered)
             self._charge_applies(t, offered, writes, states)
         # Runs of identical stations apart in the tier (split by a different one) share it too.
         shared: dict[tuple, tuple[StationState, float]] = {}
@@ -351,6 +353,21 @@ class FlowPlane:
         of work per second (`known`: already evaluated for identical ones)."""
         service = work_s / lam if lam > 1e-12 and work_s > 0 else members[0].service_time
         return self._evaluate(members, lam, service, known)
+
+    def _charge_migration(self, offered: dict[Component, list]) -> None:
+        """While a reshard copies keys, each source and target shard's primary does that
+        work too (sim/migration.py), offered as requests of its own service time."""
+        m = self.ctx.topology.migration
+        if m is None:
+            return
+        for g in self.ctx.topology.groups():
+            p = g.primary
+            busy = m.busy_workers(g.index)
+            if p is None or busy <= 0 or not p.reachable():
+                continue
+            acc = offered.setdefault(p, [0.0, 0.0, (p,)])
+            acc[0] += busy / p.service_time
+            acc[1] += busy
 
     def _charge_applies(self, t: float, offered: dict[Component, list], writes: dict[Component, float],
                         states: dict[Component, tuple[StationState, float]]) -> None:
@@ -461,7 +478,7 @@ class FlowPlane:
         return Flow(f.region, f.cls, f.route, f.rate * accepted, count * accepted,
                     f.mean + mean_acc / accepted, f.stages + (Stage.of_runs(label, runs),), f.hot)
 
-    def _cache_stage(self, flows: list[Flow], t: float) -> list[Flow]:
+    def _cache_stage(self, flows: list[Flow], t: float, plan: RoutePlan) -> list[Flow]:
         e = self.ctx
         passing: list[Flow] = []
         reads: list[Flow] = []
@@ -508,11 +525,7 @@ class FlowPlane:
                     hit_of[node] = (0.0, 0.0)
                     node.hit_rate = 0.0
                     continue
-                age = t - node.started_at
-                hz = e.hits.hit_rate(node.items * n, total_rate * (1 - hot_share), node.ttl, age)
-                hh = e.hits.key_hit_rate(total_rate * hot_share, node.items * n, total_rate * (1 - hot_share),
-                                         node.ttl, age)
-                hit_of[node] = (hz, hh)
+                hit_of[node] = self._hit_rates(node, n, total_rate, hot_share, t)
         for f in reads:
             ring = f.ring
             data = node_data[id(ring)]
@@ -584,11 +597,11 @@ class FlowPlane:
                         # Misses of the live nodes follow the cache's miss curve; a dead
                         # node's keys all miss, spread like the requests for them.
                         nd = live[0]
-                        curve = e.hits.miss_partition_shares(groups, nd.items * n, total_rate * (1 - hot_share),
-                                                             nd.ttl, t - nd.started_at)
+                        curve = e.hits.miss_partition_shares(plan.sharding, nd.items * n,
+                                                             total_rate * (1 - hot_share), nd.ttl, t - nd.started_at)
                         dead_w = sum(data[i][0] for i, x in enumerate(ring.nodes) if not x.reachable())
                         live_miss = miss_tot - dead_w * (1 - f.hot)
-                        plain = e.keys.partition_shares(groups)
+                        plain = e.keys.partition_shares(plan.sharding)
                         shares = tuple((max(0.0, live_miss) * c + dead_w * (1 - f.hot) * q) / miss_tot
                                        for c, q in zip(curve, plain))
                         norm = sum(shares)
@@ -598,6 +611,24 @@ class FlowPlane:
                                     f.stages + (Stage("cache miss", miss_w, picks),),
                                     miss_hot / miss_tot, shares))
         return passing
+
+    def _hit_rates(self, node: Cache, n: int, total_rate: float, hot_share: float, t: float) -> tuple[float, float]:
+        """Hit probability of a Zipf request and of a hot-key request at this node. After a
+        reshard the moved keys' entries were dropped: that share of the requests warms up
+        again from the reshard, the rest from the node's start."""
+        e = self.ctx
+        zipf_rate = total_rate * (1 - hot_share)
+        age = t - node.started_at
+        hz = e.hits.hit_rate(node.items * n, zipf_rate, node.ttl, age)
+        hh = e.hits.key_hit_rate(total_rate * hot_share, node.items * n, zipf_rate, node.ttl, age)
+        if node.rekeyed is not None:
+            at, before, after = node.rekeyed
+            since = min(age, t - at)
+            moved = moved_request_share(e.keys, before, after)
+            hz = (1 - moved) * hz + moved * e.hits.hit_rate(node.items * n, zipf_rate, node.ttl, since)
+            if hot_key_moves(before, after):
+                hh = e.hits.key_hit_rate(total_rate * hot_share, node.items * n, zipf_rate, node.ttl, since)
+        return hz, hh
 
     # --- bookkeeping ----------------------------------------------------------------
     def _complete(self, f: Flow) -> None:

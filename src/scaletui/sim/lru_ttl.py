@@ -7,6 +7,7 @@ passed on each call because the player can change them while the store is in use
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import Callable
 
 
 class LruTtlStore:
@@ -35,6 +36,11 @@ class LruTtlStore:
         self.born.move_to_end(key)
         while len(self.born) > capacity:
             self.born.popitem(last=False)
+
+    def drop_where(self, gone: Callable[[int], bool]) -> None:
+        """Forget every key for which `gone(key)` holds (their place is free again)."""
+        for key in [k for k in self.born if gone(k)]:
+            del self.born[key]
 
     def __len__(self) -> int:
         return len(self.born)
