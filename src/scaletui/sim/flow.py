@@ -615,7 +615,8 @@ class FlowPlane:
     def _hit_rates(self, node: Cache, n: int, total_rate: float, hot_share: float, t: float) -> tuple[float, float]:
         """Hit probability of a Zipf request and of a hot-key request at this node. After a
         reshard the moved keys' entries were dropped: that share of the requests warms up
-        again from the reshard, the rest from the node's start."""
+        again from the reshard (by Che's warm-up, as after a restart), the rest from the
+        node's start."""
         e = self.ctx
         zipf_rate = total_rate * (1 - hot_share)
         age = t - node.started_at
@@ -623,7 +624,8 @@ class FlowPlane:
         hh = e.hits.key_hit_rate(total_rate * hot_share, node.items * n, zipf_rate, node.ttl, age)
         if node.rekeyed is not None:
             at, before, after = node.rekeyed
-            since = min(age, t - at)
+            # Taken at the middle of the tick: popular moved keys come back within it.
+            since = min(age, t - at) + e.dt / 2
             moved = moved_request_share(e.keys, before, after)
             hz = (1 - moved) * hz + moved * e.hits.hit_rate(node.items * n, zipf_rate, node.ttl, since)
             if hot_key_moves(before, after):

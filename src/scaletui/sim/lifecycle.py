@@ -270,7 +270,7 @@ class Lifecycle:
         assert m is not None
         self.topology.migration = m
         self.topology.touch()
-        if m.duration > 0:
+        if m.duration >= 1:
             self.log("reshard", f"copying {m.moved_keys:,.0f} keys between shards for about {m.duration:,.0f}s; "
                                 "their utilization shows the copy")
         self.clock.env.process(self._cutover(m, self.clock.snap(self.now + m.duration)))
