@@ -1,4 +1,5 @@
-"""Configure a component: cache/CDN TTL and invalidation, failover, shards, autoscaling."""
+"""Configure a component: cache/CDN TTL and invalidation, failover, shards and their
+sharding scheme, autoscaling."""
 
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ from scaletui.scenario.durations import parse_duration
 from scaletui.sim.commands import AutoscaleRule, Configure
 from scaletui.sim.snapshot import ComponentView
 from scaletui.tui.widgets.choice_list import ChoiceList
+
+
+SCHEME_NAMES = {"mod": "hash mod n", "consistent": "consistent-hash ring"}
+
+
+def _other_scheme(scheme: str) -> str:
+    return "mod" if scheme == "consistent" else "consistent"
 
 
 class ConfigureScreen(ModalScreen[Configure | None]):
@@ -41,8 +49,10 @@ class ConfigureScreen(ModalScreen[Configure | None]):
             auto = self.game.engine.auto_failover.get(c.group or 0, False)
             opts.append(Option(f"Automatic failover: turn {'off' if auto else 'on'}", id="failover"))
             if "shard" in self.game.rules.allow:
-                opts.append(Option(f"Shards (now {self.game.engine.topology.shard_count}): reshard to more",
-                                   id="shards"))
+                topo = self.game.engine.topology
+                opts.append(Option(f"Shards (now {topo.shard_count}): reshard to more", id="shards"))
+                opts.append(Option(f"Sharding (now {SCHEME_NAMES[topo.shard_scheme]}): switch to "
+                                   f"{SCHEME_NAMES[_other_scheme(topo.shard_scheme)]} (moves keys)", id="sharding"))
         if c.kind == "web":
             on = self.game.engine.autoscaler.rule is not None
             opts.append(Option("Autoscaling: set a rule (min max target warmup)", id="autoscale"))
@@ -71,6 +81,8 @@ class ConfigureScreen(ModalScreen[Configure | None]):
         elif choice == "failover":
             auto = self.game.engine.auto_failover.get(c.group or 0, False)
             self.dismiss(Configure(target, failover="manual" if auto else "auto"))
+        elif choice == "sharding":
+            self.dismiss(Configure(target, sharding=_other_scheme(self.game.engine.topology.shard_scheme)))
         elif choice == "autoscale-off":
             self.dismiss(Configure("web", autoscale_off=True))
         elif choice in ("ttl", "shards", "autoscale"):

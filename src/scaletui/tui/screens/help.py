@@ -20,7 +20,7 @@ KEYS = [
     ("x", "remove the selected component"),
     ("p", "promote the selected replica to primary"),
     ("z", "undo the last addition while it boots (its cost refunded)"),
-    ("c", "configure: TTL, invalidate, failover, shards, autoscaling"),
+    ("c", "configure: TTL, invalidate, failover, shards, sharding scheme, autoscaling"),
     ("w", "why did requests fail: recent failed requests, hop by hop"),
     ("h", "a hint (one more each time)"),
     ("ctrl+p", "command palette: every action by name"),
@@ -41,6 +41,8 @@ CONCEPTS = [
     ("Message queue", "Async work leaves the request path; the queue absorbs surges; workers drain it."),
     ("Data centres", "Users go to the nearest healthy one; far ones pay the cross-region time."),
     ("Sharding", "Keys spread over primaries; a hot key still lands on one shard."),
+    ("Resharding", "Moved keys are copied (load on their shards) and miss in the cache; hash mod n "
+                   "moves about n/(n+1) of them, a consistent-hash ring about 1/(n+1)."),
     ("Error budget", "The failures the availability objective allows; spent = game over. Burn-rate alerts "
                      "warn first."),
 ]
