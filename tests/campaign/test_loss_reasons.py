@@ -96,6 +96,13 @@ EXPECTED: dict[str, dict[str, Loss]] = {
         # which replay every write, give way first (the xlarge primary 84 s later).
         WITHOUT_CONCEPT: Loss("availability", 960.0, "replica-1", "replica-1"),
     },
+    "resharding-day": {
+        # Two shards cannot hold the sale (14m): database-1 saturates first.
+        NO_ACTIONS: Loss("availability", 840.0, "database-1", "database-1"),
+        # A hash mod n reshard at the evening peak (which began at 6m): copying two thirds
+        # of the keys out of both old shards saturates them, and the p95 objective is lost.
+        WITHOUT_CONCEPT: Loss("latency_p95", 360.0, "database-1", "database-1"),
+    },
     "millions": {
         # The app-store feature (4m) overloads the two web servers.
         NO_ACTIONS: Loss("availability", 240.0, "web-1", "web-1"),
