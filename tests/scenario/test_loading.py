@@ -286,8 +286,9 @@ def test_readme_scenario_and_plan_examples_load(tmp_path: Path) -> None:
     assert sc.name == "launch-day"
     assert sc.config.traffic.revenue_per_1k_requests == 0.5
     assert [r for r, _ in sc.config.traffic.regions] == ["us-east", "eu-west"]
+    assert sc.config.sharding.scheme == "mod"
     actions = load_plan(write(tmp_path, plan, "p.plan.yaml")).actions
-    assert len(actions) == 12
+    assert len(actions) == 13
     assert {type(a.command) for a in actions} == {Add, Upgrade, Promote, Remove, Configure}
 
 

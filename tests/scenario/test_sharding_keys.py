@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from scaletui.runner.headless import schema_command
 from scaletui.scenario import ScenarioError, load_plan, load_scenario
 from scaletui.scenario.load import command_to_action
 from scaletui.sim.commands import Configure, describe
@@ -67,3 +69,12 @@ def test_the_cli_reports_a_bad_scheme_with_exit_code_2(tmp_path: Path) -> None:
                          text=True, env={"PYTHONPATH": str(src)})
     assert run.returncode == 2
     assert f"{s}:3:20: " in run.stderr and "Traceback" not in run.stderr
+
+
+def test_the_json_schema_has_the_sharding_keys() -> None:
+    doc = json.loads(schema_command())
+    text = json.dumps(doc)
+    assert "sharding" in doc["scenario"]["properties"]
+    for key in ("scheme", "vnodes", "migrate_keys_per_s", "migrate_ms_per_key"):
+        assert f'"{key}"' in text
+    assert '"consistent"' in text  # the plan action's values
