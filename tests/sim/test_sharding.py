@@ -77,3 +77,18 @@ def test_the_log_states_the_share_a_ring_moves(n):
     msg = [ev.message for ev in e.events.events if ev.kind == "reshard"][0]
     share = int(re.search(r"moving about (\d+)% of the keys", msg).group(1)) / 100
     assert share == pytest.approx(1 / (n + 1), abs=0.015)  # rounded to a whole percent
+
+
+def test_switching_scheme_is_a_reshard_that_ends_on_the_ring():
+    cfg = make_config(spec("web", "large"), spec("database", "large"), spec("shard", "large"), duration=60,
+                      key_count=20_000)
+    e = Engine(cfg)
+    assert e.apply(Configure("database-1", sharding="consistent")).ok
+    msg = [ev.message for ev in e.events.events if ev.kind == "reshard"][0]
+    share = int(re.search(r"moving about (\d+)% of the keys", msg).group(1)) / 100
+    assert share == pytest.approx(1 / 2, abs=0.015)  # (n-1)/n of the keys, n = 2
+    assert not e.apply(Configure("database-1", sharding="mod")).ok  # one reshard at a time
+    e.step(10)  # 20,000 keys at 5,000 keys/s: the copy is over
+    assert e.topology.sharding == Sharding(2, "consistent")
+    assert e.router.plan(e.now).sharding == Sharding(2, "consistent")
+    assert not e.apply(Configure("database-1", sharding="consistent")).ok  # already so
