@@ -154,9 +154,9 @@ class HitRateModel:
     @lru_cache(maxsize=2048)
     def _miss_shares(self, parts: int | Partitioning, rate: float, log_rt: float, ttl: float) -> tuple[float, ...]:
         keys = self.keys
-        n, part = parts_and_map(parts)
+        count, part = parts_and_map(parts)
         rt = math.exp(log_rt) if log_rt != INFINITE else INFINITE  # rate * T
-        shares = [0.0] * n
+        shares = [0.0] * count
         head_miss = 0.0
         head_p = 0.0
         top = min(keys.count, HASHED_RANKS)
@@ -181,7 +181,7 @@ class HitRateModel:
             return keys.partition_shares(parts)
         spread = None if isinstance(parts, int) else parts.key_shares()
         if spread is None:
-            return tuple((x + tail / n) / total for x in shares)
+            return tuple((x + tail / count) / total for x in shares)
         return tuple((x + tail * k) / total for x, k in zip(shares, spread))
 
 
