@@ -131,6 +131,13 @@ EXPECTED: dict[str, dict[str, Loss]] = {
         # Six shards: each still gets every feed, shard-2 too.
         WITHOUT_CONCEPT: Loss("availability", 480.0, "shard-2", "shard-2"),
     },
+    "resharding-day": {
+        # Two shards cannot hold the sale (14m): database-1 saturates first.
+        NO_ACTIONS: Loss("availability", 840.0, "database-1", "database-1"),
+        # A hash mod n reshard at the evening peak (which began at 6m): copying two thirds
+        # of the keys out of both old shards saturates them, and the p95 objective is lost.
+        WITHOUT_CONCEPT: Loss("latency_p95", 360.0, "database-1", "database-1"),
+    },
     "millions": {
         # The app-store feature (4m) overloads the two web servers.
         NO_ACTIONS: Loss("availability", 240.0, "web-1", "web-1"),

@@ -25,6 +25,7 @@ def test_preview_of_the_documented_prices(make_game) -> None:
 @pytest.mark.parametrize("cmd", [
     Add("web", "large", count=3), Add("cache", "small"), Add("replica"), Upgrade("web-1", "xlarge"),
     Upgrade("database-1", "small"), Remove("web-1"), Add("shard", count=2), Configure("database", shards=3),
+    Configure("database", sharding="consistent"), Configure("database", shards=2, sharding="consistent"),
 ])
 def test_preview_matches_what_the_engine_then_bills(make_game, cmd) -> None:
     # A large primary: new shards take its size, not the catalog's default.

@@ -24,6 +24,7 @@ def test_refused_actions_change_nothing(make_game) -> None:
         Upgrade("web-1", "colossal"),  # past the largest size
         Promote("web-1"),  # not a replica
         Configure("web", shards=3),  # sharding not allowed here
+        Configure("database-1", sharding="consistent"),  # nor a change of scheme
         Configure("cache", ttl=30),  # there is no cache
         Configure("database-1", denormalize=True),  # no sharding here, so nothing to denormalize
         Configure("web-1", denormalize=True),  # (and it is a setting of the database)

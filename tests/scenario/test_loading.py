@@ -289,10 +289,11 @@ def test_readme_scenario_and_plan_examples_load(tmp_path: Path) -> None:
     assert [r for r, _ in sc.config.traffic.regions] == ["us-east", "eu-west"]
     assert sc.config.catalog["web"].concurrency == "threads"
     actions = load_plan(write(tmp_path, plan, "p.plan.yaml")).actions
-    assert len(actions) == 18
+    assert len(actions) == 19
     assert (sc.spec.slo.stale_reads, sc.spec.slo.returning_users) == (1.0, 75)
     assert (sc.config.traffic.return_rate, sc.config.traffic.churn_on_failure) == (0.8, 0.5)
     assert Configure("cache-1", on_write="invalidate") in [a.command for a in actions]
+    assert sc.config.sharding.scheme == "mod"
     assert {type(a.command) for a in actions} == {Add, Upgrade, Promote, Remove, Configure}
 
 

@@ -3,7 +3,8 @@
 From the catalog's prices: an addition adds its size's price times the count, a resize
 swaps one price for another, a removal takes its price away. New shards are the size
 asked (the catalog's default) when added, the primary's size when resharding to a
-count, as the engine makes them. Autoscaling and CDN transfer are left out: they
+count, as the engine makes them; switching the sharding scheme alone builds nothing (it
+only moves keys between the shards there are). Autoscaling and CDN transfer are left out: they
 follow the traffic, not the action.
 """
 

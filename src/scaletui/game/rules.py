@@ -45,7 +45,7 @@ class Rules:
         if isinstance(cmd, Configure):
             if (cmd.autoscale is not None) and "web" not in self.allow:
                 return "this scenario does not allow adding web servers, so no autoscaling"
-            if cmd.shards is not None and "shard" not in self.allow:
+            if (cmd.shards is not None or cmd.sharding is not None) and "shard" not in self.allow:
                 return "this scenario does not allow sharding"
             if cmd.denormalize is not None and "shard" not in self.allow:
                 return "this scenario does not allow sharding, so there is nothing to denormalize"

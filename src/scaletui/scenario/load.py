@@ -38,6 +38,7 @@ from scaletui.sim.config import (
     Mix,
     Network,
     ScenarioEvent,
+    ShardingConfig,
     SimConfig,
     Traffic,
     TrafficChange,
@@ -574,6 +575,8 @@ def to_sim_config(spec: ScenarioSpec) -> SimConfig:
         report_every=spec.report_every,
         traffic=traffic,
         network=Network(spec.network.hop_ms, spec.network.cross_region_ms, spec.network.replication_ms),
+        sharding=ShardingConfig(spec.sharding.scheme, spec.sharding.vnodes, spec.sharding.migrate_keys_per_s,
+                                spec.sharding.migrate_ms_per_key),
         catalog=catalog,
         topology=comps,
         events=tuple(events),
@@ -604,6 +607,7 @@ def to_command(a: ActionSpec) -> Command:
         autoscale=rule,
         autoscale_off=off,
         shards=a.shards,
+        sharding=a.sharding,
         invalidate=a.invalidate,
         max_in_flight=a.max_in_flight,
         breaker=(BreakerRule(a.breaker.error_rate, a.breaker.open_for)
@@ -650,6 +654,8 @@ def command_to_action(at: float, cmd: Command) -> dict:
             out["autoscale"] = "off"
         if cmd.shards is not None:
             out["shards"] = cmd.shards
+        if cmd.sharding is not None:
+            out["sharding"] = cmd.sharding
         if cmd.invalidate:
             out["invalidate"] = True
         if cmd.max_in_flight is not None:

@@ -22,6 +22,10 @@ from pydantic import (
 
 from scaletui.scenario.durations import parse_duration
 from scaletui.sim.catalog import KINDS, Kind
+from scaletui.sim.config import ShardingConfig
+
+_SHARDING = ShardingConfig()  # the engine's defaults
+MAX_COPY_WORKERS = 64  # more than any shard has: a copy beyond it would only pile up
 
 DURATION_PATTERN = r"^\s*(\d+(\.\d+)?(ms|s|m|h|d)\s*)+$"
 
@@ -199,6 +203,24 @@ class NetworkSpec(Strict):
     replication_ms: float = Field(100.0, ge=0, le=600_000, description="delay before a replica receives a committed write, ms")
 
 
+class ShardingSpec(Strict):
+    scheme: Literal["mod", "consistent"] = Field(
+        "mod", description="how keys map to shards: hash mod n, or a consistent-hash ring")
+    vnodes: int = Field(_SHARDING.vnodes, ge=1, le=65_536, description="virtual nodes a shard on the consistent-hash ring")
+    migrate_keys_per_s: float = Field(_SHARDING.migrate_keys_per_s, gt=0, le=1e9,
+                                      description="a reshard moves at most this many keys a second on any one shard")
+    migrate_ms_per_key: float = Field(_SHARDING.migrate_ms_per_key, ge=0, le=1000,
+                                      description="worker time a moved key costs its source and its target shard, ms")
+
+    @model_validator(mode="after")
+    def _bounded_copy(self) -> "ShardingSpec":
+        busy = self.migrate_keys_per_s * self.migrate_ms_per_key / 1000.0
+        if busy > MAX_COPY_WORKERS:
+            raise ValueError(f"a reshard's copy would keep {busy:,.0f} workers busy on the busiest shard "
+                             f"(migrate_keys_per_s x migrate_ms_per_key / 1000); at most {MAX_COPY_WORKERS}")
+        return self
+
+
 class SizeSpecFile(Strict):
     workers: int | None = Field(None, ge=0, le=1024)
     service_ms: float | None = Field(None, ge=0, le=600_000)
@@ -309,6 +331,7 @@ class ScenarioSpec(Strict):
     budget_mode: Literal["refuse", "penalty"] = "refuse"
     traffic: TrafficSpec = Field(default_factory=TrafficSpec)
     network: NetworkSpec = Field(default_factory=NetworkSpec)
+    sharding: ShardingSpec = Field(default_factory=ShardingSpec)
     catalog: dict[Kind, KindSpecFile] = Field(default_factory=dict)
     topology: list[TopologyEntry] = Field(default_factory=list)
     events: list[EventSpec] = Field(default_factory=list)
@@ -395,8 +418,8 @@ class BreakerSpec(Strict):
 
 
 PLAN_VERBS = ("add", "remove", "upgrade", "promote", "configure")
-CONFIGURE_KEYS = ("ttl", "failover", "autoscale", "shards", "invalidate", "on_write", "denormalize", "max_in_flight",
-                  "breaker", "db_timeout", "db_retries")
+CONFIGURE_KEYS = ("ttl", "failover", "autoscale", "shards", "sharding", "invalidate", "on_write", "denormalize",
+                  "max_in_flight", "breaker", "db_timeout", "db_retries")
 
 
 class ActionSpec(Strict):
@@ -414,6 +437,8 @@ class ActionSpec(Strict):
     failover: Literal["auto", "manual"] | None = None
     autoscale: AutoscaleSpec | Literal["off"] | None = None
     shards: int | None = Field(None, ge=1, le=64)
+    sharding: Literal["mod", "consistent"] | None = Field(
+        None, description="database: reshard to hash mod n or to a consistent-hash ring")
     invalidate: StrictBool = False
     max_in_flight: InFlight | None = Field(
         None,
@@ -448,6 +473,7 @@ class ActionSpec(Strict):
             "failover": ("configure",),
             "autoscale": ("configure",),
             "shards": ("configure",),
+            "sharding": ("configure",),
             "invalidate": ("configure",),
             "max_in_flight": ("configure",),
             "breaker": ("configure",),

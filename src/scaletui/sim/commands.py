@@ -66,6 +66,7 @@ class Configure:
     autoscale: AutoscaleRule | None = None  # web: the rule
     autoscale_off: bool = False
     shards: int | None = None  # database: number of key ranges
+    sharding: str | None = None  # database: "mod" (hash mod n) or "consistent" (a hash ring)
     invalidate: bool = False  # CDN or cache: empty it now
     max_in_flight: int | None = None  # load balancers: shed what exceeds it (0: no limit)
     # The web tier's calls to the database (one policy for the tier):
@@ -139,6 +140,8 @@ def describe(cmd: Command) -> str:
         parts.append("autoscale off")
     if cmd.shards is not None:
         parts.append(f"shards {cmd.shards}")
+    if cmd.sharding is not None:
+        parts.append(f"sharding {cmd.sharding}")
     if cmd.invalidate:
         parts.append("invalidate")
     if cmd.max_in_flight is not None:
@@ -364,10 +367,10 @@ def _configure(e: "Engine", cmd: Configure) -> CommandResult:
                 return refuse("autoscale target utilization must be between 5% and 95%")
         e.autoscaler.configure(None if cmd.autoscale_off else rule)
         done.append("autoscale off" if cmd.autoscale_off else "autoscale on")
-    if cmd.shards is not None:
+    if cmd.shards is not None or cmd.sharding is not None:
         if not any(isinstance(c, Database) for c in targets):
-            return refuse("shards are a setting of the database")
-        res = e.reshard(cmd.shards, None)
+            return refuse("shards and sharding are settings of the database")
+        res = e.reshard(cmd.shards, None, cmd.sharding)
         if not res.ok:
             return res
         done.append(res.message)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scaletui.sim.catalog import Catalog
+from scaletui.sim.sharding import DEFAULT_VNODES
 
 REQUEST_CLASSES = ("static", "read", "write", "async", "fanout")
 DEFAULT_REGION = "us-east"
@@ -103,6 +104,17 @@ class Network:
 
 
 @dataclass(frozen=True)
+class ShardingConfig:
+    """How the database maps keys to shards, and how fast a reshard moves them (see
+    sim/sharding.py and sim/migration.py)."""
+
+    scheme: str = "mod"  # "mod" (hash mod n) or "consistent" (a hash ring)
+    vnodes: int = DEFAULT_VNODES  # virtual nodes a shard on the ring
+    migrate_keys_per_s: float = 5000.0  # moved keys a second, at most, on any one shard
+    migrate_ms_per_key: float = 0.2  # worker time per moved key, on its source and its target
+
+
+@dataclass(frozen=True)
 class ComponentSpec:
     kind: str
     size: str
@@ -148,6 +160,7 @@ class SimConfig:
     report_every: float = 60.0
     traffic: Traffic = field(default_factory=Traffic)
     network: Network = field(default_factory=Network)
+    sharding: ShardingConfig = field(default_factory=ShardingConfig)
     catalog: Catalog = field(default_factory=Catalog.default)
     topology: tuple[ComponentSpec, ...] = ()
     events: tuple[ScenarioEvent, ...] = ()

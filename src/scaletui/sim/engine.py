@@ -51,6 +51,7 @@ from scaletui.sim.plane import Plane, PlaneContext
 from scaletui.sim.poisson import poisson
 from scaletui.sim.routing import Router
 from scaletui.sim.scripted import scenario_event
+from scaletui.sim.sharding import Sharding
 from scaletui.sim.snapshot import ComponentView, Snapshot, TickRow
 from scaletui.sim.sticky import StickySessions
 from scaletui.sim.topology import Topology
@@ -108,6 +109,8 @@ class Engine:
         self._cost: tuple[tuple, float] | None = None
         self.halt_reason = ""
         self.topology.build(config.topology, config.home_region)
+        self.topology.shard_scheme = config.sharding.scheme
+        self.topology.vnodes = config.sharding.vnodes
         ctx = PlaneContext(self.env, self.dt, self.end, config, self.topology, self.traffic, self.keys,
                            self.hits, self.cdn_keys, self.cdn_hits, self.router, self.sticky, self.metrics,
                            self.rng, self.db_calls)
@@ -122,7 +125,7 @@ class Engine:
             raise ValueError(f"unknown model {model!r}")
         self.model = model
         self.lifecycle = Lifecycle(self, self.topology, self.catalog, self.sticky, self.metrics, self.log,
-                                   self.plane)
+                                   self.plane, config.sharding, config.traffic.key_count)
         for ev in config.events:
             self.env.process(scenario_event(self, ev))
         self.env.process(self._ticker())
@@ -347,9 +350,9 @@ class Engine:
         self._changes += 1
         self.lifecycle.promote(replica, automatic)
 
-    def reshard(self, shards: int, size: str | None) -> CommandResult:
+    def reshard(self, shards: int | None, size: str | None, scheme: str | None = None) -> CommandResult:
         self._changes += 1
-        return self.lifecycle.reshard(shards, size)
+        return self.lifecycle.reshard(shards, size, scheme)
 
     @property
     def auto_failover(self) -> dict[int, bool]:
@@ -357,7 +360,7 @@ class Engine:
         return self.lifecycle.auto_failover
 
     @property
-    def reshard_target(self) -> int | None:
+    def reshard_target(self) -> Sharding | None:
         return self.lifecycle.reshard_target
 
     def resolve_target(self, target: str) -> Component | None:

@@ -34,6 +34,7 @@ from scaletui.sim.keyspace import HOT_KEY, KeySampler, partition_of
 from scaletui.sim.lru_ttl import LruTtlStore
 from scaletui.sim.mmck import IDLE
 from scaletui.sim.plane import PlaneContext
+from scaletui.sim.poisson import poisson
 from scaletui.sim.routing import DcRoute, Option, RoutePlan, Tier
 from scaletui.sim.staleness import INVALIDATE, NONE
 from scaletui.sim.sticky import SESSION_LOST
@@ -43,6 +44,10 @@ DYNAMIC = ("read", "write", "async", FANOUT)
 Written = tuple[int, int]  # a write on its way to a replica: (key, the version it made)
 # How long a key's commit times are kept, to tell which version a lagging replica holds.
 COMMIT_HISTORY_S = 300.0
+
+
+def _copied(_job: None) -> None:
+    """A migration copy job is done: nothing waits on it."""
 
 
 def count_served(comp: Component) -> None:
@@ -204,6 +209,7 @@ class ExactPlane:
         self.rng = ctx.rng
         self.stations: dict[Component, Station] = {}
         self.stores: dict[Component, tuple[float, LruTtlStore]] = {}  # cache or CDN -> (started_at, contents)
+        self.rekeyed_seen: dict[Component, float] = {}  # cache -> the reshard whose moved keys it dropped
         self._keys: KeySampler | None = None
         self._static_keys: KeySampler | None = None
         self.jobs: dict[MessageQueue, deque[float]] = {}  # enqueue times, per queue
@@ -244,10 +250,15 @@ class ExactPlane:
         return self._static_keys.draw()
 
     def store(self, comp: Cache | Cdn) -> LruTtlStore:
-        """What a cache node or the CDN holds: empty again whenever it (re)started or was flushed."""
+        """What a cache node or the CDN holds: empty again whenever it (re)started or was
+        flushed, and without the keys a reshard moved since it last looked."""
         held = self.stores.get(comp)
         if held is None or held[0] != comp.started_at:
             held = self.stores[comp] = (comp.started_at, LruTtlStore())
+        if isinstance(comp, Cache) and comp.rekeyed is not None and self.rekeyed_seen.get(comp) != comp.rekeyed[0]:
+            _, before, after = comp.rekeyed
+            self.rekeyed_seen[comp] = comp.rekeyed[0]
+            held[1].drop_where(lambda key: before.of(key) != after.of(key))
         return held[1]
 
     def station(self, comp: Component) -> Station:
@@ -266,12 +277,34 @@ class ExactPlane:
         users = e.traffic.users(t)
         self.users_of = {r: max(1, round(users * share)) for r, share in e.traffic.region_shares}
         rng = self.rng
+        self._migration_jobs(dt)
         for region, cls, _rate, count in demand:
             for _ in range(int(count)):
                 at = rng.random() * dt
                 ev = self.env.timeout(at)
                 # The tick's own plan: nothing changes the topology between grid times.
                 ev.callbacks.append(partial(self._arrival_event, region, cls, plan))
+
+    def _migration_jobs(self, dt: float) -> None:
+        """While a reshard copies keys, its shards' primaries get copy jobs of their own
+        service time, Poisson at the rate that makes the work sim/migration.py states.
+        They wait for a worker like an apply job and are never shed."""
+        m = self.ctx.topology.migration
+        if m is None:
+            return
+        for g in self.ctx.topology.groups():
+            p = g.primary
+            busy = m.busy_workers(g.index)
+            if p is None or busy <= 0 or not p.reachable():
+                continue
+            for _ in range(poisson(self.rng, busy / p.service_time * dt)):
+                ev = self.env.timeout(self.rng.random() * dt)
+                ev.callbacks.append(partial(self._migration_job, p))
+
+    def _migration_job(self, primary: Database, _ev: object) -> None:
+        if primary.removed or not primary.reachable():
+            return
+        self.station(primary).apply(primary.service_time, _copied)
 
     def _close_interval(self, dt: float) -> None:
         """Turn what happened since the last tick into the components' tick figures."""

@@ -48,6 +48,7 @@ from scaletui.sim.mmck import IDLE, StationState, response_tail, sample_response
 from scaletui.sim.plane import PlaneContext
 from scaletui.sim.response_tail import timeout_figures
 from scaletui.sim.routing import CacheRing, DcRoute, RoutePlan, Tier
+from scaletui.sim.sharding import hot_key_moves, moved_request_share
 from scaletui.sim.snapshot import Hop, Trace
 from scaletui.sim.staleness import INVALIDATE, StaleReadModel
 from scaletui.sim.station_runs import Run, singletons, state_key, station_runs
@@ -297,7 +298,7 @@ class FlowPlane:
         flows = self._stage(flows, "lb", lambda f: self._entry(f), t)
         flows = self._stage(flows, "web", lambda f: self._web(f), t)
         flows = self._stage(flows, "session", lambda f: self._session(f), t)
-        flows = self._cache_stage(flows, t)
+        flows = self._cache_stage(flows, t, plan)
         flows = self._breaker(flows)
         self._db_fail_next = {}
         flows = self._stage(flows, "db", lambda f: self._db(f, plan), t)
@@ -588,6 +589,7 @@ class FlowPlane:
                         writes[comp] = writes.get(comp, 0.0) + lam
         states: dict[Component, tuple[StationState, float]] = {}
         if label == "db":
+            self._charge_migration(offered)
             self._charge_applies(t, offered, writes, states)
         # Runs of identical stations apart in the tier (split by a different one) share it too.
         shared: dict[tuple, tuple[StationState, float]] = {}
@@ -648,6 +650,21 @@ class FlowPlane:
             if comp.reachable() and cap < comp.capacity_for(service):
                 return self._evaluate(members, lam, service, known, cap)
         return self._evaluate(members, lam, service, known)
+
+    def _charge_migration(self, offered: dict[Component, list]) -> None:
+        """While a reshard copies keys, each source and target shard's primary does that
+        work too (sim/migration.py), offered as requests of its own service time."""
+        m = self.ctx.topology.migration
+        if m is None:
+            return
+        for g in self.ctx.topology.groups():
+            p = g.primary
+            busy = m.busy_workers(g.index)
+            if p is None or busy <= 0 or not p.reachable():
+                continue
+            acc = offered.setdefault(p, [0.0, 0.0, (p,)])
+            acc[0] += busy / p.service_time
+            acc[1] += busy
 
     def _charge_applies(self, t: float, offered: dict[Component, list], writes: dict[Component, float],
                         states: dict[Component, tuple[StationState, float]]) -> None:
@@ -961,7 +978,7 @@ class FlowPlane:
             known = self._max_means[key] = mean_of_max(list(alike.items()))
         return known
 
-    def _cache_stage(self, flows: list[Flow], t: float) -> list[Flow]:
+    def _cache_stage(self, flows: list[Flow], t: float, plan: RoutePlan) -> list[Flow]:
         e = self.ctx
         passing: list[Flow] = []
         reads: list[Flow] = []
@@ -1016,6 +1033,17 @@ class FlowPlane:
                 hz = e.hits.hit_rate(items, zipf_rate, node.ttl, age, inval)
                 hh = e.hits.key_hit_rate(hot_rate, items, zipf_rate, node.ttl, age, inval,
                                          writes_h if inval else 0.0)
+                if node.rekeyed is not None:
+                    # After a reshard the moved keys' entries were dropped: that share of the
+                    # requests warms up again from the reshard (Che's warm-up, as after a
+                    # restart), taken at mid-tick: popular moved keys come back within it.
+                    at, before, after = node.rekeyed
+                    since = min(age, t - at) + e.dt / 2
+                    moved = moved_request_share(e.keys, before, after)
+                    hz = (1 - moved) * hz + moved * e.hits.hit_rate(items, zipf_rate, node.ttl, since, inval)
+                    if hot_key_moves(before, after):
+                        hh = e.hits.key_hit_rate(hot_rate, items, zipf_rate, node.ttl, since, inval,
+                                                 writes_h if inval else 0.0)
                 # Stale hits per Zipf lookup, and the share of the hot key's hits that are stale.
                 sz = self.stale.zipf_stale(node.on_write, items, zipf_rate, node.ttl, age, writes_z, window)
                 sh = self.stale.key_stale_share(node.on_write, hot_rate, writes_h, items, zipf_rate, node.ttl,
@@ -1093,11 +1121,11 @@ class FlowPlane:
                         # Misses of the live nodes follow the cache's miss curve; a dead
                         # node's keys all miss, spread like the requests for them.
                         nd = live[0]
-                        curve = e.hits.miss_partition_shares(groups, nd.items * n, total_rate * (1 - hot_share),
-                                                             nd.ttl, t - nd.started_at)
+                        curve = e.hits.miss_partition_shares(plan.sharding, nd.items * n,
+                                                             total_rate * (1 - hot_share), nd.ttl, t - nd.started_at)
                         dead_w = sum(data[i][0] for i, x in enumerate(ring.nodes) if not x.reachable())
                         live_miss = miss_tot - dead_w * (1 - f.hot)
-                        plain = e.keys.partition_shares(groups)
+                        plain = e.keys.partition_shares(plan.sharding)
                         shares = tuple((max(0.0, live_miss) * c + dead_w * (1 - f.hot) * q) / miss_tot
                                        for c, q in zip(curve, plain))
                         norm = sum(shares)

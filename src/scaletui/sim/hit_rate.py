@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from scaletui.sim.keyspace import HASHED_RANKS, KeySpace, partition_of
+from scaletui.sim.keyspace import HASHED_RANKS, KeySpace, Partitioning, parts_and_map
 
 INFINITE = math.inf
 
@@ -181,14 +181,16 @@ class HitRateModel:
 
 
     def miss_partition_shares(
-        self, parts: int, capacity: float, rate: float, ttl: float = INFINITE, age: float = INFINITE
+        self, parts: int | Partitioning, capacity: float, rate: float, ttl: float = INFINITE,
+        age: float = INFINITE
     ) -> tuple[float, ...]:
-        """How the misses of such a cache spread over `parts` hash partitions (shards).
+        """How the misses of such a cache spread over `parts` partitions (shards; a count
+        means hash mod n).
 
         The popular keys mostly hit, so misses are dominated by the tail and spread far
         more evenly than requests do.
         """
-        if parts <= 1:
+        if parts_and_map(parts)[0] <= 1:
             return (1.0,)
         if capacity <= 0 or rate <= 1e-12 or age <= 0:
             return self.keys.partition_shares(parts)
@@ -202,10 +204,11 @@ class HitRateModel:
         return self._miss_shares(parts, rate_q, round(math.log(rate_q * t), 2) if t != INFINITE else INFINITE, ttl)
 
     @lru_cache(maxsize=2048)
-    def _miss_shares(self, parts: int, rate: float, log_rt: float, ttl: float) -> tuple[float, ...]:
+    def _miss_shares(self, parts: int | Partitioning, rate: float, log_rt: float, ttl: float) -> tuple[float, ...]:
         keys = self.keys
+        count, part = parts_and_map(parts)
         rt = math.exp(log_rt) if log_rt != INFINITE else INFINITE  # rate * T
-        shares = [0.0] * parts
+        shares = [0.0] * count
         head_miss = 0.0
         head_p = 0.0
         top = min(keys.count, HASHED_RANKS)
@@ -215,7 +218,7 @@ class HitRateModel:
             if ttl != INFINITE:
                 stay *= _ttl_factor(rate * p * ttl)
             m = p * (1.0 - stay)
-            shares[partition_of(rank, parts)] += m
+            shares[part(rank)] += m
             head_miss += m
             head_p += p
         total_miss = 0.0
@@ -228,7 +231,10 @@ class HitRateModel:
         total = sum(shares) + tail
         if total <= 0:
             return keys.partition_shares(parts)
-        return tuple((x + tail / parts) / total for x in shares)
+        spread = None if isinstance(parts, int) else parts.key_shares()
+        if spread is None:
+            return tuple((x + tail / count) / total for x in shares)
+        return tuple((x + tail * k) / total for x, k in zip(shares, spread))
 
 
 def _quantize(rate: float) -> float:

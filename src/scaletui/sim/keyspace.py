@@ -13,6 +13,7 @@ import bisect
 import math
 import random
 from functools import lru_cache
+from typing import Protocol
 
 EXACT_RANKS = 100
 BUCKET_GROWTH = 1.05
@@ -32,11 +33,27 @@ def partition_of(key: int, partitions: int) -> int:
     return key_hash(key) % partitions
 
 
-def moved_share(before: int, after: int, sample: int = 10_000) -> float:
-    """Share of keys whose partition changes when `before` partitions become `after`,
-    counted over the keys 1..sample (by hash mod n, most keys move)."""
-    moved = sum(1 for k in range(1, sample + 1) if partition_of(k, before) != partition_of(k, after))
-    return moved / sample
+class Partitioning(Protocol):
+    """A map of keys to `parts` partitions (a count alone means hash mod n)."""
+
+    @property
+    def parts(self) -> int: ...
+
+    def of(self, key: int) -> int: ...
+
+    def key_shares(self) -> tuple[float, ...] | None:
+        """Share of the keys each partition holds (None: 1/parts each)."""
+
+    def __hash__(self) -> int:
+        """Hashable: the shares over it are memoized."""
+
+
+def parts_and_map(partitions: "int | Partitioning"):
+    """(how many partitions, key -> partition): a bare count means hash mod n."""
+    if isinstance(partitions, int):
+        n = partitions
+        return n, lambda key: partition_of(key, n)
+    return partitions.parts, partitions.of
 
 
 def _power_integral(lo: float, hi: float, alpha: float) -> float:
@@ -79,19 +96,24 @@ class KeySpace:
         return _power_integral(rank - 0.5, rank + 0.5, self.alpha) / self._norm
 
     @lru_cache(maxsize=64)
-    def partition_shares(self, partitions: int) -> tuple[float, ...]:
-        """Share of requests that land on each of `partitions` hash partitions."""
-        if partitions <= 1:
+    def partition_shares(self, partitions: "int | Partitioning") -> tuple[float, ...]:
+        """Share of requests that land on each partition (a count: hash mod n); the
+        tail spreads as the partitions' shares of the keys do."""
+        n, part = parts_and_map(partitions)
+        if n <= 1:
             return (1.0,)
-        shares = [0.0] * partitions
+        shares = [0.0] * n
         top = min(self.count, HASHED_RANKS)
         head = 0.0
         for rank in range(1, top + 1):
             p = self.probability(rank)
-            shares[partition_of(rank, partitions)] += p
+            shares[part(rank)] += p
             head += p
         tail = max(0.0, 1.0 - head)
-        return tuple(s + tail / partitions for s in shares)
+        spread = None if isinstance(partitions, int) else partitions.key_shares()
+        if spread is None:
+            return tuple(s + tail / n for s in shares)
+        return tuple(s + tail * k for s, k in zip(shares, spread))
 
     def sampler(self, rng: random.Random) -> "KeySampler":
         return KeySampler(self, rng)

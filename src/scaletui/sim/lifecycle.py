@@ -19,8 +19,10 @@ from scaletui.sim.components import Cache, Cdn, Component, Database, WebServer
 from scaletui.sim.components.database import PROMOTE_S
 from scaletui.sim.eventlog import CRITICAL, WARNING, Event
 from scaletui.sim.failover import automatic_failover
-from scaletui.sim.keyspace import moved_share
+from scaletui.sim.config import ShardingConfig
 from scaletui.sim.metrics import Metrics
+from scaletui.sim.migration import Migration
+from scaletui.sim.sharding import SCHEMES, Sharding, key_moves
 from scaletui.sim.sticky import StickySessions
 from scaletui.sim.topology import Topology
 
@@ -52,7 +54,8 @@ LogFn = Callable[..., Event]
 
 class Lifecycle:
     def __init__(self, clock: Clock, topology: Topology, catalog: Catalog, sticky: StickySessions,
-                 metrics: Metrics, log: LogFn, replication: "Replication") -> None:
+                 metrics: Metrics, log: LogFn, replication: "Replication", rates: ShardingConfig,
+                 key_count: int) -> None:
         self.clock = clock
         self.topology = topology
         self.catalog = catalog
@@ -61,7 +64,10 @@ class Lifecycle:
         self.log = log
         self.replication = replication
         self.auto_failover: dict[int, bool] = {}
-        self.reshard_target: int | None = None
+        self.rates = rates  # how fast a reshard copies keys, and what a key costs
+        self.key_count = key_count
+        self.reshard_target: Sharding | None = None
+        self._pending: Migration | None = None  # the reshard under way: waiting for its shards, or copying
         self._watched: dict[str, float] = {}  # primary id -> the loss its failover watch is for
 
     @property
@@ -74,7 +80,7 @@ class Lifecycle:
         if boot:
             comp.in_service = False
             spec = self.catalog[kind]
-            reason = {"replica": "copying data", "shard": "moving data (resharding)",
+            reason = {"replica": "copying data", "shard": "provisioning (resharding)",
                       "database": "restoring from backup"}.get(kind, "provisioning")
             self._boot(comp, spec.boot_s, reason)
         return comp
@@ -202,41 +208,87 @@ class Lifecycle:
         if comp.size in spec.size_names:
             comp.size_spec = spec.size(comp.size)
 
-    def reshard(self, shards: int, size: str | None) -> CommandResult:
-        cur = self.topology.shard_count
+    def reshard(self, shards: int | None, size: str | None, scheme: str | None = None) -> CommandResult:
+        """Grow to `shards` shards and/or switch to `scheme`: new shards are provisioned,
+        then the keys that change shard are copied (sim/migration.py), then the new
+        mapping takes over."""
+        topo = self.topology
+        cur = topo.sharding
         if self.reshard_target is not None:
-            return refuse(f"resharding to {self.reshard_target} shards is still moving data")
-        if shards <= cur:
-            return refuse(f"the database has {cur} shard(s); resharding can only add shards")
+            return refuse(f"resharding to {self.reshard_target.shards} shards is still moving data")
+        shards = cur.shards if shards is None else shards
+        scheme = scheme or cur.scheme
+        if scheme not in SCHEMES:
+            return refuse("sharding is 'mod' (hash mod n) or 'consistent' (a consistent-hash ring)")
+        if shards < cur.shards:
+            return refuse(f"the database has {cur.shards} shard(s); resharding can only add shards")
         if shards > 64:
             return refuse("64 shards at most")
-        g0 = self.topology.group(0)
+        target = Sharding(shards, scheme, cur.vnodes)
+        if target == cur:
+            return refuse(f"the database already has {cur.shards} shard(s) by {cur.describe()}")
+        g0 = topo.group(0)
         if g0 is None or g0.primary is None:
             return refuse("sharding needs a database primary")
         size = size or g0.primary.size
         if size not in self.catalog["shard"].size_names:
             return refuse(f"shards come in {', '.join(self.catalog['shard'].size_names)}")
         ids = []
-        for gi in range(cur, shards):
+        for gi in range(cur.shards, shards):
             comp = self.create("shard", size, g0.primary.region, boot=True)
             assert isinstance(comp, Database)
             comp.group = gi
             ids.append(comp.id)
-        self.reshard_target = shards
-        moved = moved_share(cur, shards)
-        self.log("reshard", f"resharding {cur} -> {shards} shards: moving about {moved:.0%} of the keys "
-                            f"to {', '.join(ids)}", severity=WARNING)
-        return CommandResult(True, f"resharding to {shards} shards ({', '.join(ids)} moving data)", tuple(ids))
+        self.reshard_target = target
+        moves = key_moves(cur, target)
+        self._pending = Migration(cur, target, moves, self.key_count, self.rates.migrate_keys_per_s,
+                                  self.rates.migrate_ms_per_key)
+        how = f" ({cur.describe()} -> {target.describe()})" if scheme != cur.scheme else ""
+        when = f" once {', '.join(ids)} {'is' if len(ids) == 1 else 'are'} up" if ids else ""
+        self.log("reshard", f"resharding {cur.shards} -> {shards} shards{how}: moving about {moves.share:.0%} "
+                            f"of the keys ({self._pending.moved_keys:,.0f}), about "
+                            f"{self._pending.duration:,.0f}s of copying{when}", severity=WARNING)
+        if not ids:
+            self._start_migration()
+        what = f" ({', '.join(ids)} provisioning)" if ids else ""
+        return CommandResult(True, f"resharding to {shards} shards by {scheme}{what}", tuple(ids))
 
     def _reshard_check(self) -> None:
+        """Once every new shard is up, the keys start moving."""
         target = self.reshard_target
         assert target is not None
         groups = {g.index: g for g in self.topology.groups()}
-        for gi in range(target):
+        for gi in range(target.shards):
             g = groups.get(gi)
             if g is None or g.primary is None or g.primary.booting(self.now):
                 return
-        self.topology.shard_count = target
-        self.reshard_target = None
+        if self.topology.migration is None:
+            self._start_migration()
+
+    def _start_migration(self) -> None:
+        m = self._pending
+        assert m is not None
+        self.topology.migration = m
         self.topology.touch()
-        self.log("reshard", f"resharding done: keys are spread over {target} shards")
+        if m.duration >= 1:
+            self.log("reshard", f"copying {m.moved_keys:,.0f} keys between shards for about {m.duration:,.0f}s; "
+                                "their utilization shows the copy")
+        self.clock.env.process(self._cutover(m, self.clock.snap(self.now + m.duration)))
+
+    def _cutover(self, m: Migration, at: float):
+        yield self.clock.at(at)
+        topo = self.topology
+        topo.shard_count = m.after.shards
+        topo.shard_scheme = m.after.scheme
+        topo.migration = None
+        self.reshard_target = None
+        self._pending = None
+        if m.moves.share > 0:
+            # The moved keys' cache entries pointed at their old shard: dropped, they miss.
+            for c in topo.of_kind("cache"):
+                if isinstance(c, Cache):
+                    c.rekey(self.now, m.before, m.after)
+        topo.touch()
+        self.log("reshard", f"resharding done: keys are spread over {m.after.shards} shards by "
+                            f"{m.after.describe()}; the cache entries of the {m.moves.share:.0%} of keys "
+                            "that moved were dropped")

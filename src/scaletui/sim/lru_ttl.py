@@ -9,6 +9,7 @@ so that a hit can tell whether the value is still the database's.
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import Callable
 
 
 class LruTtlStore:
@@ -50,6 +51,11 @@ class LruTtlStore:
         """A new value for `key` if it is held; its TTL still counts from when it was stored."""
         if key in self.versions:
             self.versions[key] = version
+
+    def drop_where(self, gone: Callable[[int], bool]) -> None:
+        """Forget every key for which `gone(key)` holds (their place is free again)."""
+        for key in [k for k in self.born if gone(k)]:
+            del self.born[key]
 
     def __len__(self) -> int:
         return len(self.born)

@@ -32,7 +32,8 @@ from scaletui.sim.components import (
 from scaletui.sim.components.datacenter import REGION_FAILOVER_S
 from scaletui.sim.components.load_balancer import HEALTH_CHECK_S
 from scaletui.sim.config import Network
-from scaletui.sim.keyspace import HOT_KEY, KeySpace, partition_of
+from scaletui.sim.keyspace import HOT_KEY, KeySpace
+from scaletui.sim.sharding import Sharding
 from scaletui.sim.topology import Topology
 
 
@@ -89,12 +90,13 @@ class RoutePlan:
     group_indices: list[int]
     group_shares: tuple[float, ...]
     hot_group: int  # position of the group holding the hot key
+    sharding: Sharding  # how keys map to the group positions
     unreachable: dict[str, str] = field(default_factory=dict)  # user region -> why no DC serves it
     queues: list[MessageQueue] = field(default_factory=list)
     workers: list[Worker] = field(default_factory=list)
 
     def group_position_of_key(self, key: int) -> int:
-        return partition_of(key, len(self.group_indices)) if len(self.group_indices) > 1 else 0
+        return self.sharding.of(key) if len(self.group_indices) > 1 else 0
 
 
 def capacity_weight(comp: Component) -> float:
@@ -181,8 +183,9 @@ class Router:
         routes: dict[str, DcRoute] = {}
         groups = topo.groups()
         group_indices = [g.index for g in groups if g.index < topo.shard_count] or [0]
-        shares = self.keys.partition_shares(len(group_indices))
-        hot_group = partition_of(HOT_KEY, len(group_indices)) if len(group_indices) > 1 else 0
+        sharding = Sharding(len(group_indices), topo.shard_scheme, topo.vnodes)
+        shares = self.keys.partition_shares(sharding)
+        hot_group = sharding.of(HOT_KEY)
 
         for region in topo.regions():
             dc = topo.datacenter(region)
@@ -266,6 +269,7 @@ class Router:
             group_indices=group_indices,
             group_shares=shares,
             hot_group=hot_group,
+            sharding=sharding,
             unreachable=why_not,
             queues=[q for q in topo.of_kind("queue") if isinstance(q, MessageQueue)],
             workers=[w for w in topo.of_kind("worker") if isinstance(w, Worker)],

@@ -8,6 +8,8 @@ from typing import Iterator
 from scaletui.sim.catalog import ID_PREFIX, Catalog
 from scaletui.sim.config import ComponentSpec
 from scaletui.sim.components import CLASSES, Component, Database, Datacenter
+from scaletui.sim.migration import Migration
+from scaletui.sim.sharding import DEFAULT_VNODES, Sharding
 
 DB_KINDS = ("database", "shard", "replica")
 PRIMARY_KINDS = ("database", "shard")
@@ -36,6 +38,9 @@ class Topology:
         # Denormalized data: what a fan-out read needs is copied to each shard it would
         # read, so it reads one shard, and every write is written to that many shards.
         self.denormalized = False
+        self.shard_scheme = "mod"  # how keys map to them (changes when a reshard completes)
+        self.vnodes = DEFAULT_VNODES  # virtual nodes a shard, on a consistent-hash ring
+        self.migration: Migration | None = None  # keys being moved, while a reshard runs
 
     def build(self, specs: tuple[ComponentSpec, ...], home_region: str) -> None:
         """Create the starting topology (all up), with a data centre for every region used."""
@@ -153,6 +158,11 @@ class Topology:
         return [c.region for c in self._components.values() if isinstance(c, Datacenter)]
 
     # --- the database -----------------------------------------------------------------
+    @property
+    def sharding(self) -> Sharding:
+        """How keys map to the shards in use now."""
+        return Sharding(self.shard_count, self.shard_scheme, self.vnodes)
+
     def db_nodes(self) -> list[Database]:
         return self._cached(("db_nodes",), lambda: [c for c in self._components.values() if isinstance(c, Database)])
 

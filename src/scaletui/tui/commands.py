@@ -97,6 +97,16 @@ class GameCommands(Provider):
                             "fan-out reads read every shard again" if denorm
                             else "fan-out reads read one shard; every write costs k writes",
                             partial(act, Configure(c.id, denormalize=not denorm))))
+                topo = game.engine.topology
+                n = topo.shard_count
+                out.append((f"Reshard to {n + 1} shards on a consistent-hash ring",
+                            "a new shard takes about 1/(n+1) of the keys once on a ring",
+                            partial(act, Configure(c.id, shards=n + 1, sharding="consistent"))))
+                out.append((f"Reshard to {n + 1} shards by hash mod n", "about n/(n+1) of the keys move",
+                            partial(act, Configure(c.id, shards=n + 1, sharding="mod"))))
+                other = "mod" if topo.shard_scheme == "consistent" else "consistent"
+                out.append((f"Switch sharding to {'hash mod n' if other == 'mod' else 'a consistent-hash ring'}",
+                            "same shards; most keys move", partial(act, Configure(c.id, sharding=other))))
             if c.kind in ("cache", "cdn"):
                 out.append((f"Invalidate {c.id}", "empty it", partial(act, Configure(c.id, invalidate=True))))
             if c.kind == "load_balancer":

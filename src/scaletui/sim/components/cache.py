@@ -6,9 +6,15 @@ or update; see staleness.py). A node that (re)starts is empty: `started_at` driv
 warm-up.
 """
 
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 from scaletui.sim.components.base import Component
+
+if TYPE_CHECKING:
+    from scaletui.sim.sharding import Sharding
 
 
 class Cache(Component):
@@ -26,6 +32,9 @@ class Cache(Component):
         self.lookups = 0.0
         self.tick_hits = 0.0
         self.tick_lookups = 0.0
+        # The last reshard: (when, old mapping, new mapping). Entries of the keys that
+        # moved were dropped then; each plane forgets them its own way.
+        self.rekeyed: tuple[float, Sharding, Sharding] | None = None
 
     @property
     def items(self) -> int:
@@ -33,3 +42,7 @@ class Cache(Component):
 
     def flush(self, now: float) -> None:
         self.started_at = now
+        self.rekeyed = None  # empty anyway
+
+    def rekey(self, now: float, before: Sharding, after: Sharding) -> None:
+        self.rekeyed = (now, before, after)

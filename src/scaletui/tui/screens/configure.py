@@ -1,6 +1,6 @@
 """Configure a component: cache/CDN TTL and invalidation, a cache's write policy, failover,
-shards, denormalization, autoscaling, load shedding, and the web tier's database calls
-(timeout, retries, circuit breaker)."""
+shards and their sharding scheme, denormalization, autoscaling, load shedding, and the web
+tier's database calls (timeout, retries, circuit breaker)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,13 @@ from scaletui.sim.db_calls import BreakerRule
 from scaletui.sim.snapshot import ComponentView
 from scaletui.sim.staleness import WRITE_POLICY_HELP
 from scaletui.tui.widgets.choice_list import ChoiceList
+
+
+SCHEME_NAMES = {"mod": "hash mod n", "consistent": "consistent-hash ring"}
+
+
+def _other_scheme(scheme: str) -> str:
+    return "mod" if scheme == "consistent" else "consistent"
 
 
 class ConfigureScreen(ModalScreen[Configure | None]):
@@ -49,8 +56,10 @@ class ConfigureScreen(ModalScreen[Configure | None]):
             auto = self.game.engine.auto_failover.get(c.group or 0, False)
             opts.append(Option(f"Automatic failover: turn {'off' if auto else 'on'}", id="failover"))
             if "shard" in self.game.rules.allow:
-                opts.append(Option(f"Shards (now {self.game.engine.topology.shard_count}): reshard to more",
-                                   id="shards"))
+                topo = self.game.engine.topology
+                opts.append(Option(f"Shards (now {topo.shard_count}): reshard to more", id="shards"))
+                opts.append(Option(f"Sharding (now {SCHEME_NAMES[topo.shard_scheme]}): switch to "
+                                   f"{SCHEME_NAMES[_other_scheme(topo.shard_scheme)]} (moves keys)", id="sharding"))
                 if self.game.engine.topology.denormalized:
                     opts.append(Option("Normalize: fan-out reads read every shard again, writes write once",
                                        id="normalize"))
@@ -106,6 +115,8 @@ class ConfigureScreen(ModalScreen[Configure | None]):
             self.dismiss(Configure(target, failover="manual" if auto else "auto"))
         elif choice in ("denormalize", "normalize"):
             self.dismiss(Configure(target, denormalize=choice == "denormalize"))
+        elif choice == "sharding":
+            self.dismiss(Configure(target, sharding=_other_scheme(self.game.engine.topology.shard_scheme)))
         elif choice == "autoscale-off":
             self.dismiss(Configure("web", autoscale_off=True))
         elif choice == "breaker-off":

@@ -20,8 +20,8 @@ KEYS = [
     ("x", "remove the selected component"),
     ("p", "promote the selected replica to primary"),
     ("z", "undo the last addition while it boots (its cost refunded)"),
-    ("c", "configure: TTL, on write, failover, shards, denormalize, autoscaling, load shedding, "
-          "db timeout, breaker"),
+    ("c", "configure: TTL, on write, failover, shards, sharding scheme, denormalize, autoscaling, "
+          "load shedding, db timeout, breaker"),
     ("w", "why did requests fail: recent failed requests, hop by hop"),
     ("h", "a hint (one more each time)"),
     ("ctrl+p", "command palette: every action by name"),
@@ -61,6 +61,8 @@ CONCEPTS = [
     ("Fan-out reads", "A feed or a search reads many shards and waits for the slowest: one slow shard "
                       "sets everyone's p99. Denormalize (one shard per read, k writes per write) or cache "
                       "the assembled result."),
+    ("Resharding", "Moved keys are copied (load on their shards) and miss in the cache; hash mod n "
+                   "moves about n/(n+1) of them, a consistent-hash ring about 1/(n+1)."),
     ("Error budget", "The failures the availability objective allows; spent = game over. Burn-rate alerts "
                      "warn first."),
 ]
