@@ -74,6 +74,22 @@ def solution(name: str) -> None:
 
 
 @main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="A.json B.json | SCENARIO")
+@click.option("--plan", "plans", multiple=True, metavar="PLAN",
+              help="Play SCENARIO with this plan (twice: two plans; once: against the reference plan).")
+@click.option("--seed", type=int, default=None, help="Random seed for both plays (default: each plan's, else the scenario's).")
+def compare(inputs: tuple[str, ...], plans: tuple[str, ...], seed: int | None) -> None:
+    """Compare two runs side by side: objectives, totals, curves on one scale, and actions.
+
+    Give two JSON reports (scaletui run ... --json > FILE), or a SCENARIO with two --plan
+    files, or a built-in SCENARIO with one --plan to compare it with the reference plan.
+    """
+    from scaletui.runner.compare import compare_command
+
+    sys.exit(compare_command(inputs, plans, seed))
+
+
+@main.command()
 @click.argument("scenario", required=False)
 @click.option("--sandbox", is_flag=True, help="Go straight to the sandbox.")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the scenario's).")
