@@ -64,3 +64,20 @@ def test_reference_plan_wins(name: str, seed_offset: int) -> None:
 def test_leaving_out_the_key_concept_loses(name: str, seed_offset: int) -> None:
     result = _play(name, load_plan(PLANS / f"{name}.without-concept.plan.yaml"), seed_offset)
     assert result.outcome == LOST, result.reason
+
+
+def test_the_readme_table_lists_every_level_by_concept_without_its_answer() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    header = "| # | scenario | concept | the situation |"
+    assert header in readme
+    rows = []
+    for line in readme[readme.index(header):].splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    assert [r[1].strip("`") for r in rows] == EXPECTED
+    for number, name, concept, situation in rows:
+        assert concept == load_scenario(builtin_path(name.strip("`"))).spec.concept, name
+        # What happens, never what to do: no reference plan's moves in the table.
+        for move in ("add ", "upgrade", "promote", "reshard", "early", "before the"):
+            assert move not in situation, (name, move)
