@@ -35,4 +35,5 @@ def game_report(game: "Game") -> dict[str, Any]:
     }
     out.update(base)
     out["postmortem"] = res.postmortem
+    out["lesson"] = game.lesson().to_json()
     return out

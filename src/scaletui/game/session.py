@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scaletui.game.burn_rate import BurnRateAlerts
+from scaletui.game.lesson import Lesson, build_lesson
 from scaletui.game.objectives import ObjectiveResult, make_objectives
 from scaletui.game.postmortem import PostmortemRecorder
 from scaletui.game.rules import Rules
@@ -343,6 +344,13 @@ class Game:
         if e.finished:
             self._result = result
         return result
+
+    def lesson(self) -> Lesson:
+        """Your concepts against the reference plan's, the stars missed and why, the fix on a loss."""
+        res = self.result()
+        kinds = {c.id: c.kind for c in self.engine.topology}
+        return build_lesson(self.scenario, self.applied, res.card, res.reason, self.engine.metrics.cost,
+                            self.peak_cost_per_hour, res.postmortem.get("incidents", []), kinds)
 
     def report(self) -> dict[str, Any]:
         """The JSON report: the engine's, plus outcome, stars, score, slo and postmortem."""

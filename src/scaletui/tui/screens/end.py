@@ -19,6 +19,7 @@ from scaletui.scenario.campaign import run_argument
 from scaletui.tui.palette import palette_of
 from scaletui.tui.render import clock, money, stars
 from scaletui.tui.screens.save_plan import SavePlanScreen
+from scaletui.tui.widgets.lesson_view import lesson_renderable
 
 KIND_STYLE = {"trigger": "warn", "symptom": "bad", "first failure": "bad", "first saturated": "bad",
               "alert": "accent", "action": "busy", "refused": "dim", "recovery": "ok", "outcome": "bold"}
@@ -97,6 +98,10 @@ class EndScreen(ModalScreen[EndChoice]):
             yield Static(head, id="outcome")
             yield Static(why, id="stars-why")
             yield Static(objectives)
+            lesson = self.game.lesson()
+            if lesson.concepts or lesson.missed or lesson.fix:
+                yield Label("Your run against the reference", classes="section")
+                yield Static(lesson_renderable(lesson, st), id="lesson")
             yield Static("", id="saved")
             yield Label("Postmortem", classes="section")
             yield Static(timeline)
