@@ -71,3 +71,22 @@ def test_different_scenarios_are_flagged_and_a_report_needs_its_fields() -> None
     assert missing_fields(A) == []
     assert missing_fields({"scenario": "x", "totals": {}}) == ["outcome", "series", "slo"]
     assert missing_fields([1, 2]) == ["scenario", "outcome", "totals", "series", "slo"]
+
+
+def test_a_line_starts_at_minute_zero_however_wide_the_space() -> None:
+    c = compare(A, B)
+    rps = next(cv for cv in c.curves if cv.name == "requests/s")
+    for width in (2, 4, 40):
+        a_cells, _ = rps.line(rps.a, 4, width)
+        b_cells, _ = rps.line(rps.b, 4, width)
+        assert len(a_cells) == len(b_cells) == width
+        assert a_cells[0] != " " and b_cells[0] != " "
+        assert len(a_cells.rstrip()) <= len(b_cells.rstrip())  # A has 3 minutes, B 4
+
+
+def test_an_unfinished_run_is_not_called_won() -> None:
+    unfinished = dict(B, ended_at_s=185.0, duration_s=2400.0)
+    outcome = next(r for r in compare(A, unfinished).heading if r.name == "outcome")
+    assert outcome.b == "unfinished: played to 3:05" and outcome.better is None
+    c = compare(A, unfinished)
+    assert all(r.better is None for r in c.objectives + c.totals)  # a run cut short wins nothing

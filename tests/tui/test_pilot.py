@@ -302,3 +302,37 @@ async def test_topology_fits_at_80x24(app_factory) -> None:
         await pilot.pause()
         lines = [line.plain for line in pilot.app.screen.query_one(TopologyPanel)._draw().renderables]
         assert any("▯" in line for line in lines)  # room enough: load bars
+
+
+async def test_rewind_goes_back_to_a_minute_and_the_end_compares_both_runs(app_factory) -> None:
+    from rich.console import Console
+
+    from scaletui.tui.screens.rewind import RewindScreen
+
+    app = app_factory("scale-out")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        first = app.screen
+        game = first.game
+        assert game.act(Add("load_balancer", "small")).ok  # at 0:00
+        game.step(125.0)
+        assert game.act(Add("web", "large")).ok  # at 2:05
+        game.step(185.0)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, RewindScreen))
+        options = app.screen.query_one("#choices")
+        assert options.option_count == 4  # 0:00 1:00 2:00 3:00
+        assert "then: add web server (large)" in str(options.get_option_at_index(2).prompt)
+        await pilot.press("up", "up", "enter")  # 3:00 -> 1:00
+        await wait_for(pilot, lambda: isinstance(app.screen, GameScreen) and app.screen is not first)
+        fork = app.screen.game
+        assert fork.now == 60.0 and app.screen.clock.paused
+        assert [(t, c) for t, c in fork.applied] == [(0.0, Add("load_balancer", "small"))]
+        assert game.now == 185.0 and len(game.applied) == 2  # the run left behind is kept as it was
+        fork.finish()
+        await wait_for(pilot, lambda: isinstance(app.screen, EndScreen), timeout=60)
+        console = Console(width=100, record=True)
+        console.print(app.screen.query_one("#comparison").content)
+        text = console.export_text()
+        assert "this run" in text and "previous" in text and "requests/s" in text and "target 250 ms" in text

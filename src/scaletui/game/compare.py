@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from scaletui.game.sparkline import buckets
+from scaletui.game.sparkline import buckets, sparkline
 
 Report = dict[str, Any]
 Better = Literal["a", "b"] | None
@@ -46,6 +46,14 @@ class Curve:
     b: list[float]
     top: float  # the larger run's peak, or the target if higher
     target: float | None = None  # the objective's or budget's line, where one exists
+
+    def line(self, values: list[float], n: int, width: int) -> tuple[str, list[int]]:
+        """One run's sparkline on a time axis of n points drawn in `width` cells (a run that
+        ended sooner stops sooner), and the cells drawn from values over the target."""
+        cells = min(width, n)  # one cell per point at most: never stretched, never right-aligned
+        own = max(1, round(cells * len(values) / n)) if values else 0
+        over = [i for i, o in enumerate(self.over_target(values, own)) if o]
+        return sparkline(values, own, self.top).ljust(width), over
 
     def over_target(self, values: list[float], width: int) -> list[bool]:
         """Per sparkline cell (as `sparkline` buckets them): drawn from values over the target."""
@@ -87,6 +95,11 @@ def _figure(a: Report, b: Report, name: str, get, fmt, higher_is_better: bool) -
 
 
 def _outcome(r: Report) -> str:
+    ended, duration = r.get("ended_at_s"), r.get("duration_s")
+    if r.get("outcome") != "lost" and isinstance(ended, (int, float)) and isinstance(duration, (int, float)) \
+            and ended < duration:
+        m, s = divmod(int(round(ended)), 60)
+        return f"unfinished: played to {m}:{s:02d}"
     out = str(r.get("outcome", "?"))
     if "stars" in r:
         out += " " + "★" * int(r["stars"]) + "☆" * (3 - int(r["stars"]))
@@ -202,9 +215,14 @@ def compare(a: Report, b: Report, labels: tuple[str, str] = ("A", "B")) -> Compa
     heading = [
         Row("scenario", seed(a), seed(b)),
         Row("outcome", _outcome(a), _outcome(b),
-            _better(float(a.get("score", 0)), float(b.get("score", 0)), True) if "score" in a and "score" in b else None),
+            _better(float(a.get("score", 0)), float(b.get("score", 0)), True)
+            if "score" in a and "score" in b and "unfinished" not in _outcome(a) + _outcome(b) else None),
     ]
     if a.get("reason") or b.get("reason"):
         heading.append(Row("why", str(a.get("reason", "")), str(b.get("reason", ""))))
-    return Comparison(labels, a.get("scenario") == b.get("scenario"), heading, _objectives(a, b),
-                      _totals(a, b), _curves(a, b), _steps(a, b))
+    objectives, totals = _objectives(a, b), _totals(a, b)
+    if "unfinished" in _outcome(a) + _outcome(b):  # totals so far are not like for like: name no winner
+        objectives = [Row(r.name, r.a, r.b) for r in objectives]
+        totals = [Row(r.name, r.a, r.b) for r in totals]
+    return Comparison(labels, a.get("scenario") == b.get("scenario"), heading, objectives, totals,
+                      _curves(a, b), _steps(a, b))

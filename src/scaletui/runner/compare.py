@@ -15,7 +15,6 @@ from scaletui.game.compare import Comparison, Curve, Row, compare, missing_field
 from scaletui.game.plan_check import check_plan
 from scaletui.game.plans import play_plan
 from scaletui.game.session import Game
-from scaletui.game.sparkline import sparkline
 from scaletui.scenario.campaign import resolve, solution_path
 from scaletui.scenario.errors import ScenarioError
 from scaletui.scenario.load import load_plan, load_scenario
@@ -114,12 +113,10 @@ def _scale(curve: Curve) -> tuple[str, str]:
 
 
 def _spark(curve: Curve, values: list[float], n: int, width: int, style: str) -> Text:
-    """One run's line on the shared time axis: a run that ended sooner stops sooner."""
-    own = max(1, round(width * len(values) / n)) if values else 0
-    text = Text(sparkline(values, own, curve.top).ljust(width), style=style)
-    for i, over in enumerate(curve.over_target(values, own)):
-        if over:
-            text.stylize("bold red", i, i + 1)
+    cells, over = curve.line(values, n, width)
+    text = Text(cells, style=style)
+    for i in over:
+        text.stylize("bold red", i, i + 1)
     return text
 
 

@@ -50,6 +50,7 @@ class GameScreen(Screen):
         Binding("up,k,shift+tab", "select(-1)", "Prev", show=False, priority=True),
         Binding("w", "why", "Why"),
         Binding("z", "undo", "Undo", show=False),
+        Binding("b", "rewind", "Rewind", show=False),
         Binding("f", "fold", "Fold", show=False),
         Binding("escape", "leave", "Leave", show=False),
     ]
@@ -63,6 +64,14 @@ class GameScreen(Screen):
 
     class Left(Message):
         """The player left the game; the App goes back to the campaign."""
+
+    class RewindChosen(Message):
+        """The player chose to go back to time t and play on from there; the App forks the game."""
+
+        def __init__(self, game: Game, t: float) -> None:
+            super().__init__()
+            self.game = game
+            self.t = t
 
     class CommandChosen(Message):
         """A player command chosen outside the screen's keys (the command palette)."""
@@ -341,6 +350,22 @@ class GameScreen(Screen):
         if not res.ok:
             self.notify(res.message, title="cannot undo", severity="warning", timeout=6)
         self.redraw(force=True)
+
+    def action_rewind(self) -> None:
+        """b: go back to an earlier minute (the clock pauses while the player chooses)."""
+        from scaletui.game.rewind import rewind_points
+        from scaletui.tui.screens.rewind import RewindScreen
+
+        was_paused = self.clock.paused
+        self.clock.paused = True
+
+        def done(t: float | None) -> None:
+            if t is None:
+                self.clock.paused = was_paused
+                return
+            self.post_message(self.RewindChosen(self.game, t))
+
+        self.app.push_screen(RewindScreen(rewind_points(self.game), self.game.applied), done)
 
     def action_promote(self) -> None:
         comp = self._selected_view()
