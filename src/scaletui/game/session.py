@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scaletui.game.burn_rate import BurnRateAlerts
+from scaletui.game.estimates import Estimates, Scored
 from scaletui.game.lesson import Lesson, build_lesson
 from scaletui.game.objectives import ObjectiveResult, make_objectives
 from scaletui.game.postmortem import PostmortemRecorder
@@ -95,6 +96,7 @@ class Game:
         self.alerts = BurnRateAlerts(spec.slo.availability)
         self.postmortem = PostmortemRecorder(1.0 - spec.slo.availability / 100.0, spec.slo.latency_p95_ms)
         self.applied: list[tuple[float, Command]] = []
+        self.estimates = Estimates(list(spec.estimates), self.engine.catalog)
         self._added: list[tuple[str, ...]] = []  # the ids each addition made, for undo
         self.peak_cost_per_hour = 0.0
         self.overspend = 0.0
@@ -157,6 +159,15 @@ class Game:
         else:
             e.log("refused", f"{describe(cmd)} refused: {res.message}", severity=WARNING)
         return res
+
+    def answer_estimate(self, value: float | None) -> Scored:
+        """Answer (None: skip) the estimate that is due now; logged with its explanation."""
+        scored = self.estimates.answer(value)
+        e = self.engine
+        said = "skipped" if value is None else f"you said {value:g}"
+        e.log("estimate", f"estimate: {scored.ask} {said}; expected {scored.expected.value:g} "
+                          f"{scored.expected.unit}: {scored.verdict()}. {scored.expected.explanation}")
+        return scored
 
     def undoable(self) -> tuple[str, ...]:
         """The components of the last addition, if every one is still provisioning."""

@@ -21,6 +21,7 @@ KEYS = [
     ("p", "promote the selected replica to primary"),
     ("z", "undo the last addition while it boots (its cost refunded)"),
     ("b", "rewind: go back to an earlier minute and play on from there"),
+    ("estimates", "some levels stop and ask for a number; enter answers, esc skips"),
     ("c", "configure: TTL, invalidate, failover, shards, autoscaling"),
     ("w", "why did requests fail: recent failed requests, hop by hop"),
     ("h", "a hint (one more each time)"),
