@@ -215,3 +215,18 @@ def test_every_plan_problem_at_once_before_running(tmp_path: Path) -> None:
         assert lines[1].startswith(f"{plan}:4:5: there is no component 'database-9' at that time")
         assert lines[2].startswith(f"{plan}:5:5: at 3000s is after the end")
         assert lines[3].startswith(f"{plan}:6:5: this scenario does not allow building web")
+
+
+def test_solution_asks_first_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scaletui.cli
+
+    monkeypatch.setattr(scaletui.cli, "_on_terminal", lambda: True)
+    plan = solution_path(ONE).read_text()
+    declined = CliRunner().invoke(main, ["solution", ONE], input="n\n")
+    assert declined.exit_code == 1 and plan not in declined.stdout
+    assert "This prints the answer to 'one-server'" in declined.stderr
+    assert "scaletui play one-server" in declined.stderr
+    accepted = CliRunner().invoke(main, ["solution", ONE], input="y\n")
+    assert accepted.exit_code == 0 and accepted.stdout.endswith(plan)
+    unasked = CliRunner().invoke(main, ["solution", ONE, "--yes"])
+    assert unasked.exit_code == 0 and unasked.stdout == plan and unasked.stderr == ""

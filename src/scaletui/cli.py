@@ -66,11 +66,38 @@ def scenarios(as_json: bool) -> None:
 
 @main.command()
 @click.argument("name")
-def solution(name: str) -> None:
-    """Print the reference plan of built-in scenario NAME."""
+@click.option("--yes", "-y", is_flag=True, help="Print it without asking (it is the level's answer).")
+def solution(name: str, yes: bool) -> None:
+    """Print the reference plan of built-in scenario NAME (on a terminal, after asking)."""
     from scaletui.runner.headless import solution_command
 
+    if not yes and _on_terminal() and not click.confirm(
+            f"This prints the answer to '{name}'. Its hints (h in the game) only point the way. Show it?",
+            default=False, err=True):
+        click.echo(f"Not shown. Play it with: scaletui play {name}", err=True)
+        sys.exit(1)
     sys.exit(solution_command(name))
+
+
+def _on_terminal() -> bool:
+    """A person at a terminal (a script or a pipe gets the plan without a question)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="A.json B.json | SCENARIO")
+@click.option("--plan", "plans", multiple=True, metavar="PLAN",
+              help="Play SCENARIO with this plan (twice: two plans; once: against the reference plan).")
+@click.option("--seed", type=int, default=None, help="Random seed for both plays (default: each plan's, else the scenario's).")
+def compare(inputs: tuple[str, ...], plans: tuple[str, ...], seed: int | None) -> None:
+    """Compare two runs side by side: objectives, totals, curves on one scale, and actions.
+
+    Give two JSON reports (scaletui run ... --json > FILE), or a SCENARIO with two --plan
+    files, or a built-in SCENARIO with one --plan to compare it with the reference plan.
+    """
+    from scaletui.runner.compare import compare_command
+
+    sys.exit(compare_command(inputs, plans, seed))
 
 
 @main.command()
@@ -80,7 +107,7 @@ def solution(name: str) -> None:
 @click.option("--theme", default=None, help="A Textual theme (e.g. nord, gruvbox, textual-light).")
 def play(scenario: str | None, sandbox: bool, seed: int | None, theme: str | None) -> None:
     """Play: the campaign, or SCENARIO (a built-in name or a file) directly."""
-    if not (sys.stdin.isatty() and sys.stdout.isatty()) and not _served():
+    if not _on_terminal() and not _served():
         click.echo("scaletui play needs a terminal (stdin and stdout must be a TTY); without one, use "
                    "scaletui run SCENARIO [--plan PLAN] [--json]", err=True)
         sys.exit(2)

@@ -71,3 +71,20 @@ def test_the_feed_is_also_won_by_caching_assembled_feeds() -> None:
     feeds wins too (a hit reads no shard)."""
     result = _play("the-feed", load_plan(PLANS / "the-feed.result-cache.plan.yaml"), 0)
     assert result.outcome == WON, result.reason
+
+
+def test_the_readme_table_lists_every_level_by_concept_without_its_answer() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    header = "| # | scenario | concept | the situation |"
+    assert header in readme
+    rows = []
+    for line in readme[readme.index(header):].splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    assert [r[1].strip("`") for r in rows] == EXPECTED
+    for number, name, concept, situation in rows:
+        assert concept == load_scenario(builtin_path(name.strip("`"))).spec.concept, name
+        # What happens, never what to do: no reference plan's moves in the table.
+        for move in ("add ", "upgrade", "promote", "reshard", "early", "before the"):
+            assert move not in situation, (name, move)

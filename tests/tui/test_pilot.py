@@ -370,3 +370,98 @@ async def test_write_policy_from_the_dialog_and_the_palette(app_factory) -> None
         await pilot.pause()
         assert [(c.target, getattr(c, "on_write", None)) for _, c in screen.game.applied] == [
             ("cache-1", "invalidate"), ("cache-1", "update")]
+
+
+async def test_rewind_goes_back_to_a_minute_and_the_end_compares_both_runs(app_factory) -> None:
+    from rich.console import Console
+
+    from scaletui.tui.screens.rewind import RewindScreen
+
+    app = app_factory("scale-out")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        first = app.screen
+        game = first.game
+        assert game.act(Add("load_balancer", "small")).ok  # at 0:00
+        game.step(125.0)
+        assert game.act(Add("web", "large")).ok  # at 2:05
+        game.step(185.0)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, RewindScreen))
+        options = app.screen.query_one("#choices")
+        assert options.option_count == 4  # 0:00 1:00 2:00 3:00
+        assert "then: add web server (large)" in str(options.get_option_at_index(2).prompt)
+        await pilot.press("up", "up", "enter")  # 3:00 -> 1:00
+        await wait_for(pilot, lambda: isinstance(app.screen, GameScreen) and app.screen is not first)
+        fork = app.screen.game
+        assert fork.now == 60.0 and app.screen.clock.paused
+        assert [(t, c) for t, c in fork.applied] == [(0.0, Add("load_balancer", "small"))]
+        assert game.now == 185.0 and len(game.applied) == 2  # the run left behind is kept as it was
+        fork.finish()
+        await wait_for(pilot, lambda: isinstance(app.screen, EndScreen), timeout=60)
+        console = Console(width=100, record=True)
+        console.print(app.screen.query_one("#comparison").content)
+        text = console.export_text()
+        assert "this run" in text and "previous" in text and "requests/s" in text and "target 250 ms" in text
+
+
+async def test_the_selected_component_shows_erlang_c_beside_the_simulation(app_factory) -> None:
+    """Issue 13: theory beside the simulation, and a flag where the system leaves its regime."""
+    from scaletui.tui.widgets.component_panel import ComponentPanel
+
+    app = app_factory("one-server")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        screen.game.step(120.0)  # light load: the formula's regime
+        screen.select_component("web-1")
+        screen.redraw(force=True)
+        await pilot.pause()
+
+        def panel() -> str:
+            return "\n".join(line.plain for line in screen.query_one(ComponentPanel).render().renderables)
+
+        text = panel()
+        assert "Erlang C load" in text and "≠ sim" not in text and "no steady state" not in text, text
+        screen.game.step(40 * 60.0)  # no upgrades: the web server is far past full load
+        screen.redraw(force=True)
+        await pilot.pause()
+        assert "no steady state" in panel(), panel()
+
+
+async def test_the_game_stops_for_an_estimate_scores_it_and_explains_the_formula(app_factory, tmp_path: Path) -> None:
+    from textual.widgets import Input, Static
+
+    from scaletui.tui.screens.estimate import EstimateScreen
+
+    scenario = tmp_path / "estimating.yaml"
+    scenario.write_text(
+        "name: estimating\nduration: 10m\ntraffic: {users: 200, rps_per_user: 0.5}\n"
+        "topology:\n  - {kind: web, size: small}\n  - {kind: database, size: small}\n"
+        "estimates:\n  - at: 1m\n    ask: How many large web servers carry 4,000 requests/s at 70%?\n"
+        "    servers: {rps: 4000, size: large, utilization: 0.7}\n")
+    app = app_factory(str(scenario))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        game = app.screen.game
+        await pilot.press("space")
+        for _ in range(6):
+            await pilot.press("plus")
+        await wait_for(pilot, lambda: isinstance(app.screen, EstimateScreen))
+        assert game.now == 60.0  # stopped exactly when the question is asked
+        await pilot.pause(0.3)
+        assert game.now == 60.0
+        app.screen.query_one(Input).value = "8"
+        await pilot.press("enter")
+        await pilot.pause()
+        status = str(app.screen.query_one("#status", Static).content)
+        assert "the formula says 8 servers" in status and "right" in status and "800 requests/s" in status
+        await pilot.press("enter")  # play on
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen), app.screen
+        assert not app.screen.clock.paused
+        await wait_for(pilot, lambda: game.now > 62.0)
+        assert [s.right for s in game.estimates.scored] == [True]

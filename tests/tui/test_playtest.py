@@ -223,7 +223,7 @@ async def test_the_availability_mark_shows_the_figure_it_judges(app_factory, tmp
 async def test_each_p95_says_its_window_and_each_sparkline_its_scale(app_factory, tmp_path) -> None:
     """Items 4 and 5: "87 ms now" beside "p95 139ms"; sparklines scaled to their own maximum,
     no axis, a full-height block for 0.00%."""
-    from scaletui.tui.render import sparkline
+    from scaletui.game.sparkline import sparkline
     from scaletui.tui.widgets.metrics_panel import MetricsPanel, _rows
     from scaletui.tui.widgets.objectives_panel import ObjectivesPanel
 

@@ -102,4 +102,9 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Problem]:
             topo.remove(comp)
         elif isinstance(cmd, Promote) and comp.kind != "replica":
             bad(f"{target} is not a replica")
+    asked = sorted(e.at for e in scenario.spec.estimates)
+    for ans in plan.answers:
+        if not any(abs(ans.at - at) < 1e-9 for at in asked):
+            when = ", ".join(f"{at:g}s" for at in asked) or "never"
+            problems.append(ans.problem(f"no estimate is asked at {ans.at:g}s (this scenario asks at {when})"))
     return problems

@@ -36,4 +36,8 @@ def game_report(game: "Game") -> dict[str, Any]:
     out.update(base)
     out["business"] = game.business.figures().to_json()
     out["postmortem"] = res.postmortem
+    out["lesson"] = game.lesson().to_json()
+    if game.scenario.spec.estimates:
+        game.estimates.skip_passed(game.engine.now)  # asked while no one answered (a plan without answers)
+        out["estimates"] = [s.to_json() for s in game.estimates.scored]
     return out

@@ -13,6 +13,8 @@ from typing import Any
 
 from scaletui.game.burn_rate import BurnRateAlerts
 from scaletui.game.business import BusinessMetrics
+from scaletui.game.estimates import Estimates, Scored
+from scaletui.game.lesson import Lesson, build_lesson
 from scaletui.game.objectives import ObjectiveResult, ReturningUsersObjective, StaleReadsObjective, make_objectives
 from scaletui.game.postmortem import PostmortemRecorder
 from scaletui.game.rules import Rules
@@ -100,6 +102,7 @@ class Game:
         self.postmortem = PostmortemRecorder(1.0 - spec.slo.availability / 100.0, spec.slo.latency_p95_ms,
                                              spec.slo.stale_reads)
         self.applied: list[tuple[float, Command]] = []
+        self.estimates = Estimates(list(spec.estimates), self.engine.catalog)
         self._added: list[tuple[str, ...]] = []  # the ids each addition made, for undo
         self.peak_cost_per_hour = 0.0
         self.overspend = 0.0
@@ -162,6 +165,15 @@ class Game:
         else:
             e.log("refused", f"{describe(cmd)} refused: {res.message}", severity=WARNING)
         return res
+
+    def answer_estimate(self, value: float | None) -> Scored:
+        """Answer (None: skip) the estimate that is due now; logged with its explanation."""
+        scored = self.estimates.answer(value)
+        e = self.engine
+        said = "skipped" if value is None else f"you said {value:g}"
+        e.log("estimate", f"estimate: {scored.ask} {said}; expected {scored.expected.value:g} "
+                          f"{scored.expected.unit}: {scored.verdict()}. {scored.expected.explanation}")
+        return scored
 
     def undoable(self) -> tuple[str, ...]:
         """The components of the last addition, if every one is still provisioning."""
@@ -380,6 +392,13 @@ class Game:
         if e.finished:
             self._result = result
         return result
+
+    def lesson(self) -> Lesson:
+        """Your concepts against the reference plan's, the stars missed and why, the fix on a loss."""
+        res = self.result()
+        kinds = {c.id: c.kind for c in self.engine.topology}
+        return build_lesson(self.scenario, self.applied, res.card, res.reason, self.engine.metrics.cost,
+                            self.peak_cost_per_hour, res.postmortem.get("incidents", []), kinds)
 
     def report(self) -> dict[str, Any]:
         """The JSON report: the engine's, plus outcome, stars, score, slo and postmortem."""

@@ -94,6 +94,9 @@ def render_summary(report: dict[str, Any], title: str, timeline_rows: int = 24) 
         if wasted:
             tried.add_row(f"{wasted:,}", _text("answered after the client had given up: wasted work"))
         parts.append(tried)
+    lesson = report.get("lesson") or {}
+    if lesson.get("concepts") or lesson.get("stars_missed") or lesson.get("fix"):
+        parts.append(_lesson(lesson))
     pm = report.get("postmortem")
     if pm and pm.get("timeline"):
         tl = Table(title="Postmortem", title_justify="left", expand=False)
@@ -111,3 +114,30 @@ def render_summary(report: dict[str, Any], title: str, timeline_rows: int = 24) 
             tl.caption = f"{len(rows) - timeline_rows + 1} more entries in the JSON report"
         parts.append(tl)
     return Group(*parts)
+
+
+def _lesson(lesson: dict[str, Any]) -> Group:
+    """Your run against the reference plan: concepts in time, stars missed, the fix."""
+    t = Table(title="Your run against the reference", title_justify="left", expand=False)
+    t.add_column("concept", style="bold")
+    t.add_column("yours", justify="right")
+    t.add_column("par", justify="right")
+    t.add_column("")
+    for c in lesson.get("concepts", []):
+        late = c.get("verdict", "")
+        style = "red" if late == "never" or late.endswith("later") else ("dim" if late == "not in the reference" else "green")
+        t.add_row(_text(c["concept"]), _clock_or_dash(c.get("yours")), _clock_or_dash(c.get("par")),
+                  Text(visible(late), style=style))
+    notes = [visible(m) for m in lesson.get("stars_missed", [])]
+    fix = lesson.get("fix")
+    if fix:
+        notes.append("suggested fix: " + visible(fix["text"]))
+    return Group(t, Text("\n".join(notes), style="italic")) if notes else Group(t)
+
+
+def _clock_or_dash(t: float | None) -> str:
+    if t is None:
+        return "—"
+    m, s = divmod(int(round(t)), 60)
+    return f"{m}:{s:02d}"
+

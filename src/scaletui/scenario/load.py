@@ -97,10 +97,25 @@ class PlanAction:
         return Problem(self.line, self.col, message, self.file)
 
 
+@dataclass(frozen=True)
+class PlanAnswer:
+    """A plan's answer to the scenario's estimate asked at `at`."""
+
+    at: float
+    answer: float
+    line: int
+    col: int
+    file: str
+
+    def problem(self, message: str) -> Problem:
+        return Problem(self.line, self.col, message, self.file)
+
+
 @dataclass
 class Plan:
     path: str
     actions: list[PlanAction] = field(default_factory=list)
+    answers: list[PlanAnswer] = field(default_factory=list)
     scenario: str | None = None
     seed: int | None = None
 
@@ -180,6 +195,10 @@ def load_plan(path: str | Path, text: str | None = None) -> Plan:
         line, col = located.where(("actions", i))
         plan.actions.append(PlanAction(action.at, to_command(action), line, col, file))
     plan.actions.sort(key=lambda a: a.at)  # stable: same-time actions keep file order
+    for i, ans in enumerate(spec.estimates):
+        line, col = located.where(("estimates", i))
+        plan.answers.append(PlanAnswer(ans.at, ans.answer, line, col, file))
+    plan.answers.sort(key=lambda a: a.at)
     return plan
 
 
@@ -193,7 +212,7 @@ def is_plan(path: str | Path) -> bool:
 
 
 def _looks_like_plan(d: Any) -> bool:
-    return isinstance(d, list) or (isinstance(d, dict) and "actions" in d and "duration" not in d)
+    return isinstance(d, list) or (isinstance(d, dict) and ("actions" in d or "estimates" in d) and "duration" not in d)
 
 
 # --- validation errors -> positions ----------------------------------------------------
@@ -379,6 +398,18 @@ def _check_scenario(spec: ScenarioSpec, loc: Located) -> list[Problem]:
             problems.append(loc.problem(("catalog", kind, "concurrency"),
                                         f"catalog: concurrency is a setting of web servers, not of {kind}"))
     regions = list(spec.traffic.regions)
+    for i, est in enumerate(spec.estimates):
+        if est.servers is not None:
+            kspec = catalog[est.servers.kind]
+            if est.servers.size not in kspec.size_names:
+                problems.append(loc.problem(("estimates", i, "servers", "size"),
+                                            f"{est.servers.kind} comes in {', '.join(kspec.size_names)}, "
+                                            f"not '{est.servers.size}'"))
+            elif not math.isfinite(kspec.size(est.servers.size).capacity_rps):
+                problems.append(loc.problem(("estimates", i, "servers", "kind"),
+                                            f"a {est.servers.kind} has no capacity limit to estimate against"))
+        if est.at >= spec.duration:
+            problems.append(loc.problem(("estimates", i, "at"), "the estimate comes after the end of the scenario"))
     ids: dict[str, int] = {}
     for i, entry in enumerate(spec.topology):
         kspec = catalog[entry.kind]

@@ -314,6 +314,51 @@ class EventSpec(Strict):
         return "say"
 
 
+class ServersEstimate(Strict):
+    """How many servers of a size carry a load at a utilization (the utilization law)."""
+
+    rps: float = Field(gt=0, le=1e9)
+    kind: Kind = "web"
+    size: SizeName
+    utilization: float = Field(0.7, gt=0, le=1)
+
+
+class HitRateEstimate(Strict):
+    """The hit rate of an LRU cache of `items` over `keys` Zipf keys (Che's approximation)."""
+
+    items: int = Field(ge=1, le=10**9)
+    keys: int = Field(ge=1, le=10**9)
+    zipf: float = Field(0.9, ge=0, le=3)
+
+
+class InFlightEstimate(Strict):
+    """How many requests are in flight at a rate and a latency (Little's law)."""
+
+    rps: float = Field(gt=0, le=1e9)
+    latency_ms: float = Field(gt=0, le=1e7)
+
+
+ESTIMATE_KINDS = ("servers", "hit_rate", "in_flight")
+
+
+class EstimateSpec(Strict):
+    """A back-of-the-envelope question the game pauses for at `at`."""
+
+    at: Duration
+    ask: str = Field(min_length=1, max_length=400)
+    servers: ServersEstimate | None = None
+    hit_rate: HitRateEstimate | None = None
+    in_flight: InFlightEstimate | None = None
+    tolerance: float = Field(0.15, gt=0, le=1, description="relative error still counted right")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "EstimateSpec":
+        kinds = [k for k in ESTIMATE_KINDS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"an estimate needs exactly one of {', '.join(ESTIMATE_KINDS)}")
+        return self
+
+
 class ScenarioSpec(Strict):
     name: Name
     title: str | None = None
@@ -336,6 +381,7 @@ class ScenarioSpec(Strict):
     topology: list[TopologyEntry] = Field(default_factory=list)
     events: list[EventSpec] = Field(default_factory=list)
     allow: list[Kind] = Field(default_factory=lambda: list(KINDS))
+    estimates: list[EstimateSpec] = Field(default_factory=list, max_length=20)
 
     @field_validator("duration")
     @classmethod
@@ -496,7 +542,14 @@ class ActionSpec(Strict):
         return next(v for v in PLAN_VERBS if getattr(self, v) is not None)
 
 
+class EstimateAnswerSpec(Strict):
+    at: Duration = Field(description="the time of the scenario's estimate this answers")
+    answer: float = Field(ge=0, le=1e12)
+
+
 class PlanSpec(Strict):
     scenario: str | None = Field(None, description="the scenario this plan plays (name or path)")
     seed: int | None = Field(None, ge=0, lt=2**63)
     actions: list[ActionSpec] = Field(default_factory=list)
+    estimates: list[EstimateAnswerSpec] = Field(default_factory=list, description="answers to the scenario's estimates")
+

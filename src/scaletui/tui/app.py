@@ -18,6 +18,7 @@ from scaletui.tui.screens.brief import BriefScreen
 from scaletui.tui.screens.campaign import CampaignScreen
 from scaletui.tui.screens.end import EndChoice, EndScreen
 from scaletui.tui.screens.game import GameScreen
+from scaletui.tui.render import clock
 
 
 class ScaleTuiApp(App):
@@ -43,6 +44,7 @@ class ScaleTuiApp(App):
         self.start_paused = start_paused
         self.plan_dir = plan_dir or Path.cwd()
         self.game: Game | None = None
+        self.previous: Game | None = None  # the run before a retry or a rewind, to compare with
         self.last_opened: str | None = None  # the campaign returns to it
         self.crash: Exception | None = None  # the first unexpected error, for launch() to report
 
@@ -86,17 +88,46 @@ class ScaleTuiApp(App):
         new_best = False
         if res.outcome == WON and builtin_path(game.scenario.name) is not None:
             new_best = self.progress.record(game.scenario.name, res.card.stars, res.card.score)
-        self.push_screen(EndScreen(game, new_best, self.plan_dir), partial(self._after_end, game))
+        previous = self.previous if self.previous is not None and self.previous.scenario.name == game.scenario.name else None
+        self.push_screen(EndScreen(game, new_best, self.plan_dir, previous), partial(self._after_end, game))
 
     def _after_end(self, game: Game, choice: EndChoice | None) -> None:
         if choice == "retry":
             self.retry(game)
+        elif choice == "rewind":
+            self.choose_rewind(game)
         elif choice == "next":
             self.next_level(game)
         else:
             self.back_to_campaign()
 
+    def choose_rewind(self, game: Game) -> None:
+        from scaletui.game.rewind import rewind_points
+        from scaletui.tui.screens.rewind import RewindScreen
+
+        def done(t: float | None) -> None:
+            if t is None:
+                self.back_to_campaign()
+            else:
+                self.fork(game, t)
+
+        self.push_screen(RewindScreen(rewind_points(game), game.applied), done)
+
+    def fork(self, game: Game, t: float) -> None:
+        """Play on from time t of `game`: its actions before t replayed, paused there."""
+        from scaletui.game.rewind import rewind
+
+        self.previous = game  # the run left behind, for the end screen's comparison
+        self.game = rewind(game, t)
+        self.switch_screen(GameScreen(self.game, paused=True))
+        self.notify(f"back at {clock(t)}: {len(self.game.applied)} of your actions replayed, the rest undone. "
+                    "Press space to play on.", title="rewound", timeout=6)
+
+    def on_game_screen_rewind_chosen(self, message: GameScreen.RewindChosen) -> None:
+        self.fork(message.game, message.t)
+
     def retry(self, game: Game) -> None:
+        self.previous = game
         self.start_game(game.scenario, seed=game.seed)
 
     def next_level(self, game: Game) -> None:

@@ -78,9 +78,12 @@ class GameClock:
         self.target = min(max(self.target, sim_now) + self.speed * elapsed, sim_now + self.speed * MAX_LAG_S)
         return self.target
 
-    def run_frame(self, game: Steppable, dt: float) -> None:
-        """Step the game towards this frame's target, within the frame's work budget."""
+    def run_frame(self, game: Steppable, dt: float, stop_at: float | None = None) -> None:
+        """Step the game towards this frame's target, within the frame's work budget, and no
+        further than `stop_at` (a moment the game stops for, such as an estimate)."""
         target = self.tick(game.now)
+        if stop_at is not None and stop_at >= game.now - 1e-9:
+            target = min(target, stop_at)  # at it already: stay until the game moves on
         goal = math.floor(target / dt + 1e-9) * dt  # the engine moves in whole ticks
         if goal <= game.now:
             return

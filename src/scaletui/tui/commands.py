@@ -65,6 +65,7 @@ class GameCommands(Provider):
             ("Why did requests fail?", "recent failed requests, hop by hop", run("why")),
             ("Help", "keys and concepts", run("help")),
             ("Undo the last addition", "while it still boots; its cost is refunded", run("undo")),
+            ("Rewind", "go back to an earlier minute and play on from there", run("rewind")),
             ("Fold / unfold the data centre", "of the selected component", run("fold")),
         ]
         for kind in KINDS:

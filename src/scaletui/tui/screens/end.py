@@ -13,18 +13,21 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
+from scaletui.game.compare import compare
 from scaletui.game.plans import record_plan
 from scaletui.game.session import WON, Game
 from scaletui.scenario.campaign import run_argument
 from scaletui.tui.palette import palette_of
 from scaletui.tui.render import clock, money, stars
 from scaletui.tui.screens.save_plan import SavePlanScreen
+from scaletui.tui.widgets.comparison_view import comparison_renderable
+from scaletui.tui.widgets.lesson_view import lesson_renderable
 
 KIND_STYLE = {"trigger": "warn", "symptom": "bad", "first failure": "bad", "first saturated": "bad",
               "alert": "accent", "action": "busy", "refused": "dim", "recovery": "ok", "data": "bad", "outcome": "bold"}
 
 
-EndChoice = Literal["retry", "next", "campaign"]
+EndChoice = Literal["retry", "rewind", "next", "campaign"]
 
 
 class EndScreen(ModalScreen[EndChoice]):
@@ -32,14 +35,17 @@ class EndScreen(ModalScreen[EndChoice]):
 
     BINDINGS = [
         Binding("r", "retry", "Retry"),
+        Binding("b", "rewind", "Rewind"),
         Binding("n", "next", "Next level"),
         Binding("s", "save", "Save plan"),
         Binding("escape,enter,q", "campaign", "Campaign"),
     ]
 
-    def __init__(self, game: Game, new_best: bool = False, plan_dir: Path | None = None) -> None:
+    def __init__(self, game: Game, new_best: bool = False, plan_dir: Path | None = None,
+                 previous: Game | None = None) -> None:
         super().__init__()
         self.game = game
+        self.previous = previous  # the run before a retry or a rewind: compared side by side
         self.new_best = new_best
         self.plan_dir = plan_dir or Path.cwd()
         self.saved_to: Path | None = None  # a second save proposes the same file, not a new one
@@ -97,6 +103,15 @@ class EndScreen(ModalScreen[EndChoice]):
             yield Static(head, id="outcome")
             yield Static(why, id="stars-why")
             yield Static(objectives)
+            lesson = self.game.lesson()
+            if lesson.concepts or lesson.missed or lesson.fix:
+                yield Label("Your run against the reference", classes="section")
+                yield Static(lesson_renderable(lesson, st), id="lesson")
+            if self.previous is not None:
+                yield Label("This run against your previous one", classes="section")
+                yield Static(comparison_renderable(
+                    compare(self.game.report(), self.previous.report(), ("this run", "previous")), st),
+                    id="comparison")
             yield Static("", id="saved")
             yield Label("Postmortem", classes="section")
             yield Static(timeline)
@@ -107,6 +122,9 @@ class EndScreen(ModalScreen[EndChoice]):
 
     def action_retry(self) -> None:
         self.dismiss("retry")
+
+    def action_rewind(self) -> None:
+        self.dismiss("rewind")
 
     def action_next(self) -> None:
         self.dismiss("next")

@@ -50,6 +50,7 @@ class GameScreen(Screen):
         Binding("up,k,shift+tab", "select(-1)", "Prev", show=False, priority=True),
         Binding("w", "why", "Why"),
         Binding("z", "undo", "Undo", show=False),
+        Binding("b", "rewind", "Rewind", show=False),
         Binding("f", "fold", "Fold", show=False),
         Binding("escape", "leave", "Leave", show=False),
     ]
@@ -63,6 +64,14 @@ class GameScreen(Screen):
 
     class Left(Message):
         """The player left the game; the App goes back to the campaign."""
+
+    class RewindChosen(Message):
+        """The player chose to go back to time t and play on from there; the App forks the game."""
+
+        def __init__(self, game: Game, t: float) -> None:
+            super().__init__()
+            self.game = game
+            self.t = t
 
     class CommandChosen(Message):
         """A player command chosen outside the screen's keys (the command palette)."""
@@ -84,6 +93,7 @@ class GameScreen(Screen):
         self.frames = 0  # screen updates, for benchmarks
         self._drawn_ids: list[str] = []  # the components in the last picture, in order
         self.folded: frozenset[str] = frozenset()  # regions drawn as their header line only
+        self._asking = False  # an estimate's dialog is open
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -140,9 +150,11 @@ class GameScreen(Screen):
         if game.finished:
             self._end()
             return
-        self.clock.run_frame(game, game.engine.dt)
+        self.clock.run_frame(game, game.engine.dt, game.estimates.next_at())
         if game.finished:
             self._end()
+        elif game.estimates.due(game.now) is not None and not self._asking:
+            self._ask_estimate()
         else:
             # Keys that arrived while the engine ran are handled before the redraw.
             self.call_later(self.redraw)
@@ -341,6 +353,33 @@ class GameScreen(Screen):
         if not res.ok:
             self.notify(res.message, title="cannot undo", severity="warning", timeout=6)
         self.redraw(force=True)
+
+    def _ask_estimate(self) -> None:
+        """The level asks for a back-of-the-envelope estimate: the clock stops until it is answered."""
+        from scaletui.tui.screens.estimate import EstimateScreen
+
+        spec = self.game.estimates.due(self.game.now)
+        if spec is None:
+            return
+        self._asking = True  # the clock stops while the dialog is open (on_screen_suspend)
+        self.redraw(force=True)
+
+        def done(_scored: object) -> None:
+            self._asking = False
+            self.redraw(force=True)
+
+        self.app.push_screen(EstimateScreen(spec.ask, self.game.answer_estimate), done)
+
+    def action_rewind(self) -> None:
+        """b: go back to an earlier minute (the clock stops while the dialog is open)."""
+        from scaletui.game.rewind import rewind_points
+        from scaletui.tui.screens.rewind import RewindScreen
+
+        def done(t: float | None) -> None:
+            if t is not None:
+                self.post_message(self.RewindChosen(self.game, t))
+
+        self.app.push_screen(RewindScreen(rewind_points(self.game), self.game.applied), done)
 
     def action_promote(self) -> None:
         comp = self._selected_view()

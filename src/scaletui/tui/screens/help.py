@@ -20,6 +20,8 @@ KEYS = [
     ("x", "remove the selected component"),
     ("p", "promote the selected replica to primary"),
     ("z", "undo the last addition while it boots (its cost refunded)"),
+    ("b", "rewind: go back to an earlier minute and play on from there"),
+    ("estimates", "some levels stop and ask for a number; enter answers, esc skips"),
     ("c", "configure: TTL, on write, failover, shards, sharding scheme, denormalize, autoscaling, "
           "load shedding, db timeout, breaker"),
     ("w", "why did requests fail: recent failed requests, hop by hop"),

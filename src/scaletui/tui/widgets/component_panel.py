@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from scaletui.game.theory import Theory, erlang_c_prediction
 from scaletui.sim.snapshot import ComponentView
 from scaletui.tui.palette import palette_of
 from scaletui.tui.render import ms, si
@@ -72,6 +73,9 @@ class ComponentPanel(Static):
             lines.append(Text(f"{si(c.served_rps)}/{cap} rps  {ms(c.latency_ms)}"))
             if c.failed_rps > 0:
                 lines.append(Text(f"failing {si(c.failed_rps)} rps", style=f"bold {pal.bad}"))
+            theory = erlang_c_prediction(c.workers, c.capacity_rps, c.offered_rps) if c.health != "down" else None
+            if theory is not None:
+                lines.append(_theory_line(theory, c, pal.warn))
         if c.hit_rate is not None:
             ttl = "" if c.ttl_s is None or math.isinf(c.ttl_s) else f"  ttl {c.ttl_s:g}s"
             # The write policy shows once the player chose one (none is the default).
@@ -94,3 +98,16 @@ class ComponentPanel(Static):
             style = f"bold {pal.warn}" if busy > 0 and c.held > 0.5 * busy else "dim"
             lines.append(Text(f"threads: {c.held:.1f} of {c.workers} workers held waiting downstream", style=style))
         return Group(*lines)
+
+
+def _theory_line(t: Theory, c: ComponentView, warn: str) -> Text:
+    """What Erlang C predicts at this load, flagged where the simulation leaves its regime."""
+    line = Text("Erlang C ", style="dim")
+    if t.queue is None or t.latency_s is None:
+        line.append(f"load {100 * t.utilization:.0f}%: no steady state", style=warn)
+        return line
+    line.append(f"load {100 * t.utilization:.0f}%  queue {si(t.queue)}  {ms(1000 * t.latency_s)}", style="dim")
+    if c.latency_ms > 0 and t.drifts_from(c.latency_ms / 1000.0):
+        line.append(" ≠ sim", style=f"bold {warn}")
+    return line
+

@@ -15,7 +15,8 @@ from textual.widgets import Static
 
 from scaletui.sim.snapshot import Snapshot, TickRow
 from scaletui.tui.palette import palette_of
-from scaletui.tui.render import buckets, ms, si, sparkline
+from scaletui.game.sparkline import buckets, sparkline
+from scaletui.tui.render import ms, si
 
 WINDOW_S = 600.0  # the sparklines show the last ten simulated minutes
 TITLE = "Metrics · 10 min · now = last 1 s"

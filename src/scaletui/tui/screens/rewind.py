@@ -1,0 +1,51 @@
+"""Go back to an earlier minute of the game and play on from there (a fork)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from scaletui.sim.commands import Command, describe
+from scaletui.tui.render import clock
+from scaletui.tui.widgets.choice_list import ChoiceList
+
+
+class RewindScreen(ModalScreen[float | None]):
+    """Dismisses with the time to go back to (None: stay)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, points: list[float], applied: list[tuple[float, Command]]) -> None:
+        super().__init__()
+        self.points = points
+        self.applied = applied
+
+    def compose(self) -> ComposeResult:
+        opts = []
+        for i, t in enumerate(self.points):
+            end = self.points[i + 1] if i + 1 < len(self.points) else float("inf")
+            done = [describe(cmd) for at, cmd in self.applied if t <= at < end]
+            line = Text(clock(t), style="bold")
+            if done:
+                line.append("  then: " + "; ".join(done), style="dim")
+            opts.append(Option(line, id=str(i)))
+        with Vertical(id="dialog"):
+            yield Label("Go back to", id="dialog-title")
+            yield ChoiceList(*opts, id="choices")
+            yield Static("Your actions before that moment are replayed; the ones after it are undone. "
+                         "The run from there is yours to play again.", id="status")
+            yield Static("enter go back · esc cancel", classes="help-line")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).highlighted = len(self.points) - 1
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.points[int(event.option.id or 0)])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
