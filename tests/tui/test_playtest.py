@@ -432,3 +432,26 @@ async def test_only_the_cells_over_the_p95_target_are_red(app_factory) -> None:
         red = {i for span in spark.spans if bad in str(span.style) for i in range(span.start, span.end)}
         assert red == {i for i, v in enumerate(cells) if v > 150}
         assert 0 < len(red) < width  # some over, some under: the reference means something
+
+
+async def test_a_met_star_condition_never_reads_as_failed(app_factory) -> None:
+    """Screen item 5: a lost game drew "☆ cost per hour stayed within the budget" and
+    "☆ spent 10.9 in all; par is 125", empty stars for conditions that were met."""
+    from textual.widgets import Static
+
+    from scaletui.tui.screens.end import EndScreen
+
+    app = app_factory("scale-out")  # budget and par far above a minute's spending
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        game = app.screen.game
+        game.step(60)
+        game.finish()  # out of time long before the end: lost
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, EndScreen)
+        lines = str(app.screen.query_one("#stars-why", Static).content).splitlines()
+        assert lines[0] == "✘ an objective was missed", lines
+        assert lines[1] == "✔ cost per hour stayed within the budget (no star: the game was lost)", lines
+        assert lines[2].startswith("✔ spent ") and lines[2].endswith("(no star: the game was lost)"), lines
+        assert not any("☆" in t for t in lines), lines
