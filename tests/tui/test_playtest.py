@@ -455,3 +455,36 @@ async def test_a_met_star_condition_never_reads_as_failed(app_factory) -> None:
         assert lines[1] == "✔ cost per hour stayed within the budget (no star: the game was lost)", lines
         assert lines[2].startswith("✔ spent ") and lines[2].endswith("(no star: the game was lost)"), lines
         assert not any("☆" in t for t in lines), lines
+
+
+async def test_below_the_minimum_size_only_ctrl_q_acts_and_nothing_is_cut(app_factory) -> None:
+    """Screen item 4: at 70x20 the note said "needs at least 80x24" while space started the
+    clock unseen and the footer was drawn, cut ("? Help w Wh")."""
+    from textual.widgets import Footer
+
+    from scaletui.tui.screens.confirm import ConfirmScreen
+
+    async with app_factory("scale-out").run_test(size=(70, 20)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert isinstance(screen, GameScreen) and screen.query_one("#too-small").display
+        assert not screen.query_one(Footer).display
+        for key in ("space", "a", "w", "question_mark", "h", "down", "ctrl+p", "escape"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert pilot.app.screen is screen, key  # no dialog, no palette
+        assert screen.clock.paused and screen.game.now == 0.0
+        await pilot.pause(0.3)
+        assert screen.game.now == 0.0  # the clock did not start unseen
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.resize_terminal(80, 24)  # large enough: the keys act again
+        await pilot.pause()
+        assert screen.query_one(Footer).display
+        await pilot.press("space")
+        await pilot.pause()
+        assert not screen.clock.paused

@@ -114,6 +114,12 @@ class ScaleTuiApp(App):
         self.last_opened = sc.name
         self.switch_screen(BriefScreen(sc))
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # Below the game screen's minimum size only ctrl+q acts (not the palette, unseen).
+        if action != "quit" and getattr(self.screen, "too_small", False):
+            return False
+        return super().check_action(action, parameters)
+
     def action_quit(self) -> None:  # type: ignore[override]  # Textual's is async; ours asks first
         """ctrl+q: ask first when a game is being played."""
         from scaletui.tui.screens.confirm import ConfirmScreen

@@ -84,6 +84,8 @@ class GameScreen(Screen):
         self.frames = 0  # screen updates, for benchmarks
         self._drawn_ids: list[str] = []  # the components in the last picture, in order
         self.folded: frozenset[str] = frozenset()  # regions drawn as their header line only
+        self.too_small = False  # below the minimum size: nothing drawn but the note, no key acts
+        self._paused_before_small = paused
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -127,6 +129,16 @@ class GameScreen(Screen):
         # At 80 columns the footer's keys fit only without the palette's (it is in the help).
         self.query_one(Footer).show_command_palette = not narrow
         small = self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
+        if small != self.too_small:
+            # The game cannot be seen: it waits, paused, until the terminal is large enough.
+            if small:
+                self._paused_before_small = self.clock.paused
+                self.clock.paused = True
+            else:
+                self.clock.paused = self._paused_before_small
+                self.clock.sync(self.game.now)
+            self.too_small = small
+            self.refresh_bindings()
         self.set_class(small, "too-small")
         self.query_one("#too-small", Static).update(
             f"scaletui needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is "
@@ -203,6 +215,8 @@ class GameScreen(Screen):
         return res.ok
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if self.too_small:
+            return False  # keys would act on a game that cannot be seen (ctrl+q is the App's)
         # space shows "Run" while paused and "Pause" while running.
         if action == "run":
             return self.clock.paused
@@ -227,7 +241,7 @@ class GameScreen(Screen):
         self.clock.paused = True
 
     def on_screen_resume(self) -> None:
-        self.clock.paused = getattr(self, "_was_paused", self.clock.paused)
+        self.clock.paused = getattr(self, "_was_paused", self.clock.paused) or self.too_small
         self.clock.sync(self.game.now)
         self.refresh_bindings()
 
