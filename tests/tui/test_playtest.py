@@ -488,3 +488,54 @@ async def test_below_the_minimum_size_only_ctrl_q_acts_and_nothing_is_cut(app_fa
         await pilot.press("space")
         await pilot.pause()
         assert not screen.clock.paused
+
+
+async def test_unfolding_a_region_selects_again_what_was_selected_in_it(app_factory) -> None:
+    """Screen item 7: folding moved the selection to the data centre line; unfolding left it there."""
+    app = app_factory("millions")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _millions_grown(pilot)
+        screen.select_component("web-50")  # in eu-west's open group of 30
+        await pilot.press("f")
+        await pilot.pause()
+        assert screen.selected == "dc-eu-west" and "eu-west" in screen.folded
+        await pilot.press("f")
+        await pilot.pause()
+        assert screen.selected == "web-50" and "eu-west" not in screen.folded
+
+
+async def test_z_shows_in_the_footer_while_undo_is_possible_and_undo_says_undo(app_factory, tmp_path) -> None:
+    """Screen item 7: z was only in the help; an undo was logged and saved as "remove"."""
+    from textual.widgets import Footer
+
+    from scaletui.game.plans import record_plan
+    from scaletui.scenario.load import load_plan
+    from scaletui.tui.widgets.event_log import EventLog
+
+    async with app_factory("scale-out").run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = pilot.app.screen
+        footer = screen.query_one(Footer)
+
+        def keys() -> list[tuple[str, int]]:
+            return [(k.description, k.region.right) for k in footer.query("FooterKey")]
+
+        assert "Undo" not in [d for d, _ in keys()]
+        await pilot.press("a", "down", "enter", "enter")  # web, medium: it boots for 60 s
+        await pilot.pause()
+        assert "Undo" in [d for d, _ in keys()] and max(r for _, r in keys()) <= 80, keys()
+        await pilot.press("z")
+        await pilot.pause()
+        assert "Undo" not in [d for d, _ in keys()]
+        log = " ".join(line.text for line in screen.query_one(EventLog).lines)
+        assert "undo web server web-2: web-2 removed" in log, log
+        assert "remove web-2" not in log, log
+        plan = record_plan(screen.game)
+        assert "- {at: 0s, remove: web-2}  # undo: removed before it served, cost refunded" in plan, plan
+        saved = tmp_path / "undone.plan.yaml"
+        saved.write_text(plan)
+        assert [a.command for a in load_plan(saved).actions] == [c for _, c in screen.game.applied]
+        await pilot.press("z")  # nothing left: z still answers
+        await pilot.pause()
+        assert any("nothing to undo" in n.message for n in pilot.app._notifications)

@@ -40,6 +40,9 @@ class GameScreen(Screen):
         Binding("a", "add", "Add"),
         Binding("u", "upgrade", "Upgrade"),
         Binding("x,delete", "remove", "Remove", key_display="x"),
+        # z shows in the footer only while an addition still boots; otherwise it says why not.
+        Binding("z", "undo", "Undo"),
+        Binding("z", "nothing_to_undo", "Undo", show=False),
         Binding("p", "promote", "Promote", show=False),
         Binding("c", "configure", "Conf"),
         Binding("h", "hint", "Hint"),
@@ -49,7 +52,6 @@ class GameScreen(Screen):
         Binding("down,j,tab", "select(1)", "Next", show=False, priority=True),
         Binding("up,k,shift+tab", "select(-1)", "Prev", show=False, priority=True),
         Binding("w", "why", "Why"),
-        Binding("z", "undo", "Undo", show=False),
         Binding("f", "fold", "Fold", show=False),
         Binding("escape", "leave", "Leave", show=False),
     ]
@@ -86,6 +88,8 @@ class GameScreen(Screen):
         self.folded: frozenset[str] = frozenset()  # regions drawn as their header line only
         self.too_small = False  # below the minimum size: nothing drawn but the note, no key acts
         self._paused_before_small = paused
+        self._undoable = False  # whether z has an addition to undo (the footer shows it)
+        self._selected_before_fold: dict[str, str] = {}  # region -> what was selected in it
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -191,7 +195,11 @@ class GameScreen(Screen):
         comp = snap.component(self.selected) if self.selected else None
         panel.sizes = self.game.engine.catalog[comp.kind].size_names if comp else ()
         panel.former_primary = comp is not None and comp.id in self.game.former_primaries()
-        panel.undoable = comp is not None and comp.id in self.game.undoable()
+        undoable = self.game.undoable()
+        panel.undoable = comp is not None and comp.id in undoable
+        if bool(undoable) != self._undoable:
+            self._undoable = bool(undoable)
+            self.refresh_bindings()
         panel.component = comp
 
     def _end(self) -> None:
@@ -222,6 +230,8 @@ class GameScreen(Screen):
             return self.clock.paused
         if action == "pause":
             return not self.clock.paused
+        if action == "undo":
+            return self._undoable
         return True
 
     def action_run(self) -> None:
@@ -271,14 +281,23 @@ class GameScreen(Screen):
         self.select_component(ids[(i + delta) % len(ids)])
 
     def action_fold(self) -> None:
-        """f: fold the selected component's data centre to one line, or unfold it."""
+        """f: fold the selected component's data centre to one line, or unfold it; unfolding
+        selects again what was selected inside when it folded."""
         comp = self._selected_view()
         if comp is None:
             return
-        self.folded = self.folded ^ {comp.region}
-        if comp.region in self.folded and comp.kind != "datacenter":
-            dc = f"dc-{comp.region}"
-            self.selected = dc if self.game.snapshot().component(dc) is not None else self.selected
+        region = comp.region
+        self.folded = self.folded ^ {region}
+        snap = self.game.snapshot()
+        if region in self.folded:
+            if comp.kind != "datacenter":
+                self._selected_before_fold[region] = comp.id
+                dc = f"dc-{region}"
+                self.selected = dc if snap.component(dc) is not None else self.selected
+        else:
+            inside = self._selected_before_fold.pop(region, None)
+            if inside is not None and snap.component(inside) is not None:
+                self.selected = inside
         self.query_one(TopologyPanel).folded = self.folded
         self.select_component(self.selected or comp.id)
 
@@ -355,6 +374,9 @@ class GameScreen(Screen):
         if not res.ok:
             self.notify(res.message, title="cannot undo", severity="warning", timeout=6)
         self.redraw(force=True)
+
+    def action_nothing_to_undo(self) -> None:
+        self.action_undo()  # says why not
 
     def action_promote(self) -> None:
         comp = self._selected_view()
