@@ -157,7 +157,7 @@ class Game:
             self.applied.append((e.now, cmd))
             if isinstance(cmd, Add) and cmd.kind not in NOT_UNDOABLE:
                 self._added.append(res.ids)
-            said = f"undo {kind_name(target.kind)} {cmd.target}" if undoing and target else describe(cmd)
+            said = f"undo {kind_name(target.kind)} {target.id}" if undoing and target else describe(cmd)
             text = said if isinstance(cmd, Configure) else f"{said}: {res.message}"
             # The action first, then whatever it set off (a promotion, a reshard...).
             e.events.insert(mark, e.now, "action", text)
