@@ -244,7 +244,7 @@ async def test_each_p95_says_its_window_and_each_sparkline_its_scale(app_factory
         rows = _rows(screen.game.snapshot())
         p95_max = max(r.p95_ms for r in rows)
         shown = f"{p95_max / 1000:.1f}s" if 1000 <= p95_max < 10000 else f"{p95_max:.0f}ms"
-        assert p95_max < 10000 and tops[labels.index("p95")] == f"max {shown}"
+        assert p95_max < 10000 and tops[labels.index("p95")].startswith(f"max {shown} of ")
         assert tops[labels.index("traffic")].startswith("max ")
         # the cells of seconds with p95 over 200 ms carry the error colour; the others do not
         spark = list(table.columns[1].cells)[labels.index("p95")]
@@ -539,3 +539,175 @@ async def test_z_shows_in_the_footer_while_undo_is_possible_and_undo_says_undo(a
         await pilot.press("z")  # nothing left: z still answers
         await pilot.pause()
         assert any("nothing to undo" in n.message for n in pilot.app._notifications)
+
+
+async def _global_sites(pilot, until: float) -> GameScreen:
+    """global by its reference plan: full sites in eu-west and ap-south, a CDN."""
+    from scaletui.scenario.campaign import builtin_path
+    from scaletui.scenario.load import load_plan
+
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = pilot.app.screen
+    game = screen.game
+    for action in load_plan(builtin_path("global").with_name("global.plan.yaml")).actions:
+        if action.at > until:
+            break
+        game.step(action.at)
+        assert game.act(action.command).ok
+    game.step(until)
+    screen.redraw(force=True)
+    await pilot.pause()
+    await pilot.pause()
+    return screen
+
+
+def _visible_rows(screen: GameScreen) -> list[str]:
+    """The topology rows inside the box's view, as drawn."""
+    box = screen.query_one("#topology-box")
+    rows = [t.plain for t in screen.query_one(TopologyPanel)._draw().renderables]
+    top = int(box.scroll_y)
+    return rows[top:top + box.scrollable_content_region.height]
+
+
+async def test_three_regions_fit_at_100x30_the_others_folded_to_a_line(app_factory) -> None:
+    """Screen item 1 (issue item 2): at 100x30 in global with full sites in eu-west and
+    ap-south the topology had 8 rows, and two regions were never visible together;
+    compact mode ran numbers together ("avg0% max0%", "hit55%")."""
+    import re
+
+    app = app_factory("global")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _global_sites(pilot, 150)  # both sites ordered, still being built
+        screen.select_component("lb-1")
+        await pilot.pause()
+        await pilot.pause()
+        rows = _visible_rows(screen)
+        heads = [r for r in rows if r.startswith(("▌", "▸"))]
+        assert [h.split()[0] for h in heads] == ["▌us-east", "▸eu-west", "▸ap-south"], rows
+        assert all("components, max" in h for h in heads[1:]), heads
+        labels = [r.split()[0] for r in rows if r.startswith(" ") and r.split()]
+        assert {"LB", "WEB", "SESS", "CACHE", "DB"} <= set(labels), rows  # us-east's tiers
+        # ↓ past us-east's last stop: eu-west's header, and eu-west opens in its turn
+        ids = screen._drawn_ids
+        screen.select_component(ids[ids.index("dc-eu-west") - 1])
+        await pilot.press("down")
+        await pilot.pause()
+        await pilot.pause()
+        assert screen.selected == "dc-eu-west"
+        rows = _visible_rows(screen)
+        heads = [r.split()[0] for r in rows if r.startswith(("▌", "▸"))]
+        assert heads == ["▸us-east", "▌eu-west", "▸ap-south"], rows
+        assert any(r.split() and r.split()[0] == "WEB" for r in rows), rows
+        every = [t.plain for t in screen.query_one(TopologyPanel)._lines(
+            screen.game.snapshot(), True, 60, False).renderables]
+        glued = [r for r in every + rows if re.search(r"(avg|max|hit|lag|q)\d", r)]
+        assert not glued, glued
+
+
+async def test_the_cdn_is_drawn_outside_the_regions(app_factory) -> None:
+    """Screen item 9: "EDGE cdn-1" was drawn inside us-east, though its edges are in no data centre."""
+    app = app_factory("global")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _global_sites(pilot, 70)
+        rows = [t.plain for t in screen.query_one(TopologyPanel)._draw().renderables]
+        cdn = next(i for i, r in enumerate(rows) if "cdn-1" in r)
+        first_region = next(i for i, r in enumerate(rows) if r.startswith(("▌", "▸")))
+        assert cdn < first_region and "in no data centre" in rows[cdn], rows
+        assert screen._drawn_ids[0] == "cdn-1"  # the first stop of the selection, as drawn
+
+
+def _one_two_five_above(x: float) -> float:
+    """The scale the screen promises: the first 1, 2 or 5 x 10^k at least 1.2 x the data."""
+    k = -6
+    while True:
+        for m in (1, 2, 5):
+            if m * 10.0 ** k >= 1.2 * x - 1e-12:
+                return m * 10.0 ** k
+        k += 1
+
+
+async def test_flat_data_is_not_a_full_bar_and_each_row_prints_its_scale(app_factory) -> None:
+    """Screen item 2 (issue item 5): "lag 0.11s max 0.11s" and "cost/h 64.5 max 64.5" drew
+    as solid █ bars; "max 5%" beside a ▁ did not say the row is scaled to 100%."""
+    from scaletui.tui.render import sparkline
+    from scaletui.tui.widgets.metrics_panel import MetricsPanel, _rows
+
+    # a constant 0.11 s on a 0.2 s scale: ceil(8 x 0.55) = 5 eighths; 64.5 of 100: 6 eighths
+    assert sparkline([0.11] * 4, 4, _one_two_five_above(0.11)) == "▅▅▅▅"
+    assert sparkline([64.5] * 4, 4, _one_two_five_above(64.5)) == "▆▆▆▆"
+    app = app_factory("global")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _global_sites(pilot, 300)
+        table = screen.query_one(MetricsPanel).render()
+        labels = list(table.columns[0].cells)
+        sparks = [c.plain for c in table.columns[1].cells]
+        tops = [c.plain for c in table.columns[3].cells]
+        rows = _rows(screen.game.snapshot())
+        lag = max(r.lag_s for r in rows)
+        cost = max(r.cost_per_hour for r in rows)
+        assert tops[labels.index("lag")] == f"max {lag:.2f}s of {_one_two_five_above(lag):g}s"
+        assert tops[labels.index("cost/h")] == f"max {cost:.1f} of {_one_two_five_above(cost):g}"
+        for label in ("traffic", "served", "p95", "cost/h", "lag"):
+            assert "█" not in sparks[labels.index(label)], (label, sparks)  # headroom: never full
+        assert tops[labels.index("db")].endswith(" of 100%") and tops[labels.index("caches")].endswith(" of 100%")
+        assert all(len(s) == len(sparks[0]) for s in sparks)
+
+
+async def test_each_hit_rate_says_whose_it_is_and_its_window(app_factory) -> None:
+    """Screen item 6: the topology's "cache-1 ... hit74%" beside Metrics' "cache hit 69%"."""
+    from scaletui.tui.widgets.metrics_panel import MetricsPanel
+
+    app = app_factory("global")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _global_sites(pilot, 70)
+        assert screen.query_one("#topology-box").border_subtitle == "per node · last 1 s"
+        metrics = screen.query_one(MetricsPanel)
+        assert "now = last 1 s" in metrics.border_title
+        labels = list(metrics.render().columns[0].cells)
+        assert "caches" in labels and "cache" not in labels  # every cache's reads together
+
+
+async def test_every_dialog_shows_its_key_line_at_80x24_and_every_choice(app_factory, tmp_path) -> None:
+    """Screen item 3 (issue item 7): at 80x24 the add dialog lost its key line, scrolled
+    Message queue, Queue worker and Data centre out of sight and wrapped descriptions;
+    the resize dialog had no key line at all, the Why dialog none at 80x24."""
+    from textual.widgets import OptionList
+
+    async def key_line_shown(pilot, keys: tuple[str, ...]) -> object:
+        await pilot.press(*keys)
+        await pilot.pause()
+        await pilot.pause()
+        dialog = pilot.app.screen
+        line = dialog.query_one(".help-line")
+        box = dialog.query_one("#dialog")
+        shown = line.region.intersection(box.content_region)
+        assert line.region.height >= 1 and shown == line.region, (type(dialog).__name__, line.region,
+                                                                   box.content_region)
+        assert box.region.bottom <= 24 and ("esc" in str(line.content) or "n no" in str(line.content)), line.content
+        return dialog
+
+    async with app_factory("sandbox").run_test(size=(80, 24)) as pilot:  # every kind allowed
+        await pilot.press("enter")
+        await pilot.pause()
+        dialog = await key_line_shown(pilot, ("a",))
+        kinds = dialog.query_one(OptionList)
+        assert kinds.option_count == 11
+        assert kinds.max_scroll_y == 0 and kinds.virtual_size.height == kinds.option_count  # one row each
+        sizes = await key_line_shown(pilot, ("down", "enter"))  # web: its sizes
+        assert sizes.query_one(OptionList).max_scroll_y == 0
+        for keys in (("escape", "u"), ("escape", "w"), ("escape", "h"), ("escape", "question_mark"),
+                     ("escape", "c"), ("escape", "x")):
+            await key_line_shown(pilot, keys)
+    async with app_factory(str(_overloaded_level(tmp_path))).run_test(size=(80, 24)) as pilot:
+        screen = await _overloaded(pilot, 25)  # failed requests: a Why taller than the screen
+        assert screen.game.snapshot().totals.failures_by_cause
+        why = await key_line_shown(pilot, ("w",))
+        body = why.query_one("#dialog-body")
+        assert body.max_scroll_y > 0  # the traces scroll; the key line stays
+
+
+def _overloaded_level(tmp_path):
+    level = tmp_path / "overloaded.yaml"
+    level.write_text(OVERLOADED)
+    return level

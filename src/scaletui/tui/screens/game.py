@@ -110,6 +110,7 @@ class GameScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#topology-box").border_title = "Topology"
+        self.query_one("#topology-box").border_subtitle = "per node · last 1 s"
         metrics = self.query_one(MetricsPanel)
         metrics.border_title = METRICS_TITLE
         slo = self.game.scenario.spec.slo
@@ -126,8 +127,11 @@ class GameScreen(Screen):
     def on_resize(self) -> None:
         compact = self.size.height < 28
         self.set_class(compact, "compact")
+        # Below 34 rows the title's row goes to the topology (two regions fit at 100x30).
+        untitled = self.size.height < 34
+        self.set_class(untitled, "untitled")
         box = self.query_one("#topology-box")
-        box.border_title = f"Topology · {self.game.scenario.title}" if compact else "Topology"
+        box.border_title = f"Topology · {self.game.scenario.title}" if untitled else "Topology"
         narrow = self.size.width < 90
         self.set_class(narrow, "narrow")
         # At 80 columns the footer's keys fit only without the palette's (it is in the help).
@@ -172,10 +176,10 @@ class GameScreen(Screen):
         self._drawn_wall = time.perf_counter()
         self.frames += 1
         snap = game.snapshot()
-        ids = ordered_ids(snap, self.selected, self.folded)
+        ids = ordered_ids(snap, self.selected, self._folded_now())
         if self.selected is None or snap.component(self.selected) is None:
             self.selected = self._successor(ids)
-            ids = ordered_ids(snap, self.selected, self.folded)  # its group opens
+            ids = ordered_ids(snap, self.selected, self._folded_now())  # its group opens
         self._drawn_ids = ids
         topo = self.query_one(TopologyPanel)
         topo.selected = self.selected
@@ -274,17 +278,21 @@ class GameScreen(Screen):
         self.redraw(force=True)
 
     def action_select(self, delta: int) -> None:
-        ids = ordered_ids(self.game.snapshot(), self.selected, self.folded)
+        ids = ordered_ids(self.game.snapshot(), self.selected, self._folded_now())
         if not ids:
             return
         i = ids.index(self.selected) if self.selected in ids else 0
         self.select_component(ids[(i + delta) % len(ids)])
 
+    def _folded_now(self) -> frozenset[str]:
+        """The regions drawn folded: the player's, and those folded for want of room."""
+        return self.folded | self.query_one(TopologyPanel).auto_folded
+
     def action_fold(self) -> None:
         """f: fold the selected component's data centre to one line, or unfold it; unfolding
         selects again what was selected inside when it folded."""
         comp = self._selected_view()
-        if comp is None:
+        if comp is None or comp.kind == "cdn":  # the CDN is in no data centre
             return
         region = comp.region
         self.folded = self.folded ^ {region}
@@ -303,7 +311,7 @@ class GameScreen(Screen):
 
     def select_component(self, cid: str) -> None:
         comp = self.game.snapshot().component(cid)
-        if comp is not None and comp.kind != "datacenter" and comp.region in self.folded:
+        if comp is not None and comp.kind not in ("datacenter", "cdn") and comp.region in self.folded:
             self.folded = self.folded - {comp.region}  # selecting inside a folded centre opens it
             self.query_one(TopologyPanel).folded = self.folded
         self.selected = cid
