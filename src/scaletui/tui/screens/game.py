@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -131,7 +132,8 @@ class GameScreen(Screen):
         untitled = self.size.height < 34
         self.set_class(untitled, "untitled")
         box = self.query_one("#topology-box")
-        box.border_title = f"Topology · {self.game.scenario.title}" if untitled else "Topology"
+        # A border title is markup; the level's title is text (escaped, not parsed).
+        box.border_title = f"Topology · {escape(self.game.scenario.title)}" if untitled else "Topology"
         narrow = self.size.width < 90
         self.set_class(narrow, "narrow")
         # At 80 columns the footer's keys fit only without the palette's (it is in the help).
