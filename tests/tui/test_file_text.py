@@ -33,3 +33,5 @@ async def test_brackets_in_title_and_concept_are_shown_not_parsed(app_factory, t
         await pilot.pause()
         assert type(app.screen).__name__ == "GameScreen"
         assert "[/oops] [bold]Marked[/bold]" in str(app.screen.query_one("#title", Static).render())
+        # at 100x30 the title moves to the topology's border: as written there too
+        assert "[/oops] [bold]Marked[/bold]" in app.export_screenshot().replace("&#160;", " ")

@@ -244,7 +244,7 @@ async def test_each_p95_says_its_window_and_each_sparkline_its_scale(app_factory
         rows = _rows(screen.game.snapshot())
         p95_max = max(r.p95_ms for r in rows)
         shown = f"{p95_max / 1000:.1f}s" if 1000 <= p95_max < 10000 else f"{p95_max:.0f}ms"
-        assert p95_max < 10000 and tops[labels.index("p95")] == f"max {shown}"
+        assert p95_max < 10000 and tops[labels.index("p95")].startswith(f"max {shown} of ")
         assert tops[labels.index("traffic")].startswith("max ")
         # the cells of seconds with p95 over 200 ms carry the error colour; the others do not
         spark = list(table.columns[1].cells)[labels.index("p95")]
@@ -432,3 +432,282 @@ async def test_only_the_cells_over_the_p95_target_are_red(app_factory) -> None:
         red = {i for span in spark.spans if bad in str(span.style) for i in range(span.start, span.end)}
         assert red == {i for i, v in enumerate(cells) if v > 150}
         assert 0 < len(red) < width  # some over, some under: the reference means something
+
+
+async def test_a_met_star_condition_never_reads_as_failed(app_factory) -> None:
+    """Screen item 5: a lost game drew "☆ cost per hour stayed within the budget" and
+    "☆ spent 10.9 in all; par is 125", empty stars for conditions that were met."""
+    from textual.widgets import Static
+
+    from scaletui.tui.screens.end import EndScreen
+
+    app = app_factory("scale-out")  # budget and par far above a minute's spending
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        game = app.screen.game
+        game.step(60)
+        game.finish()  # out of time long before the end: lost
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, EndScreen)
+        lines = str(app.screen.query_one("#stars-why", Static).content).splitlines()
+        assert lines[0] == "✘ an objective was missed", lines
+        assert lines[1] == "✔ cost per hour stayed within the budget (no star: the game was lost)", lines
+        assert lines[2].startswith("✔ spent ") and lines[2].endswith("(no star: the game was lost)"), lines
+        assert not any("☆" in t for t in lines), lines
+
+
+async def test_below_the_minimum_size_only_ctrl_q_acts_and_nothing_is_cut(app_factory) -> None:
+    """Screen item 4: at 70x20 the note said "needs at least 80x24" while space started the
+    clock unseen and the footer was drawn, cut ("? Help w Wh")."""
+    from textual.widgets import Footer
+
+    from scaletui.tui.screens.confirm import ConfirmScreen
+
+    async with app_factory("scale-out").run_test(size=(70, 20)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert isinstance(screen, GameScreen) and screen.query_one("#too-small").display
+        assert not screen.query_one(Footer).display
+        for key in ("space", "a", "w", "question_mark", "h", "down", "ctrl+p", "escape"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert pilot.app.screen is screen, key  # no dialog, no palette
+        assert screen.clock.paused and screen.game.now == 0.0
+        await pilot.pause(0.3)
+        assert screen.game.now == 0.0  # the clock did not start unseen
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.resize_terminal(80, 24)  # large enough: the keys act again
+        await pilot.pause()
+        assert screen.query_one(Footer).display
+        await pilot.press("space")
+        await pilot.pause()
+        assert not screen.clock.paused
+
+
+async def test_unfolding_a_region_selects_again_what_was_selected_in_it(app_factory) -> None:
+    """Screen item 7: folding moved the selection to the data centre line; unfolding left it there."""
+    app = app_factory("millions")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _millions_grown(pilot)
+        screen.select_component("web-50")  # in eu-west's open group of 30
+        await pilot.press("f")
+        await pilot.pause()
+        assert screen.selected == "dc-eu-west" and "eu-west" in screen.folded
+        await pilot.press("f")
+        await pilot.pause()
+        assert screen.selected == "web-50" and "eu-west" not in screen.folded
+
+
+async def test_z_shows_in_the_footer_while_undo_is_possible_and_undo_says_undo(app_factory, tmp_path) -> None:
+    """Screen item 7: z was only in the help; an undo was logged and saved as "remove"."""
+    from textual.widgets import Footer
+
+    from scaletui.game.plans import record_plan
+    from scaletui.scenario.load import load_plan
+    from scaletui.tui.widgets.event_log import EventLog
+
+    async with app_factory("scale-out").run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = pilot.app.screen
+        footer = screen.query_one(Footer)
+
+        def keys() -> list[tuple[str, int]]:
+            return [(k.description, k.region.right) for k in footer.query("FooterKey")]
+
+        assert "Undo" not in [d for d, _ in keys()]
+        await pilot.press("a", "down", "enter", "enter")  # web, medium: it boots for 60 s
+        await pilot.pause()
+        assert "Undo" in [d for d, _ in keys()] and max(r for _, r in keys()) <= 80, keys()
+        await pilot.press("z")
+        await pilot.pause()
+        assert "Undo" not in [d for d, _ in keys()]
+        log = " ".join(line.text for line in screen.query_one(EventLog).lines)
+        assert "undo web server web-2: web-2 removed" in log, log
+        assert "remove web-2" not in log, log
+        plan = record_plan(screen.game)
+        assert "- {at: 0s, remove: web-2}  # undo: removed before it served, cost refunded" in plan, plan
+        saved = tmp_path / "undone.plan.yaml"
+        saved.write_text(plan)
+        assert [a.command for a in load_plan(saved).actions] == [c for _, c in screen.game.applied]
+        await pilot.press("z")  # nothing left: z still answers
+        await pilot.pause()
+        assert any("nothing to undo" in n.message for n in pilot.app._notifications)
+
+
+async def _global_sites(pilot, until: float) -> GameScreen:
+    """global by its reference plan: full sites in eu-west and ap-south, a CDN."""
+    from scaletui.scenario.campaign import builtin_path
+    from scaletui.scenario.load import load_plan
+
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = pilot.app.screen
+    game = screen.game
+    for action in load_plan(builtin_path("global").with_name("global.plan.yaml")).actions:
+        if action.at > until:
+            break
+        game.step(action.at)
+        assert game.act(action.command).ok
+    game.step(until)
+    screen.redraw(force=True)
+    await pilot.pause()
+    await pilot.pause()
+    return screen
+
+
+def _visible_rows(screen: GameScreen) -> list[str]:
+    """The topology rows inside the box's view, as drawn."""
+    box = screen.query_one("#topology-box")
+    rows = [t.plain for t in screen.query_one(TopologyPanel)._draw().renderables]
+    top = int(box.scroll_y)
+    return rows[top:top + box.scrollable_content_region.height]
+
+
+async def test_three_regions_fit_at_100x30_the_others_folded_to_a_line(app_factory) -> None:
+    """Screen item 1 (issue item 2): at 100x30 in global with full sites in eu-west and
+    ap-south the topology had 8 rows, and two regions were never visible together;
+    compact mode ran numbers together ("avg0% max0%", "hit55%")."""
+    import re
+
+    app = app_factory("global")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _global_sites(pilot, 150)  # both sites ordered, still being built
+        screen.select_component("lb-1")
+        await pilot.pause()
+        await pilot.pause()
+        rows = _visible_rows(screen)
+        heads = [r for r in rows if r.startswith(("▌", "▸"))]
+        assert [h.split()[0] for h in heads] == ["▌us-east", "▸eu-west", "▸ap-south"], rows
+        assert all("components, max" in h for h in heads[1:]), heads
+        labels = [r.split()[0] for r in rows if r.startswith(" ") and r.split()]
+        assert {"LB", "WEB", "SESS", "CACHE", "DB"} <= set(labels), rows  # us-east's tiers
+        # ↓ past us-east's last stop: eu-west's header, and eu-west opens in its turn
+        ids = screen._drawn_ids
+        screen.select_component(ids[ids.index("dc-eu-west") - 1])
+        await pilot.press("down")
+        await pilot.pause()
+        await pilot.pause()
+        assert screen.selected == "dc-eu-west"
+        rows = _visible_rows(screen)
+        heads = [r.split()[0] for r in rows if r.startswith(("▌", "▸"))]
+        assert heads == ["▸us-east", "▌eu-west", "▸ap-south"], rows
+        assert any(r.split() and r.split()[0] == "WEB" for r in rows), rows
+        every = [t.plain for t in screen.query_one(TopologyPanel)._lines(
+            screen.game.snapshot(), True, 60, False).renderables]
+        glued = [r for r in every + rows if re.search(r"(avg|max|hit|lag|q)\d", r)]
+        assert not glued, glued
+
+
+async def test_the_cdn_is_drawn_outside_the_regions(app_factory) -> None:
+    """Screen item 9: "EDGE cdn-1" was drawn inside us-east, though its edges are in no data centre."""
+    app = app_factory("global")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _global_sites(pilot, 70)
+        rows = [t.plain for t in screen.query_one(TopologyPanel)._draw().renderables]
+        cdn = next(i for i, r in enumerate(rows) if "cdn-1" in r)
+        first_region = next(i for i, r in enumerate(rows) if r.startswith(("▌", "▸")))
+        assert cdn < first_region and "in no data centre" in rows[cdn], rows
+        assert screen._drawn_ids[0] == "cdn-1"  # the first stop of the selection, as drawn
+
+
+def _one_two_five_above(x: float) -> float:
+    """The scale the screen promises: the first 1, 2 or 5 x 10^k at least 1.2 x the data."""
+    k = -6
+    while True:
+        for m in (1, 2, 5):
+            if m * 10.0 ** k >= 1.2 * x - 1e-12:
+                return m * 10.0 ** k
+        k += 1
+
+
+async def test_flat_data_is_not_a_full_bar_and_each_row_prints_its_scale(app_factory) -> None:
+    """Screen item 2 (issue item 5): "lag 0.11s max 0.11s" and "cost/h 64.5 max 64.5" drew
+    as solid █ bars; "max 5%" beside a ▁ did not say the row is scaled to 100%."""
+    from scaletui.tui.render import sparkline
+    from scaletui.tui.widgets.metrics_panel import MetricsPanel, _rows
+
+    # a constant 0.11 s on a 0.2 s scale: ceil(8 x 0.55) = 5 eighths; 64.5 of 100: 6 eighths
+    assert sparkline([0.11] * 4, 4, _one_two_five_above(0.11)) == "▅▅▅▅"
+    assert sparkline([64.5] * 4, 4, _one_two_five_above(64.5)) == "▆▆▆▆"
+    app = app_factory("global")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _global_sites(pilot, 300)
+        table = screen.query_one(MetricsPanel).render()
+        labels = list(table.columns[0].cells)
+        sparks = [c.plain for c in table.columns[1].cells]
+        tops = [c.plain for c in table.columns[3].cells]
+        rows = _rows(screen.game.snapshot())
+        lag = max(r.lag_s for r in rows)
+        cost = max(r.cost_per_hour for r in rows)
+        assert tops[labels.index("lag")] == f"max {lag:.2f}s of {_one_two_five_above(lag):g}s"
+        assert tops[labels.index("cost/h")] == f"max {cost:.1f} of {_one_two_five_above(cost):g}"
+        for label in ("traffic", "served", "p95", "cost/h", "lag"):
+            assert "█" not in sparks[labels.index(label)], (label, sparks)  # headroom: never full
+        assert tops[labels.index("db")].endswith(" of 100%") and tops[labels.index("caches")].endswith(" of 100%")
+        assert all(len(s) == len(sparks[0]) for s in sparks)
+
+
+async def test_each_hit_rate_says_whose_it_is_and_its_window(app_factory) -> None:
+    """Screen item 6: the topology's "cache-1 ... hit74%" beside Metrics' "cache hit 69%"."""
+    from scaletui.tui.widgets.metrics_panel import MetricsPanel
+
+    app = app_factory("global")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _global_sites(pilot, 70)
+        assert screen.query_one("#topology-box").border_subtitle == "per node · last 1 s"
+        metrics = screen.query_one(MetricsPanel)
+        assert "now = last 1 s" in metrics.border_title
+        labels = list(metrics.render().columns[0].cells)
+        assert "caches" in labels and "cache" not in labels  # every cache's reads together
+
+
+async def test_every_dialog_shows_its_key_line_at_80x24_and_every_choice(app_factory, tmp_path) -> None:
+    """Screen item 3 (issue item 7): at 80x24 the add dialog lost its key line, scrolled
+    Message queue, Queue worker and Data centre out of sight and wrapped descriptions;
+    the resize dialog had no key line at all, the Why dialog none at 80x24."""
+    from textual.widgets import OptionList
+
+    async def key_line_shown(pilot, keys: tuple[str, ...]) -> object:
+        await pilot.press(*keys)
+        await pilot.pause()
+        await pilot.pause()
+        dialog = pilot.app.screen
+        line = dialog.query_one(".help-line")
+        box = dialog.query_one("#dialog")
+        shown = line.region.intersection(box.content_region)
+        assert line.region.height >= 1 and shown == line.region, (type(dialog).__name__, line.region,
+                                                                   box.content_region)
+        assert box.region.bottom <= 24 and ("esc" in str(line.content) or "n no" in str(line.content)), line.content
+        return dialog
+
+    async with app_factory("sandbox").run_test(size=(80, 24)) as pilot:  # every kind allowed
+        await pilot.press("enter")
+        await pilot.pause()
+        dialog = await key_line_shown(pilot, ("a",))
+        kinds = dialog.query_one(OptionList)
+        assert kinds.option_count == 11
+        assert kinds.max_scroll_y == 0 and kinds.virtual_size.height == kinds.option_count  # one row each
+        sizes = await key_line_shown(pilot, ("down", "enter"))  # web: its sizes
+        assert sizes.query_one(OptionList).max_scroll_y == 0
+        for keys in (("escape", "u"), ("escape", "w"), ("escape", "h"), ("escape", "question_mark"),
+                     ("escape", "c"), ("escape", "x")):
+            await key_line_shown(pilot, keys)
+    async with app_factory(str(_overloaded_level(tmp_path))).run_test(size=(80, 24)) as pilot:
+        screen = await _overloaded(pilot, 25)  # failed requests: a Why taller than the screen
+        assert screen.game.snapshot().totals.failures_by_cause
+        why = await key_line_shown(pilot, ("w",))
+        body = why.query_one("#dialog-body")
+        assert body.max_scroll_y > 0  # the traces scroll; the key line stays
+
+
+def _overloaded_level(tmp_path):
+    level = tmp_path / "overloaded.yaml"
+    level.write_text(OVERLOADED)
+    return level

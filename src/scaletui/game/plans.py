@@ -62,8 +62,9 @@ def record_plan(game: Game) -> str:
         lines.append("actions: []")
     else:
         lines.append("actions:")
-        for t, cmd in game.applied:
+        for i, (t, cmd) in enumerate(game.applied):
             item = command_to_action(t, cmd)
             text = yaml.safe_dump(item, default_flow_style=True, sort_keys=False, width=1000).strip()
-            lines.append(f"  - {text}")
+            # An undo replays as the removal it is; the comment says it undid an addition.
+            lines.append(f"  - {text}" + ("  # undo: removed before it served, cost refunded" if i in game.undos else ""))
     return "\n".join(lines) + "\n"

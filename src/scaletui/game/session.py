@@ -20,7 +20,7 @@ from scaletui.game.postmortem import PostmortemRecorder
 from scaletui.game.rules import Rules
 from scaletui.game.scoring import ScoreCard, score_run
 from scaletui.scenario.load import Scenario
-from scaletui.sim.commands import Add, Command, CommandResult, Configure, Remove, describe, refuse
+from scaletui.sim.commands import Add, Command, CommandResult, Configure, Remove, describe, kind_name, refuse
 from scaletui.sim.engine import Engine
 from scaletui.sim.eventlog import CRITICAL, WARNING, Event
 from scaletui.sim.snapshot import Snapshot, TickRow
@@ -104,6 +104,7 @@ class Game:
         self.applied: list[tuple[float, Command]] = []
         self.estimates = Estimates(list(spec.estimates), self.engine.catalog)
         self._added: list[tuple[str, ...]] = []  # the ids each addition made, for undo
+        self.undos: set[int] = set()  # indexes in `applied` of removals that undid an addition
         self.peak_cost_per_hour = 0.0
         self.overspend = 0.0
         self.lost_reason = ""
@@ -151,15 +152,22 @@ class Game:
             return refuse("the game is over")
         reason = self.rules.check(e.topology, e.catalog, cmd)
         mark = len(e.events)
+        # A removal before the component served cancels its order, refunded (the sim's rule):
+        # it is an undo, whether z or x asked for it, and the log and a recorded plan say so.
+        target = e.topology.get(cmd.target) if isinstance(cmd, Remove) else None
+        undoing = target is not None and not target.in_service
         if reason is not None:
             res = refuse(reason)
         else:
             res = e.apply(cmd)
         if res.ok:
+            if undoing:
+                self.undos.add(len(self.applied))
             self.applied.append((e.now, cmd))
             if isinstance(cmd, Add) and cmd.kind not in NOT_UNDOABLE:
                 self._added.append(res.ids)
-            text = describe(cmd) if isinstance(cmd, Configure) else f"{describe(cmd)}: {res.message}"
+            said = f"undo {kind_name(target.kind)} {target.id}" if undoing and target else describe(cmd)
+            text = said if isinstance(cmd, Configure) else f"{said}: {res.message}"
             # The action first, then whatever it set off (a promotion, a reshard...).
             e.events.insert(mark, e.now, "action", text)
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
@@ -19,6 +20,7 @@ from scaletui.tui.screens.campaign import CampaignScreen
 from scaletui.tui.screens.end import EndChoice, EndScreen
 from scaletui.tui.screens.game import GameScreen
 from scaletui.tui.render import clock
+from scaletui.tui.widgets.choice_list import SHORT_HEIGHT
 
 
 class ScaleTuiApp(App):
@@ -144,6 +146,16 @@ class ScaleTuiApp(App):
         sc = load_scenario(builtin_path(nxt))  # type: ignore[arg-type]  # the campaign's names have files
         self.last_opened = sc.name
         self.switch_screen(BriefScreen(sc))
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Dialogs on a short terminal drop their padding (styles.tcss) to keep the key line.
+        self.set_class(event.size.height < SHORT_HEIGHT, "-short")
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # Below the game screen's minimum size only ctrl+q acts (not the palette, unseen).
+        if action != "quit" and getattr(self.screen, "too_small", False):
+            return False
+        return super().check_action(action, parameters)
 
     def action_quit(self) -> None:  # type: ignore[override]  # Textual's is async; ours asks first
         """ctrl+q: ask first when a game is being played."""

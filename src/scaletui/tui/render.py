@@ -3,9 +3,26 @@ sparklines: game/sparkline.py, shared with the headless reports)."""
 
 from __future__ import annotations
 
+import math
+
 from rich.text import Text
 
 HEALTH_ICON = {"up": "●", "degraded": "◐", "booting": "◌", "down": "✖"}
+
+HEADROOM = 1.2  # the scale's top is at least this far above the data: flat data is not a full bar
+
+
+def nice_top(x: float) -> float:
+    """The top of a sparkline's scale: the next 1-2-5 step at least HEADROOM above x
+    (0.11 -> 0.2, 64.5 -> 100); 0 for no data above zero."""
+    if x <= 0:
+        return 0.0
+    want = x * HEADROOM
+    step = 10.0 ** math.floor(math.log10(want))
+    for m in (1.0, 2.0, 5.0, 10.0):
+        if m * step >= want * (1 - 1e-9):
+            return m * step
+    return 10.0 * step
 
 
 def bar(fraction: float, width: int, full: str = "█", empty: str = "░") -> str:

@@ -17,15 +17,15 @@ from scaletui.game.session import Game
 from scaletui.sim.catalog import KINDS
 from scaletui.sim.commands import Add
 from scaletui.tui.render import si
-from scaletui.tui.widgets.choice_list import ChoiceList
+from scaletui.tui.widgets.choice_list import ChoiceList, list_rows
 
 WHAT = {
     "load_balancer": "spreads requests over web servers",
     "web": "runs the application",
-    "session_store": "shared sessions: a stateless web tier",
+    "session_store": "shares sessions across web servers",
     "cache": "serves hot reads from memory",
-    "cdn": "serves static content from the edge",
-    "database": "a new primary (restores from backup)",
+    "cdn": "serves static files from the edge",
+    "database": "a new primary (from a backup)",
     "replica": "a read copy of the database",
     "shard": "one more key range (reshards)",
     "queue": "holds async work for workers",
@@ -59,9 +59,9 @@ class AddScreen(ModalScreen[Add | None]):
             yield Static("enter choose · + / - count · r region · esc cancel", classes="help-line")
 
     def on_resize(self) -> None:
-        # The list gives up rows on a short terminal so the key line below it stays on screen
-        # (rows around it: borders 2, padding 2, title 2, status 1, key line 2).
-        self.query_one("#choices").styles.max_height = max(3, min(14, int(self.size.height * 0.9) - 9))
+        # The list gives up rows on a short terminal so that the key line below it stays on
+        # screen: all but the list's rows are the dialog's chrome (dialog_chrome).
+        self.query_one("#choices").styles.max_height = max(3, min(16, list_rows(self.size.height, 2)))
 
     def on_mount(self) -> None:
         self._status()
@@ -72,11 +72,12 @@ class AddScreen(ModalScreen[Add | None]):
         allow = self.game.rules.allow
         cat = self.game.engine.catalog
         opts = []
-        for kind in KINDS:
-            if kind not in allow or kind not in cat:
-                continue
+        kinds = [k for k in KINDS if k in allow and k in cat]
+        # Each line fits on one row at 80 columns (the longest is 66 characters).
+        col = max((len(cat[k].title) for k in kinds), default=0) + 2
+        for kind in kinds:
             spec = cat[kind]
-            t = Text(f"{spec.title:<17}", style="bold")
+            t = Text(f"{spec.title:<{col}}", style="bold")
             t.append(f"{WHAT.get(kind, '')} · ready in {spec.boot_s:g}s", style="dim")
             opts.append(Option(t, id=kind))
         if not opts:

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Label, Static
 
 from scaletui.game.compare import compare
 from scaletui.game.plans import record_plan
+from scaletui.game.scoring import ScoreCard
 from scaletui.game.session import WON, Game
 from scaletui.scenario.campaign import run_argument
 from scaletui.tui.palette import palette_of
@@ -67,20 +68,8 @@ class EndScreen(ModalScreen[EndChoice]):
                     f"{money(totals.revenue)} earned, {money(totals.revenue_lost)} lost",
                     style=st("bad") if totals.failed else "dim")
         card = res.card
-        why = Text()
-        if not won:
-            why.append("stars need every objective met:\n", style="dim")
-        why.append("★ " if won else "☆ ", style=st("warn"))
-        why.append("every objective met\n" if won else "an objective was missed\n")
-        budget = self.game.scenario.spec.budget_per_hour
-        why.append("★ " if won and card.within_budget else "☆ ", style=st("warn"))
-        why.append("cost per hour stayed within the budget\n" if budget is None or card.within_budget
-                   else f"cost per hour went over the budget of {budget:g}/h "
-                        f"(peak {self.game.peak_cost_per_hour:.1f}/h)\n")
-        par = self.game.scenario.spec.par_cost
-        why.append("★ " if card.stars == 3 else "☆ ", style=st("warn"))
-        spent = self.game.engine.metrics.cost
-        why.append(f"spent {spent:.1f} in all; par is {par:g}" if par is not None else "no par cost in this scenario")
+        why = self._stars_why(st, won, card)
+        why.rstrip()
         points = "  ".join(f"{k} {v:+.0f}" for k, v in card.points.items())
         why.append(f"\nscore: {points}" + ("" if won else " (halved and scaled by time lasted: lost)"),
                    style="dim")
@@ -119,6 +108,39 @@ class EndScreen(ModalScreen[EndChoice]):
 
     def on_mount(self) -> None:
         self.query_one("#saved", Static).display = False
+
+    def _stars_why(self, st, won: bool, card: ScoreCard) -> Text:
+        """One line per star's condition. ★ earned it; ✔ met it, with why no star came of it
+        (each star needs the ones before it); ✘ missed it. A met condition never reads as failed."""
+        budget = self.game.scenario.spec.budget_per_hour
+        par = self.game.scenario.spec.par_cost
+        spent = self.game.engine.metrics.cost
+        over = f"went over the budget of {budget:g}/h (peak {self.game.peak_cost_per_hour:.1f}/h)"
+        conditions = [
+            (won, "every objective met", "an objective was missed", "the game was lost"),
+            (card.within_budget, "cost per hour stayed within the budget", over, "over the budget"),
+        ]
+        if par is not None:
+            conditions.append((card.at_par, f"spent {spent:.1f} in all; par is {par:g}",
+                               f"spent {spent:.1f} in all, over the par of {par:g}", ""))
+        why = Text()
+        missed = ""  # the first condition missed: the reason no later star came
+        for n, (met, said, not_said, reason) in enumerate(conditions, 1):
+            if met and card.stars >= n:
+                why.append("★ ", style=st("warn"))
+                why.append(said + "\n")
+            elif met:
+                why.append("✔ ", style=st("ok"))
+                why.append(said)
+                why.append(f" (no star: {missed})\n", style="dim")
+            else:
+                why.append("✘ ", style=st("bad"))
+                why.append(not_said + "\n")
+            if not met and not missed:
+                missed = reason
+        if par is None:
+            why.append("· no par cost in this scenario: no third star\n", style="dim")
+        return why
 
     def action_retry(self) -> None:
         self.dismiss("retry")

@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -40,6 +41,9 @@ class GameScreen(Screen):
         Binding("a", "add", "Add"),
         Binding("u", "upgrade", "Upgrade"),
         Binding("x,delete", "remove", "Remove", key_display="x"),
+        # z shows in the footer only while an addition still boots; otherwise it says why not.
+        Binding("z", "undo", "Undo"),
+        Binding("z", "nothing_to_undo", "Undo", show=False),
         Binding("p", "promote", "Promote", show=False),
         Binding("c", "configure", "Conf"),
         Binding("h", "hint", "Hint"),
@@ -49,7 +53,6 @@ class GameScreen(Screen):
         Binding("down,j,tab", "select(1)", "Next", show=False, priority=True),
         Binding("up,k,shift+tab", "select(-1)", "Prev", show=False, priority=True),
         Binding("w", "why", "Why"),
-        Binding("z", "undo", "Undo", show=False),
         Binding("b", "rewind", "Rewind", show=False),
         Binding("f", "fold", "Fold", show=False),
         Binding("escape", "leave", "Leave", show=False),
@@ -94,6 +97,10 @@ class GameScreen(Screen):
         self._drawn_ids: list[str] = []  # the components in the last picture, in order
         self.folded: frozenset[str] = frozenset()  # regions drawn as their header line only
         self._asking = False  # an estimate's dialog is open
+        self.too_small = False  # below the minimum size: nothing drawn but the note, no key acts
+        self._paused_before_small = paused
+        self._undoable = False  # whether z has an addition to undo (the footer shows it)
+        self._selected_before_fold: dict[str, str] = {}  # region -> what was selected in it
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -114,6 +121,7 @@ class GameScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#topology-box").border_title = "Topology"
+        self.query_one("#topology-box").border_subtitle = "per node · last 1 s"
         metrics = self.query_one(MetricsPanel)
         metrics.border_title = METRICS_TITLE
         slo = self.game.scenario.spec.slo
@@ -130,13 +138,27 @@ class GameScreen(Screen):
     def on_resize(self) -> None:
         compact = self.size.height < 28
         self.set_class(compact, "compact")
+        # Below 34 rows the title's row goes to the topology (two regions fit at 100x30).
+        untitled = self.size.height < 34
+        self.set_class(untitled, "untitled")
         box = self.query_one("#topology-box")
-        box.border_title = f"Topology · {self.game.scenario.title}" if compact else "Topology"
+        # A border title is markup; the level's title is text (escaped, not parsed).
+        box.border_title = f"Topology · {escape(self.game.scenario.title)}" if untitled else "Topology"
         narrow = self.size.width < 90
         self.set_class(narrow, "narrow")
         # At 80 columns the footer's keys fit only without the palette's (it is in the help).
         self.query_one(Footer).show_command_palette = not narrow
         small = self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
+        if small != self.too_small:
+            # The game cannot be seen: it waits, paused, until the terminal is large enough.
+            if small:
+                self._paused_before_small = self.clock.paused
+                self.clock.paused = True
+            else:
+                self.clock.paused = self._paused_before_small
+                self.clock.sync(self.game.now)
+            self.too_small = small
+            self.refresh_bindings()
         self.set_class(small, "too-small")
         self.query_one("#too-small", Static).update(
             f"scaletui needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is "
@@ -168,10 +190,10 @@ class GameScreen(Screen):
         self._drawn_wall = time.perf_counter()
         self.frames += 1
         snap = game.snapshot()
-        ids = ordered_ids(snap, self.selected, self.folded)
+        ids = ordered_ids(snap, self.selected, self._folded_now())
         if self.selected is None or snap.component(self.selected) is None:
             self.selected = self._successor(ids)
-            ids = ordered_ids(snap, self.selected, self.folded)  # its group opens
+            ids = ordered_ids(snap, self.selected, self._folded_now())  # its group opens
         self._drawn_ids = ids
         topo = self.query_one(TopologyPanel)
         topo.selected = self.selected
@@ -191,7 +213,11 @@ class GameScreen(Screen):
         comp = snap.component(self.selected) if self.selected else None
         panel.sizes = self.game.engine.catalog[comp.kind].size_names if comp else ()
         panel.former_primary = comp is not None and comp.id in self.game.former_primaries()
-        panel.undoable = comp is not None and comp.id in self.game.undoable()
+        undoable = self.game.undoable()
+        panel.undoable = comp is not None and comp.id in undoable
+        if bool(undoable) != self._undoable:
+            self._undoable = bool(undoable)
+            self.refresh_bindings()
         panel.component = comp
 
     def _end(self) -> None:
@@ -215,11 +241,15 @@ class GameScreen(Screen):
         return res.ok
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if self.too_small:
+            return False  # keys would act on a game that cannot be seen (ctrl+q is the App's)
         # space shows "Run" while paused and "Pause" while running.
         if action == "run":
             return self.clock.paused
         if action == "pause":
             return not self.clock.paused
+        if action == "undo":
+            return self._undoable
         return True
 
     def action_run(self) -> None:
@@ -239,7 +269,7 @@ class GameScreen(Screen):
         self.clock.paused = True
 
     def on_screen_resume(self) -> None:
-        self.clock.paused = getattr(self, "_was_paused", self.clock.paused)
+        self.clock.paused = getattr(self, "_was_paused", self.clock.paused) or self.too_small
         self.clock.sync(self.game.now)
         self.refresh_bindings()
 
@@ -262,27 +292,40 @@ class GameScreen(Screen):
         self.redraw(force=True)
 
     def action_select(self, delta: int) -> None:
-        ids = ordered_ids(self.game.snapshot(), self.selected, self.folded)
+        ids = ordered_ids(self.game.snapshot(), self.selected, self._folded_now())
         if not ids:
             return
         i = ids.index(self.selected) if self.selected in ids else 0
         self.select_component(ids[(i + delta) % len(ids)])
 
+    def _folded_now(self) -> frozenset[str]:
+        """The regions drawn folded: the player's, and those folded for want of room."""
+        return self.folded | self.query_one(TopologyPanel).auto_folded
+
     def action_fold(self) -> None:
-        """f: fold the selected component's data centre to one line, or unfold it."""
+        """f: fold the selected component's data centre to one line, or unfold it; unfolding
+        selects again what was selected inside when it folded."""
         comp = self._selected_view()
-        if comp is None:
+        if comp is None or comp.kind == "cdn":  # the CDN is in no data centre
             return
-        self.folded = self.folded ^ {comp.region}
-        if comp.region in self.folded and comp.kind != "datacenter":
-            dc = f"dc-{comp.region}"
-            self.selected = dc if self.game.snapshot().component(dc) is not None else self.selected
+        region = comp.region
+        self.folded = self.folded ^ {region}
+        snap = self.game.snapshot()
+        if region in self.folded:
+            if comp.kind != "datacenter":
+                self._selected_before_fold[region] = comp.id
+                dc = f"dc-{region}"
+                self.selected = dc if snap.component(dc) is not None else self.selected
+        else:
+            inside = self._selected_before_fold.pop(region, None)
+            if inside is not None and snap.component(inside) is not None:
+                self.selected = inside
         self.query_one(TopologyPanel).folded = self.folded
         self.select_component(self.selected or comp.id)
 
     def select_component(self, cid: str) -> None:
         comp = self.game.snapshot().component(cid)
-        if comp is not None and comp.kind != "datacenter" and comp.region in self.folded:
+        if comp is not None and comp.kind not in ("datacenter", "cdn") and comp.region in self.folded:
             self.folded = self.folded - {comp.region}  # selecting inside a folded centre opens it
             self.query_one(TopologyPanel).folded = self.folded
         self.selected = cid
@@ -380,6 +423,9 @@ class GameScreen(Screen):
                 self.post_message(self.RewindChosen(self.game, t))
 
         self.app.push_screen(RewindScreen(rewind_points(self.game), self.game.applied), done)
+
+    def action_nothing_to_undo(self) -> None:
+        self.action_undo()  # says why not
 
     def action_promote(self) -> None:
         comp = self._selected_view()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
 from scaletui.tui.palette import palette_of
+from scaletui.tui.widgets.choice_list import list_rows
 
 KEYS = [
     ("space", "pause / resume"),
@@ -85,13 +86,18 @@ class HelpScreen(ModalScreen[None]):
         concepts.add_column()
         for k, v in CONCEPTS:
             concepts.add_row(k, v)
-        with VerticalScroll(id="dialog", classes="wide"):
-            yield Label("Keys  (esc closes; ↑ ↓ scroll)", id="dialog-title")
-            yield Static(keys)
-            yield Label("Concepts", classes="section")
-            yield Static(concepts)
-            yield Static("esc close", classes="help-line")
+        with Vertical(id="dialog", classes="wide"):
+            yield Label("Keys", id="dialog-title")
+            with VerticalScroll(id="dialog-body"):  # it scrolls; the key line stays below it
+                yield Static(keys)
+                yield Label("Concepts", classes="section")
+                yield Static(concepts)
+            yield Static("↑ ↓ scroll · esc close", classes="help-line")
         yield Footer()
+
+    def on_resize(self) -> None:
+        # and a row for the footer below the dialog
+        self.query_one("#dialog-body").styles.max_height = max(3, list_rows(self.size.height - 1, 0))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from scaletui.tui.palette import palette_of
+from scaletui.tui.widgets.choice_list import list_rows
 
 
 class HintsScreen(ModalScreen[int]):
@@ -26,10 +27,14 @@ class HintsScreen(ModalScreen[int]):
         self.shown = shown
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="dialog"):
+        with Vertical(id="dialog"):
             yield Label("", id="dialog-title")
-            yield Static(id="hints")
+            with VerticalScroll(id="dialog-body"):  # it scrolls; the key line stays below it
+                yield Static(id="hints")
             yield Static(classes="help-line")
+
+    def on_resize(self) -> None:
+        self.query_one("#dialog-body").styles.max_height = max(3, list_rows(self.size.height, 0))
 
     def on_mount(self) -> None:
         self._show()
@@ -43,7 +48,7 @@ class HintsScreen(ModalScreen[int]):
             body.append(hint + "\n\n")
         self.query_one("#hints", Static).update(body)
         more = "h another hint · " if self.shown < len(self.hints) else "no more hints · "
-        self.query_one(".help-line", Static).update(f"{more}esc close")
+        self.query_one(".help-line", Static).update(f"{more}↑ ↓ scroll · esc close")
 
     def action_more(self) -> None:
         if self.shown < len(self.hints):

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from scaletui.sim.catalog import KindSpec
 from scaletui.sim.snapshot import ComponentView
 from scaletui.tui.render import si
-from scaletui.tui.widgets.choice_list import ChoiceList
+from scaletui.tui.widgets.choice_list import ChoiceList, list_rows
 
 
 class ResizeScreen(ModalScreen[str | None]):
@@ -43,7 +43,12 @@ class ResizeScreen(ModalScreen[str | None]):
             yield ChoiceList(*opts, id="choices")
             yield Static(id="status")
             yield Static(f"It restarts: down for {self.spec.restart_s:g}s. The largest size is the ceiling.",
-                         classes="help-line")
+                         id="restart-note")
+            yield Static("enter resize · esc cancel", classes="help-line")
+
+    def on_resize(self) -> None:
+        # status (a cost line) and the restart note: 2 rows
+        self.query_one("#choices").styles.max_height = max(3, min(16, list_rows(self.size.height, 2)))
 
     def on_mount(self) -> None:
         self.query_one(OptionList).highlighted = list(self.spec.size_names).index(self.comp.size)

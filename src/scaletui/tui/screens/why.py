@@ -5,13 +5,14 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from scaletui.sim.snapshot import Snapshot
 from scaletui.tui.palette import palette_of
 from scaletui.tui.render import clock
+from scaletui.tui.widgets.choice_list import list_rows
 
 
 class WhyScreen(ModalScreen[None]):
@@ -54,11 +55,15 @@ class WhyScreen(ModalScreen[None]):
                 causes.append(f"  {n:>10,}  {cause}\n", style="")
         if t.wasted:
             causes.append(f"  {t.wasted:>10,}  answered after the client had given up: wasted work\n", style="")
-        with VerticalScroll(id="dialog", classes="wide"):
+        with Vertical(id="dialog", classes="wide"):
             yield Label("Why did requests fail?", id="dialog-title")
-            yield Static(body)
-            yield Static(causes)
-            yield Static("esc close", classes="help-line")
+            with VerticalScroll(id="dialog-body"):  # it scrolls; the key line stays below it
+                yield Static(body)
+                yield Static(causes)
+            yield Static("↑ ↓ scroll · esc close", classes="help-line")
+
+    def on_resize(self) -> None:
+        self.query_one("#dialog-body").styles.max_height = max(3, list_rows(self.size.height, 0))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,9 +1,10 @@
 """Metric sparklines: the last minutes of the headline figures, one line each.
 
 Each line says its scale: the figure now (the last tick), the sparkline from zero (an
-empty cell is zero) up to the maximum printed beside it, and where an SLO sets a
-target (p95, the error rate the availability allows) the cells over it in the error
-colour.
+empty cell is zero) up to the scale's top, and beside it the data's maximum "of" that
+top: a round number above the data (flat data is not a full bar), 100% for the
+percentages. Where an SLO sets a target (p95, the error rate the availability allows)
+the scale holds it, and the cells over it take the error colour.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from textual.widgets import Static
 from scaletui.sim.snapshot import Snapshot, TickRow
 from scaletui.tui.palette import palette_of
 from scaletui.game.sparkline import buckets, sparkline
-from scaletui.tui.render import ms, si
+from scaletui.tui.render import ms, nice_top, si
 
 WINDOW_S = 600.0  # the sparklines show the last ten simulated minutes
 TITLE = "Metrics · 10 min · now = last 1 s"
@@ -59,48 +60,55 @@ class MetricsPanel(Static):
         pal = palette_of(self)
         rows = _rows(snap)
         last = rows[-1]
-        label_w, now_w, top_w = 7, 8, 10
+        label_w, now_w = 7, 8
+        lines: list[tuple[str, list[float], str | Text, str, float | None, float, Text]] = []
+
+        def line(label: str, values: list[float], now: str | Text, style: str, fmt, top: float | None = None,
+                 target: float | None = None, top_fmt=None) -> None:
+            peak = max(values) if values else 0.0
+            # A percentage's top is 100%; any other is a round number above the data and the target.
+            scale = top if top is not None else nice_top(max(peak, target or 0.0))
+            of = f" of {(top_fmt or fmt)(scale)}" if scale > 0 else ""
+            lines.append((label, values, now, style, target, scale, Text(f"max {fmt(peak)}{of}", style="dim")))
+
+        offered = [r.offered_rps for r in rows]
+        line("traffic", offered, si(last.offered_rps), pal.busy, si, top_fmt=_round_si)
+        line("served", [r.served_rps for r in rows], si(last.served_rps), pal.ok, si, nice_top(max(offered)),
+             top_fmt=_round_si)
+        err_style = f"bold {pal.bad}" if last.error_rate > 0.01 else (pal.warn if last.error_rate > 0 else pal.ok)
+        line("errors", [r.error_rate for r in rows], Text(_pct(last.error_rate), style=err_style), pal.warn,
+             _pct, target=self.error_target, top_fmt=lambda x: f"{100 * x:g}%")
+        line("p95", [r.p95_ms for r in rows], ms(last.p95_ms), pal.accent, ms, target=self.p95_target_ms,
+             top_fmt=lambda x: f"{x / 1000:g}s" if x >= 1000 else f"{x:g}ms")
+        line("cost/h", [r.cost_per_hour for r in rows], f"{last.cost_per_hour:.1f}", pal.warn,
+             lambda x: f"{x:.1f}", top_fmt=lambda x: f"{x:g}")
+        if any(r.hit_rate is not None for r in rows):
+            # All the caches' reads together (the topology shows each node's own).
+            line("caches", [r.hit_rate or 0.0 for r in rows], f"hit {100 * (last.hit_rate or 0):.0f}%",
+                 pal.busy, lambda x: f"{100 * x:.0f}%", 1.0)
+        line("db", [r.db_utilization for r in rows], f"{100 * last.db_utilization:.0f}%", pal.warn,
+             lambda x: f"{100 * x:.0f}%", 1.0)
+        if any(r.lag_s > 0 for r in rows):
+            line("lag", [r.lag_s for r in rows], f"{last.lag_s:.2f}s", pal.warn, lambda x: f"{x:.2f}s",
+                 top_fmt=lambda x: f"{x:g}s")
+        if any(r.queue_depth > 0 for r in rows):
+            line("queue", [r.queue_depth for r in rows], si(last.queue_depth), pal.warn, si, top_fmt=_round_si)
+        top_w = max(len(top.plain) for *_, top in lines)
         width = max(8, self.size.width - label_w - now_w - top_w - 3)
         t = Table.grid(padding=(0, 1))
         t.add_column(width=label_w, style="bold", no_wrap=True)
         t.add_column(width=width, no_wrap=True)
         t.add_column(width=now_w, justify="right", no_wrap=True)
         t.add_column(width=top_w, justify="right", no_wrap=True)
-
-        def line(label: str, values: list[float], now: str | Text, style: str, fmt, top: float | None = None,
-                 target: float | None = None) -> None:
-            peak = max(values) if values else 0.0
-            scale = top if top is not None else peak
-            if target is not None:
-                scale = max(scale, target)  # the target always fits on the scale
-            cells = sparkline(values, width, scale)
-            spark = Text(cells, style=style)
+        for label, values, now, style, target, scale, top in lines:
+            spark = Text(sparkline(values, width, scale), style=style)
             if target is not None and scale > 0:
                 # The cells over the target: every bucket drawn from values above it.
                 n = len(values)
                 for i, (lo, hi) in enumerate(buckets(n, width)):
                     if max(values[lo:hi]) > target:
                         spark.stylize(f"bold {pal.bad}", width - min(n, width) + i, width - min(n, width) + i + 1)
-            t.add_row(label, spark, now, Text(f"max {fmt(peak)}", style="dim"))
-
-        offered = [r.offered_rps for r in rows]
-        line("traffic", offered, si(last.offered_rps), pal.busy, si)
-        line("served", [r.served_rps for r in rows], si(last.served_rps), pal.ok, si, max(offered))
-        err_style = f"bold {pal.bad}" if last.error_rate > 0.01 else (pal.warn if last.error_rate > 0 else pal.ok)
-        line("errors", [r.error_rate for r in rows], Text(_pct(last.error_rate), style=err_style), pal.warn,
-             _pct, target=self.error_target)
-        line("p95", [r.p95_ms for r in rows], ms(last.p95_ms), pal.accent, ms, target=self.p95_target_ms)
-        line("cost/h", [r.cost_per_hour for r in rows], f"{last.cost_per_hour:.1f}", pal.warn,
-             lambda x: f"{x:.1f}")
-        if any(r.hit_rate is not None for r in rows):
-            line("cache", [r.hit_rate or 0.0 for r in rows], f"hit {100 * (last.hit_rate or 0):.0f}%",
-                 pal.busy, lambda x: f"{100 * x:.0f}%", 1.0)
-        line("db", [r.db_utilization for r in rows], f"{100 * last.db_utilization:.0f}%", pal.warn,
-             lambda x: f"{100 * x:.0f}%", 1.0)
-        if any(r.lag_s > 0 for r in rows):
-            line("lag", [r.lag_s for r in rows], f"{last.lag_s:.2f}s", pal.warn, lambda x: f"{x:.2f}s")
-        if any(r.queue_depth > 0 for r in rows):
-            line("queue", [r.queue_depth for r in rows], si(last.queue_depth), pal.warn, si)
+            t.add_row(label, spark, now, top)
         return t
 
 
@@ -112,6 +120,11 @@ def targets_caption(p95_target_ms: float | None, error_target: float | None) -> 
     if p95_target_ms is not None:
         parts.append(f"p95 ≤ {ms(p95_target_ms)}")
     return "red: over SLO " + ", ".join(parts) if parts else ""
+
+
+def _round_si(x: float) -> str:
+    """A scale's round top without a needless decimal: 5k, not 5.0k."""
+    return si(x).replace(".0", "")
 
 
 def _pct(x: float) -> str:

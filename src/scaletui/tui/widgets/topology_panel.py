@@ -4,7 +4,9 @@ A component shows its id, a load bar (dropped when the panel is short of room) a
 its utilization, coloured by health (booting components count down to ready). The
 selected one is highlighted; clicking one selects it. Identical components of a tier
 (same kind, size and role) draw as one line, "web ×24 large avg 71% max 93% 2 booting",
-until the selection enters them; a data centre can be folded to its header line.
+until the selection enters them; a data centre can be folded to its header line. When
+the regions do not fit together, those without the selection fold to one summary line
+each. The CDN's edges are in no data centre: it draws above the regions.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from scaletui.sim.snapshot import ComponentView, Snapshot
 from scaletui.tui.palette import DEFAULT, Palette, palette_of
 from scaletui.tui.render import HEALTH_ICON, bar, si
 
+EDGE_KINDS = ("cdn",)  # served from edges near every user, outside every data centre
 TIERS = (
-    ("EDGE", ("cdn",)),
     ("LB", ("load_balancer",)),
     ("WEB", ("web",)),
     ("SESS", ("session_store",)),
@@ -36,11 +38,11 @@ NEIGHBOURS = 4  # on each side of the selection in a large open group
 
 def ordered_ids(snapshot: Snapshot | None, selected: str | None = None,
                 folded: frozenset[str] = frozenset()) -> list[str]:
-    """The stops of the selection, in the order the panel draws them: a collapsed group
-    is one stop (its first member), a folded data centre only its header."""
+    """The stops of the selection, in the order the panel draws them: the CDN first, a
+    collapsed group is one stop (its first member), a folded data centre only its header."""
     if snapshot is None:
         return []
-    out: list[str] = []
+    out: list[str] = [c.id for c in _edges(snapshot)]
     for region in _regions(snapshot):
         has_dc = snapshot.component(f"dc-{region}") is not None
         if has_dc:
@@ -57,6 +59,10 @@ def ordered_ids(snapshot: Snapshot | None, selected: str | None = None,
                 else:
                     out.extend(c.id for c in group)
     return out
+
+
+def _edges(snapshot: Snapshot) -> list[ComponentView]:
+    return [c for c in snapshot.components if c.kind in EDGE_KINDS]
 
 
 def groups(comps: list[ComponentView]) -> list[list[ComponentView]]:
@@ -119,7 +125,7 @@ def _find_regions(snapshot: Snapshot) -> list[str]:
         if c.kind == "datacenter" and c.region not in seen:
             seen.append(c.region)
     for c in snapshot.components:
-        if c.region not in seen:
+        if c.region not in seen and c.kind not in EDGE_KINDS:
             seen.append(c.region)
     return seen
 
@@ -138,7 +144,7 @@ def _sorted_tier(comps: list[ComponentView], kinds: tuple[str, ...]) -> list[Com
     return comps
 
 
-def group_chip(group: list[ComponentView], pal: Palette, compact: bool) -> Text:
+def group_chip(group: list[ComponentView], pal: Palette) -> Text:
     """One line for many identical components: count, size, average and worst load."""
     first = group[0]
     serving = [c for c in group if c.health in ("up", "degraded")]
@@ -153,8 +159,7 @@ def group_chip(group: list[ComponentView], pal: Palette, compact: bool) -> Text:
     t.append(f" {first.size}", style="dim")
     if worst is not None:
         avg = sum(c.utilization for c in serving) / len(serving)
-        gap = "" if compact else " "
-        t.append(f" avg{gap}{100 * avg:.0f}% max{gap}{100 * worst.utilization:.0f}%", style=style)
+        t.append(f" avg {100 * avg:.0f}% max {100 * worst.utilization:.0f}%", style=style)
     if booting:
         t.append(f" {booting} booting", style=pal.busy)
     if down:
@@ -188,11 +193,11 @@ def chip(c: ComponentView, now: float, selected: bool, compact: bool = False, pa
             t.append(" " + bar(c.utilization, 4, "▮", "▯"), style=style)
             t.append(f"{100 * c.utilization:3.0f}%", style=style)
         if c.kind == "cache" and c.hit_rate is not None:
-            t.append(f" hit{'' if compact else ' '}{100 * c.hit_rate:.0f}%", style="dim")
+            t.append(f" hit {100 * c.hit_rate:.0f}%", style="dim")
         if c.lag_s is not None and c.lag_s >= 1.0:
-            t.append(f" lag{c.lag_s:.0f}s", style=pal.warn)
+            t.append(f" lag {c.lag_s:.0f}s", style=pal.warn)
         if c.depth is not None and c.depth >= 1:
-            t.append(f" q{si(c.depth)}", style=pal.warn)
+            t.append(f" q {si(c.depth)}", style=pal.warn)
     t.stylize(f"@click=screen.select_component('{c.id}')")
     return t
 
@@ -205,6 +210,7 @@ class TopologyPanel(Static):
     folded: reactive[frozenset[str]] = reactive(frozenset())  # regions drawn as their header only
     _height = 0
     selected_line = 0  # where the selected component is drawn, to keep it in view
+    auto_folded: frozenset[str] = frozenset()  # regions folded in the last picture for want of room
 
     def keep_selected_in_view(self) -> None:
         """Scroll the box around the panel so that the selected line shows."""
@@ -237,27 +243,44 @@ class TopologyPanel(Static):
         if not isinstance(box, Widget) or box.size.height == 0:
             return self._lines(snap, False, self.size.width)
         # Lay out for the box's width without a scrollbar: when the lines fit, it goes.
-        # Too tall for the box (80x24, big topologies): drop the load bars first.
+        # Too tall for the box (80x24, big topologies): drop the load bars first, then fold
+        # the regions without the selection to their summary lines.
         full = box.region.width - box.gutter.width
-        for compact in (False, True):
-            group = self._lines(snap, compact, full)
-            if len(group.renderables) <= box.size.height:
-                return group
+        for auto_fold in (False, True):
+            for compact in (False, True):
+                group = self._lines(snap, compact, full, auto_fold)
+                if len(group.renderables) <= box.size.height:
+                    return group
         if self.size.width == full:
             return group
-        return self._lines(snap, True, self.size.width)  # it scrolls: fit beside the scrollbar
+        return self._lines(snap, True, self.size.width, True)  # it scrolls: fit beside the scrollbar
 
-    def _lines(self, snap: Snapshot, compact: bool, panel_width: int) -> Group:
+    def _lines(self, snap: Snapshot, compact: bool, panel_width: int, auto_fold: bool = False) -> Group:
+        """One Text per row (none wraps: the panel's height is its number of lines)."""
         pal = palette_of(self)
         width = max(20, panel_width - 1)
         lines: list[Text] = []
+        edges = _edges(snap)
+        if edges:
+            lines.extend(self._chip_rows(snap, "EDGE", groups(edges), compact, width, pal, lines))
+            note = "  in no data centre"
+            lines[-1].rstrip()
+            if lines[-1].cell_len + len(note) <= width:
+                lines[-1].append(note, style="dim")
+        selected = snap.component(self.selected) if self.selected else None
+        holding = selected.region if selected is not None and selected.kind not in EDGE_KINDS else None
+        folded = set(self.folded)
+        if auto_fold:
+            folded |= {r for r in _regions(snap) if r != holding}
+        self.auto_folded = frozenset(folded - set(self.folded))
         for region in _regions(snap):
             dc = snap.component(f"dc-{region}")
             members = [c for _, kinds in TIERS for c in _tier(snap, region, kinds)]
-            fold = region in self.folded and bool(members)
+            fold = region in folded and bool(members)
             head = Text(f"{'▸' if fold else '▌'}{region}", style="bold")
             if dc is not None:
-                head.append(f"  data centre {dc.cost_per_hour:g}/h", style="dim")
+                if not fold:
+                    head.append(f"  data centre {dc.cost_per_hour:g}/h", style="dim")
                 if dc.health == "down":
                     head.append("  OUT", style=f"bold {pal.bad}")
                 elif dc.health == "booting":
@@ -267,43 +290,65 @@ class TopologyPanel(Static):
                     self.selected_line = len(lines)
                 head.stylize(f"@click=screen.select_component('{dc.id}')")
             if fold:
-                serving = [c for c in members if c.health in ("up", "degraded")]
-                worst = max((c.utilization for c in serving), default=0.0)
-                head.append(f"  {len(members)} components, max {100 * worst:.0f}% (f unfolds)", style="dim")
+                head.append_text(_summary(members, pal))
+                if region in self.folded:
+                    head.append(" (f unfolds)", style="dim")
+            head.truncate(width, overflow="ellipsis")
             lines.append(head)
             if fold:
                 continue
             for label, kinds in TIERS:
                 comps = _tier(snap, region, kinds)
-                if not comps:
-                    continue
-                row = Text(f" {label:<{LABEL_W - 1}}", style="dim")
-                col = LABEL_W
-                for group in _groups(snap, region, kinds):
-                    if collapsed(group, self.selected):
-                        chips = [(group_chip(group, pal, compact), False)]
-                    else:
-                        shown = group
-                        chips = []
-                        if len(group) > OPEN_MAX:
-                            # Hundreds of chips would push everything else away: the group's
-                            # line, then the selection among its nearest neighbours.
-                            at = next(i for i, c in enumerate(group) if c.id == self.selected)
-                            lo = max(0, min(at - NEIGHBOURS, len(group) - 2 * NEIGHBOURS - 1))
-                            shown = group[lo:lo + 2 * NEIGHBOURS + 1]
-                            chips.append((group_chip(group, pal, compact), False))
-                        chips += [(chip(c, snap.t, c.id == self.selected, compact, pal), c.id == self.selected)
-                                  for c in shown]
-                    for ch, is_selected in chips:
-                        need = len(ch.plain) + 1
-                        if col + need - 1 > width and col > LABEL_W:  # the last one needs no space after it
-                            lines.append(row)
-                            row = Text(" " * LABEL_W)
-                            col = LABEL_W
-                        if is_selected:
-                            self.selected_line = len(lines)
-                        row.append_text(ch)
-                        row.append(" ")
-                        col += need
-                lines.append(row)
+                if comps:
+                    lines.extend(self._chip_rows(snap, label, _groups(snap, region, kinds), compact, width, pal,
+                                                 lines))
         return Group(*lines)
+
+    def _chip_rows(self, snap: Snapshot, label: str, tier_groups: list[list[ComponentView]], compact: bool,
+                   width: int, pal: Palette, above: list[Text]) -> list[Text]:
+        """A tier's chips under its label, wrapped onto as many rows as they need."""
+        rows: list[Text] = []
+        row = Text(f" {label:<{LABEL_W - 1}}", style="dim")
+        col = LABEL_W
+        for group in tier_groups:
+            if collapsed(group, self.selected):
+                chips = [(group_chip(group, pal), False)]
+            else:
+                shown = group
+                chips = []
+                if len(group) > OPEN_MAX:
+                    # Hundreds of chips would push everything else away: the group's
+                    # line, then the selection among its nearest neighbours.
+                    at = next(i for i, c in enumerate(group) if c.id == self.selected)
+                    lo = max(0, min(at - NEIGHBOURS, len(group) - 2 * NEIGHBOURS - 1))
+                    shown = group[lo:lo + 2 * NEIGHBOURS + 1]
+                    chips.append((group_chip(group, pal), False))
+                chips += [(chip(c, snap.t, c.id == self.selected, compact, pal), c.id == self.selected)
+                          for c in shown]
+            for ch, is_selected in chips:
+                need = len(ch.plain) + 1
+                if col + need - 1 > width and col > LABEL_W:  # the last one needs no space after it
+                    rows.append(row)
+                    row = Text(" " * LABEL_W)
+                    col = LABEL_W
+                if is_selected:
+                    self.selected_line = len(above) + len(rows)
+                row.append_text(ch)
+                row.append(" ")
+                col += need
+        rows.append(row)
+        return rows
+
+
+def _summary(members: list[ComponentView], pal: Palette) -> Text:
+    """A folded region in one line: how many, the worst load, what is not serving."""
+    serving = [c for c in members if c.health in ("up", "degraded")]
+    worst = max((c.utilization for c in serving), default=0.0)
+    t = Text(f"  {len(members)} components, max {100 * worst:.0f}%", style="dim")
+    booting = sum(c.health == "booting" for c in members)
+    down = sum(c.health == "down" for c in members)
+    if booting:
+        t.append(f", {booting} booting", style=pal.busy)
+    if down:
+        t.append(f", {down} down", style=f"bold {pal.bad}")
+    return t
