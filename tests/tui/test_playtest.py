@@ -630,7 +630,7 @@ def _one_two_five_above(x: float) -> float:
 async def test_flat_data_is_not_a_full_bar_and_each_row_prints_its_scale(app_factory) -> None:
     """Screen item 2 (issue item 5): "lag 0.11s max 0.11s" and "cost/h 64.5 max 64.5" drew
     as solid █ bars; "max 5%" beside a ▁ did not say the row is scaled to 100%."""
-    from scaletui.tui.render import sparkline
+    from scaletui.game.sparkline import sparkline
     from scaletui.tui.widgets.metrics_panel import MetricsPanel, _rows
 
     # a constant 0.11 s on a 0.2 s scale: ceil(8 x 0.55) = 5 eighths; 64.5 of 100: 6 eighths

@@ -104,9 +104,9 @@ def _theory_line(t: Theory, c: ComponentView, warn: str) -> Text:
     """What Erlang C predicts at this load, flagged where the simulation leaves its regime."""
     line = Text("Erlang C ", style="dim")
     if t.queue is None or t.latency_s is None:
-        line.append(f"load {100 * t.utilization:.0f}%: no steady state", style=warn)
+        line.append(f"{100 * t.utilization:.0f}%: no steady state", style=warn)
         return line
-    line.append(f"load {100 * t.utilization:.0f}%  queue {si(t.queue)}  {ms(1000 * t.latency_s)}", style="dim")
+    line.append(f"{100 * t.utilization:.0f}%  q {si(t.queue)}  {ms(1000 * t.latency_s)}", style="dim")
     if c.latency_ms > 0 and t.drifts_from(c.latency_ms / 1000.0):
         line.append(" ≠ sim", style=f"bold {warn}")
     return line
