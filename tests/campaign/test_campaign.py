@@ -1,4 +1,5 @@
-"""Every built-in scenario is proven losable and winnable, for two seeds.
+"""Every built-in scenario is proven losable and winnable, for two seeds (the losing runs
+of the level's own seed, with the reason they lose, are in test_loss_reasons.py).
 
 - with no actions it is lost;
 - its shipped reference plan wins it;
@@ -44,7 +45,9 @@ def test_the_campaign_is_complete() -> None:
         assert (PLANS / f"{name}.without-concept.plan.yaml").is_file(), name
 
 
-@pytest.mark.parametrize("seed_offset", [0, 1])
+# The losing runs of the level's own seed are played, and their reasons asserted, in
+# test_loss_reasons.py: here the second seed.
+@pytest.mark.parametrize("seed_offset", [1])
 @pytest.mark.parametrize("name", EXPECTED)
 def test_no_actions_loses(name: str, seed_offset: int) -> None:
     result = _play(name, Plan(""), seed_offset)
@@ -59,7 +62,7 @@ def test_reference_plan_wins(name: str, seed_offset: int) -> None:
     assert result.card.stars >= 1
 
 
-@pytest.mark.parametrize("seed_offset", [0, 1])
+@pytest.mark.parametrize("seed_offset", [1])  # seed 0: test_loss_reasons.py, with its reason
 @pytest.mark.parametrize("name", EXPECTED)
 def test_leaving_out_the_key_concept_loses(name: str, seed_offset: int) -> None:
     result = _play(name, load_plan(PLANS / f"{name}.without-concept.plan.yaml"), seed_offset)

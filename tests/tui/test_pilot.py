@@ -85,6 +85,7 @@ async def test_error_rate_falls_when_servers_are_added(app_factory, tmp_path: Pa
         await pilot.pause()
         screen = app.screen
         await pilot.press("space")
+        await pilot.press("plus", "plus", "plus")  # faster: the test waits on simulated minutes
         await wait_for(pilot, lambda: screen.game.now >= 30)
         await pilot.press("space")  # pause to act
         before = screen.game.snapshot().last.error_rate
