@@ -36,9 +36,9 @@ def test_the_better_run_is_named_for_each_figure() -> None:
     assert rows["cost"].better == "a"  # cheaper is better, even in the run that lost
     assert rows["requests"].better is None  # equal: nobody is better
     objectives = {r.name: r for r in c.objectives}
-    assert objectives["availability (target 99.5)"].a == "✘ 98.000%"
-    assert objectives["availability (target 99.5)"].b == "✔ 99.900%"
-    assert objectives["availability (target 99.5)"].better == "b"
+    assert objectives["availability >= 99.5%"].a == "✘ 98.000%"
+    assert objectives["availability >= 99.5%"].b == "✔ 99.900%"
+    assert objectives["availability >= 99.5%"].better == "b"
     outcome = next(r for r in c.heading if r.name == "outcome")
     assert outcome.a.startswith("lost ☆☆☆") and outcome.b.startswith("won ★★★") and outcome.better == "b"
     assert c.same_scenario

@@ -120,6 +120,17 @@ def _objective_text(o: dict[str, Any]) -> str:
     return mark
 
 
+def _objective_label(name: str, target: object) -> str:
+    """What an objective asks, with its unit: "availability >= 99.5%", "p95 <= 250 ms"."""
+    if not isinstance(target, (int, float)):
+        return name
+    if name == "availability":
+        return f"availability >= {target:g}%"
+    if name == "latency_p95":
+        return f"p95 <= {target:g} ms"
+    return f"{name.replace('_', ' ')} (target {target:g})"
+
+
 def _objectives(a: Report, b: Report) -> list[Row]:
     by_a = {o.get("objective"): o for o in a.get("slo", [])}
     by_b = {o.get("objective"): o for o in b.get("slo", [])}
@@ -127,7 +138,7 @@ def _objectives(a: Report, b: Report) -> list[Row]:
     for name in list(by_a) + [n for n in by_b if n not in by_a]:
         oa, ob = by_a.get(name), by_b.get(name)
         target = (oa or ob or {}).get("target")
-        label = f"{name} (target {target:g})" if isinstance(target, (int, float)) else str(name)
+        label = _objective_label(str(name), target)
         better: Better = None
         if oa is not None and ob is not None and bool(oa.get("met")) != bool(ob.get("met")):
             better = "a" if oa.get("met") else "b"

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from scaletui.game.compare import Comparison, Curve, Row
 
-SPARK_W = 40
+SPARK_W = 30  # with the labels and scales, the curves fit 80 columns
 
 
 def _cell(row: Row, side: str, st: Callable[[str], str]) -> Text:
@@ -32,8 +32,8 @@ def comparison_renderable(c: Comparison, st: Callable[[str], str]) -> Group:
     """`st`: the theme's style for a role name (palette_of(widget).style)."""
     figures = Table(expand=False, show_edge=False, box=None, padding=(0, 2))
     figures.add_column("", style="bold", no_wrap=True)
-    figures.add_column(c.labels[0], no_wrap=True)
-    figures.add_column(c.labels[1], no_wrap=True)
+    figures.add_column(c.labels[0])  # values wrap rather than cut at 80 columns
+    figures.add_column(c.labels[1])
     for row in c.heading[1:2] + c.objectives + [r for r in c.totals if r.name in ("failed", "latency p95", "cost")]:
         figures.add_row(row.name, _cell(row, "a", st), _cell(row, "b", st))
     n = max((max(len(cv.a), len(cv.b)) for cv in c.curves), default=1) or 1
