@@ -418,17 +418,8 @@ class ExactPlane:
         opts = tier.options
         if pick is not None:
             o = pick
-        elif len(opts) == 1:
-            o = opts[0]
         else:
-            u = self.rng.random()
-            acc = 0.0
-            o = opts[-1]
-            for cand in opts:
-                acc += cand.weight
-                if u < acc:
-                    o = cand
-                    break
+            o = self._choose(opts)
         req.extra += o.delay
         comp = o.comp
         if isinstance(comp, LoadBalancer) and comp.max_in_flight > 0 and comp.reachable():
@@ -443,6 +434,18 @@ class ExactPlane:
             req.lb = comp
         req.last = comp
         self.station(comp).arrive(req, self.service(comp, req), then)
+
+    def _choose(self, opts: list[Option]) -> Option:
+        """One of a tier's options by weight (a single one takes no draw)."""
+        if len(opts) == 1:
+            return opts[0]
+        u = self.rng.random()
+        acc = 0.0
+        for cand in opts:
+            acc += cand.weight
+            if u < acc:
+                return cand
+        return opts[-1]
 
     def service(self, comp: Component, req: Request) -> float:
         if req.cls == "async" and isinstance(comp, WebServer) and req.site.queue is None:
@@ -535,17 +538,7 @@ class ExactPlane:
         if not tier.options:
             self._attempt_failed(att, tier.missing or "nothing can serve it")
             return
-        opts = tier.options
-        o = opts[0]
-        if len(opts) > 1:
-            u = self.rng.random()
-            acc = 0.0
-            o = opts[-1]
-            for cand in opts:
-                acc += cand.weight
-                if u < acc:
-                    o = cand
-                    break
+        o = self._choose(tier.options)
         req.extra += o.delay
         comp = o.comp
         req.last = comp
