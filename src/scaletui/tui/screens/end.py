@@ -101,13 +101,12 @@ class EndScreen(ModalScreen[EndChoice]):
                 yield Static(comparison_renderable(
                     compare(self.game.report(), self.previous.report(), ("this run", "previous")), st),
                     id="comparison")
-            yield Static("", id="saved")
+            saved = Static("", id="saved")
+            saved.display = False  # shown once a plan is saved
+            yield saved
             yield Label("Postmortem", classes="section")
             yield Static(timeline)
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#saved", Static).display = False
 
     def _stars_why(self, st, won: bool, card: ScoreCard) -> Text:
         """One line per star's condition. ★ earned it; ✔ met it, with why no star came of it
