@@ -289,14 +289,7 @@ class ExactPlane:
         """While a reshard copies keys, its shards' primaries get copy jobs of their own
         service time, Poisson at the rate that makes the work sim/migration.py states.
         They wait for a worker like an apply job and are never shed."""
-        m = self.ctx.topology.migration
-        if m is None:
-            return
-        for g in self.ctx.topology.groups():
-            p = g.primary
-            busy = m.busy_workers(g.index)
-            if p is None or busy <= 0 or not p.reachable():
-                continue
+        for p, busy in self.ctx.topology.copying():
             for _ in range(poisson(self.rng, busy / p.service_time * dt)):
                 ev = self.env.timeout(self.rng.random() * dt)
                 ev.callbacks.append(partial(self._migration_job, p))

@@ -654,14 +654,7 @@ class FlowPlane:
     def _charge_migration(self, offered: dict[Component, list]) -> None:
         """While a reshard copies keys, each source and target shard's primary does that
         work too (sim/migration.py), offered as requests of its own service time."""
-        m = self.ctx.topology.migration
-        if m is None:
-            return
-        for g in self.ctx.topology.groups():
-            p = g.primary
-            busy = m.busy_workers(g.index)
-            if p is None or busy <= 0 or not p.reachable():
-                continue
+        for p, busy in self.ctx.topology.copying():
             acc = offered.setdefault(p, [0.0, 0.0, (p,)])
             acc[0] += busy / p.service_time
             acc[1] += busy

@@ -166,6 +166,21 @@ class Topology:
     def db_nodes(self) -> list[Database]:
         return self._cached(("db_nodes",), lambda: [c for c in self._components.values() if isinstance(c, Database)])
 
+    def copying(self) -> list[tuple[Database, float]]:
+        """While a reshard copies keys: each reachable primary that sends or receives them,
+        with the workers' worth of copy work it does (sim/migration.py). Each plane turns
+        that into load its own way."""
+        m = self.migration
+        if m is None:
+            return []
+        out = []
+        for g in self.groups():
+            p = g.primary
+            busy = m.busy_workers(g.index)
+            if p is not None and busy > 0 and p.reachable():
+                out.append((p, busy))
+        return out
+
     def groups(self) -> list[DbGroup]:
         """Groups by index; a group may have lost its primary (crash, removal)."""
         by_index: dict[int, DbGroup] = {}
