@@ -119,3 +119,14 @@ def test_no_vary_draws_nothing_and_plays_the_events_as_written() -> None:
     for cfg in (unvaried, zero):
         e = Engine(cfg, seed=3)
         assert e.drawn == () and e.script == cfg.events
+
+
+def test_the_draws_leave_the_engines_other_draws_alone() -> None:
+    # A varied say changes nothing the engine simulates: the run is the run without vary.
+    def series(vary: Vary | None) -> list:
+        say = ScenarioEvent(at=60, kind="say", say="hello", vary=vary)
+        e = Engine(make_config(spec("web", "large"), users=BASE, duration=300.0, events=(say,)), seed=5)
+        e.run()
+        return [(row.t, row.rps, row.p95_ms) for row in e.metrics.series]
+
+    assert series(Vary(at=30)) == series(None)
