@@ -172,3 +172,18 @@ def test_the_json_schema_documents_id_vary_and_placeholders() -> None:
     assert event["id"]["anyOf"][0]["pattern"] == "^[a-z][a-z0-9_-]*$"
     assert "{ID.rps}" in event["id"]["description"] and "{{" in event["say"]["description"]
     assert vary["size"]["exclusiveMaximum"] == 1 and "at" in vary
+
+
+def test_the_error_budget_is_a_share_of_the_requests_the_drawn_script_offers(tmp_path: Path) -> None:
+    from scaletui.game.session import Game
+
+    scenario = load_scenario(write(tmp_path, "soon"))
+    for seed in (1, 2):
+        game = Game(scenario, seed=seed)
+        (d,) = game.engine.drawn
+        a, u = d.at, d.users
+        assert u is not None
+        # P users until the surge, a 1m ramp to U, U until 8m, then half of U to the end (10m).
+        users_seconds = P * a + (P + u) / 2 * 60 + u * (480 - a - 60) + u / 2 * 120
+        allowed = (1 - 0.999) * users_seconds * RPU
+        assert abs(game.view().failures_allowed - allowed) <= 0.01 * allowed
