@@ -300,7 +300,8 @@ class Game:
                 now = f"{this} {p95 / 1000:.1f} s" if p95 >= 1000 else f"{this} {p95:.0f} ms"
             objectives.append(ObjectiveView(
                 "latency_p95", f"p95 <= {lat.p95_ms:g} ms",
-                f"{now}, {lat.good}/{lat.windows} ok", status,
+                f"{now}, {lat.good}/{lat.windows} ok" + (f", {lat.silent} unanswered" if lat.silent else ""),
+                status,
             ))
         if self.lost_writes is not None:
             lw = self.lost_writes
@@ -371,7 +372,8 @@ class Game:
             outcome, reason = LOST, self.lost_reason
         elif failed:
             outcome = LOST
-            reason = "objective missed: " + "; ".join(f"{o.name} ({o.achieved})" for o in failed)
+            # An achieved text may hold its own brackets: not wrapped in another pair.
+            reason = "objective missed: " + " and ".join(f"{o.name} {o.achieved}" for o in failed)
         else:
             outcome, reason = WON, "every objective met"
         spec = self.scenario.spec
