@@ -40,7 +40,8 @@ def test_a_late_concept_is_named_with_its_time_and_par(tmp_path) -> None:
     console.print(render_summary(report, "scale-out"))
     out = console.export_text()
     assert "Your run against the reference" in out and "4:00 later" in out
-    assert "suggested fix: web-1 saturated first: horizontal scaling relieves it" in out
+    # web-1 and the plan's two: web servers are there, too few of them (not "horizontal scaling").
+    assert "suggested fix: web-1 saturated first: more web servers relieve it: 3 were not enough" in out
     assert [c.row() for c in lesson.concepts] == [("horizontal scaling", "5:00", "1:00", "4:00 later")]
     assert lesson.missed[0].startswith("first star (survive) missed: the error budget is spent")
     assert lesson.missed[0].endswith("you brought in horizontal scaling at 5:00; par is 1:00")
@@ -110,3 +111,126 @@ def test_the_levers_of_the_newer_levels_are_concepts_too() -> None:
     assert concept_of(Configure("cache-1", on_write="invalidate")) == "cache consistency"
     assert concept_of(Configure("database-1", sharding="consistent", shards=3)) == "consistent hashing"
     assert concept_of(Configure("database-1", shards=3)) == "sharding"
+
+
+def _level(tmp_path, text: str):
+    path = tmp_path / "level.yaml"
+    path.write_text(text)
+    return Game(load_scenario(path))
+
+
+READS = """\
+name: reads
+concept: read replicas
+duration: 4m
+seed: 3
+slo: {availability: 99}
+traffic:
+  users: 20000
+  rps_per_user: 0.1
+  mix: {read: 1.0}
+topology:
+  - {kind: load_balancer, size: large}
+  - {kind: web, size: xlarge, count: 4}
+  - {kind: database, size: small}
+  - {kind: replica, size: small, of: database-1}
+allow: [web, replica]
+hints: ["Replicas take reads.", "Web servers take requests."]
+"""
+
+
+def test_a_concept_already_there_but_too_small_is_asked_for_in_more(tmp_path) -> None:
+    # 2,000 reads/s on a small primary and one small replica: the replica is there, too few.
+    game = _level(tmp_path, READS)
+    play_plan(game, Plan(""))
+    fix = game.lesson().fix
+    assert fix is not None and fix.concept == "read replicas" and fix.hint == "Replicas take reads."
+    assert fix.text().startswith(f"{fix.component} saturated first: more read replicas relieve it: "
+                                 "1 was not enough (hint: ")
+    # None there yet: the concept itself, as before.
+    fix = suggest_fix("database", "database-1", True, "read replicas", ["replica"], [], {"web": 4})
+    assert fix is not None and fix.text() == "database-1 saturated first: read replicas relieves it"
+    fix = suggest_fix("web", "web-1", True, "horizontal scaling", ["web", "load_balancer"], [], {"web": 2})
+    assert fix is not None and fix.text() == "web-1 saturated first: more web servers relieve it: 2 were not enough"
+    # The one web server every level starts with is not horizontal scaling yet.
+    fix = suggest_fix("web", "web-1", True, "horizontal scaling", ["web", "load_balancer"], [], {"web": 1})
+    assert fix is not None and fix.text() == "web-1 saturated first: horizontal scaling relieves it"
+
+
+SLOWED = """\
+name: slowed
+concept: {concept}
+duration: 6m
+seed: 3
+slo: {{availability: 99}}
+catalog:
+  web: {{concurrency: threads, timeout_ms: 2000}}
+  database: {{timeout_ms: 60000}}
+traffic:
+  users: 4000
+  rps_per_user: 0.2
+  mix: {{static: 0.95, read: 0.05}}
+topology:
+  - {{kind: load_balancer, size: small}}
+  - {{kind: web, size: medium, count: 5}}
+  - {{kind: database, size: large}}
+events:
+  - {{at: 1m, slow: database-1, factor: 80, for: 4m}}
+allow: [web, load_balancer]
+hints:
+  - "More web servers only wait too."
+  - "A timeout on the web tier's database calls (configure web, db_timeout: 200ms) frees the threads."
+"""
+
+
+def test_a_dependency_a_script_slowed_is_fixed_at_its_callers(tmp_path) -> None:
+    # The script slows database-1; the level teaches timeouts: the fix points at web's calls.
+    game = _level(tmp_path, SLOWED.format(concept="timeouts and circuit breakers"))
+    play_plan(game, Plan(""))
+    fix = game.lesson().fix
+    assert fix is not None
+    assert fix.text() == ("database-1 slowed down first: no action undoes that, but web's calls to database-1 "
+                          "held every thread: a db_timeout or a breaker on web lets go of them (hint: A timeout on "
+                          "the web tier's database calls (configure web, db_timeout: 200ms) frees the threads.)")
+    # A level about the database itself keeps pointing at it.
+    game = _level(tmp_path, SLOWED.format(concept="vertical scaling"))
+    play_plan(game, Plan(""))
+    fix = game.lesson().fix
+    assert fix is not None and (fix.component, fix.concept) == ("database-1", "vertical scaling")
+
+
+SHOP = """\
+name: shop
+concept: cache consistency
+duration: 3m
+seed: 3
+slo: {availability: 99, stale_reads: 2}
+traffic:
+  users: 2000
+  rps_per_user: 0.1
+  mix: {read: 0.95, write: 0.05}
+  keys: {count: 5000, zipf: 0.9}
+topology:
+  - {kind: web, size: xlarge}
+  - {kind: cache, size: small}
+  - {kind: database, size: large}
+allow: [web, cache]
+hints:
+  - "A cached value goes stale when its key is written."
+  - "Tell the cache: configure cache-1 with on_write: invalidate."
+"""
+
+
+def test_a_loss_on_stale_reads_names_the_cache_its_write_policy_and_ttl(tmp_path) -> None:
+    game = _level(tmp_path, SHOP)
+    play_plan(game, Plan(""))
+    assert game.result().reason.startswith("objective missed: stale_reads ")
+    fix = game.lesson().fix
+    assert fix is not None
+    assert fix.text() == ("cache-1 served stale reads: it keeps an entry with no TTL, and a write leaves it alone "
+                          "(on_write none); on_write invalidate or update, or a shorter TTL, keeps it fresh "
+                          "(hint: Tell the cache: configure cache-1 with on_write: invalidate.)")
+    game = _level(tmp_path, SHOP)
+    play_plan(game, _plan(tmp_path, "- {at: 0s, configure: cache-1, ttl: 120s}\n"))
+    fix = game.lesson().fix
+    assert fix is not None and "it keeps an entry for its TTL of 120s, and a write leaves it alone" in fix.text()

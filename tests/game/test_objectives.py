@@ -158,3 +158,43 @@ def test_degradation_is_gradual(make_game, users) -> None:
     offered = users * 0.05
     expected_loss = max(0.0, 1 - 800 / offered)
     assert abs((100 - t.availability) / 100 - expected_loss) < 0.03
+
+
+SILENT_LEVEL = """\
+name: silent
+duration: 8m
+seed: 5
+slo: {availability: 50.0, latency_p95_ms: 250}
+traffic:
+  users: 2000
+  rps_per_user: 0.05
+  mix: {static: 0.3, read: 0.6, write: 0.1}
+topology:
+  - {kind: load_balancer, size: small}
+  - {kind: web, size: medium}
+  - {kind: database, size: medium}
+events:
+  - {at: 150s, fail: lb-1, for: 3m}
+"""
+
+
+def test_windows_that_answered_nothing_are_counted_apart_from_the_worst_p95(make_game) -> None:
+    """The load balancer is down from 2:30 to 5:30: the windows of minutes 3 and 4 answer
+    nothing. They are misses with no p95, so "worst p95" (of the 6 windows that answered)
+    alone read as if the run had been nearly fine: each place that shows it says how many."""
+    from scaletui.game.compare import compare
+
+    game = make_game(base=SILENT_LEVEL)
+    result = game.finish()
+    lat = next(o for o in result.objectives if o.name == "latency_p95")
+    assert (lat.met, lat.silent_windows) == (False, 2)
+    assert lat.achieved.startswith(f"{100 * 6 / 8:.1f}% of 8 windows (worst p95 ")
+    assert lat.achieved.endswith(" ms; 2 windows answered nothing)")
+    assert result.reason == f"objective missed: latency_p95 {lat.achieved}"
+    report = game.report()
+    slo = next(o for o in report["slo"] if o["objective"] == "latency_p95")
+    assert slo["silent_windows"] == 2 and slo["text"].endswith("; 2 windows answered nothing)")
+    panel = next(o for o in game.view().objectives if o.name == "latency_p95")
+    assert panel.current.endswith(", 6/8 ok, 2 unanswered")
+    row = next(r for r in compare(report, report).objectives if r.name.startswith("p95"))
+    assert row.a == "✘ 75.0% of windows; 2 windows answered nothing"

@@ -46,3 +46,23 @@ def test_the_points_to_go_back_to_are_the_minutes_played() -> None:
     assert rewind_points(game) == [0.0, 60.0, 120.0, 180.0]
     game.step(240.0)
     assert rewind_points(game) == [0.0, 60.0, 120.0, 180.0]  # 4:00 is now: nothing to go back to
+
+
+def test_the_list_opens_a_minute_or_more_before_the_first_incident() -> None:
+    from scaletui.game.rewind import opening_point
+
+    points = [0.0, 60.0, 120.0, 180.0, 240.0]
+    assert opening_point(points, None) == 4  # no incident: the newest minute
+    assert opening_point(points, 150.0) == 1  # 2:30 -> 1:00 (1:30 and before)
+    assert opening_point(points, 180.0) == 2  # 3:00 -> 2:00
+    assert opening_point(points, 30.0) == 0  # too early for a minute before it: the start
+
+
+def test_the_run_left_behind_says_when_it_was_left() -> None:
+    from scaletui.game.rewind import left_behind
+
+    game = Game(load_scenario(builtin_path("scale-out")))
+    game.step(400.0)
+    assert left_behind(game) == "the run you rewound from, abandoned at 6:40"
+    game.finish()  # no actions: lost
+    assert left_behind(game) == f"the run you rewound from, lost at {game.now // 60:.0f}:{game.now % 60:02.0f}"

@@ -86,6 +86,9 @@ def test_stale_reads_objective_lost_without_invalidation_won_with_it(tmp_path: P
     report = lost.report()["totals"]
     assert obj.achieved_value == pytest.approx(100.0 * report["stale_reads"] / report["reads"], rel=1e-3)
     assert obj.achieved_value > 5.0
+    # The reason quotes the figure once, with one pair of brackets (it had two).
+    assert result.reason == (f"objective missed: stale_reads {obj.achieved_value:.3f}% "
+                             f"({report['stale_reads']:,.0f} of {report['reads']:,.0f} reads)")
     panel = next(o for o in lost.view().objectives if o.name == "stale_reads")
     assert panel.status == AT_RISK and panel.label == "stale reads <= 2%"
     symptoms = [i["first_symptom"] for i in result.postmortem["incidents"]]

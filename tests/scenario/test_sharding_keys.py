@@ -41,7 +41,9 @@ def test_a_plan_reshards_to_a_ring_and_records_it_back(tmp_path: Path) -> None:
     cmds = [a.command for a in plan.actions]
     assert cmds == [Configure("database-1", sharding="consistent"), Configure("database-1", shards=3, sharding="mod")]
     assert command_to_action(60, cmds[0]) == {"at": "1m", "configure": "database-1", "sharding": "consistent"}
-    assert describe(cmds[1]) == "configure database-1: shards 3, sharding mod"
+    # The log says the scheme in words, as the playtest asked ("by consistent" read as a typo).
+    assert describe(cmds[1]) == "configure database-1: shards 3, sharding by hash mod n"
+    assert describe(cmds[0]) == "configure database-1: sharding by consistent-hash ring"
 
 
 def test_bad_sharding_values_point_at_their_place(tmp_path: Path) -> None:

@@ -171,3 +171,13 @@ def test_the_cache_dip_follows_the_share_of_requests_for_moved_keys():
     m_ring = sum(w for k, w in enumerate(weights, 1) if before.of(k) != after.of(k)) / sum(weights)
     assert dip_after_reshard("flow", "consistent") / dip_after_reshard("flow") == pytest.approx(
         m_ring / m_mod, rel=0.05)
+
+
+@pytest.mark.parametrize(("scheme", "name"), [("consistent", "consistent-hash ring"), ("mod", "hash mod n")])
+def test_the_log_names_the_scheme_in_words(scheme, name):
+    # The playtest read "resharding to 3 shards by consistent" (the screen's answer to the
+    # action) as a broken sentence.
+    e = Engine(sharded(READS, 10, 1000, 1000.0, 1.0))
+    res = e.apply(Configure("database-1", shards=3, sharding=scheme))
+    assert res.ok
+    assert res.message == f"database-1: resharding to 3 shards by {name} (shard-2 provisioning)"

@@ -404,7 +404,7 @@ async def test_rewind_goes_back_to_a_minute_and_the_end_compares_both_runs(app_f
         console = Console(width=100, record=True)
         console.print(app.screen.query_one("#comparison").content)
         text = console.export_text()
-        assert "this run" in text and "previous" in text and "requests/s" in text and "target 250 ms" in text
+        assert "this run" in text and "rewound from" in text and "requests/s" in text and "target 250 ms" in text
 
 
 async def test_the_selected_component_shows_erlang_c_beside_the_simulation(app_factory) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from scaletui.game.objectives import silent_text
 from scaletui.game.sparkline import buckets, sparkline
 
 Report = dict[str, Any]
@@ -114,7 +115,10 @@ def _objective_text(o: dict[str, Any]) -> str:
     if o.get("objective") == "availability" and isinstance(achieved, (int, float)):
         return f"{mark} {achieved:.3f}%"
     if o.get("objective") == "latency_p95" and isinstance(achieved, (int, float)):
-        return f"{mark} {achieved:.1f}% of windows"
+        silent = o.get("silent_windows")
+        # Windows that answered nothing are misses with no p95: said, or they hide in the share.
+        return f"{mark} {achieved:.1f}% of windows" + (f"; {silent_text(silent)}" if isinstance(silent, int) and silent
+                                                        else "")
     if isinstance(achieved, (int, float)):
         return f"{mark} {achieved:g}"
     return mark

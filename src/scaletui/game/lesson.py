@@ -64,7 +64,20 @@ FIXES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "datacenter": (("data centres",), ("data centres",)),
 }
 
-# Words a hint about a concept uses.
+# What more of a concept is, once it is there: the kind to count, its name, and how many
+# make it there (one web server is where every level starts, not horizontal scaling).
+MORE_OF = {
+    "read replicas": ("replica", "read replicas", 1),
+    "horizontal scaling": ("web", "web servers", 2),
+    "sharding": ("shard", "shards", 1),
+    "message queue": ("worker", "workers", 1),
+}
+
+# Concepts that act on a component's callers, not on it: when a scripted event slowed or
+# broke the first domino (nothing the player does undoes it), the fix is on the callers.
+CALLER_CONCEPTS = ("timeouts and circuit breakers", "load shedding", "message queue")
+
+# Words a hint about a concept uses, most telling first.
 KEYWORDS = {
     "vertical scaling": ("upgrade", "size"),
     "horizontal scaling": ("web server", "load balancer"),
@@ -76,8 +89,8 @@ KEYWORDS = {
     "message queue": ("queue", "worker"),
     "data centres": ("data centre", "region"),
     "sharding": ("shard",),
-    "load shedding": ("in flight", "shed"),
-    "timeouts and circuit breakers": ("timeout", "breaker"),
+    "load shedding": ("max_in_flight", "in flight", "shed"),
+    "timeouts and circuit breakers": ("db_timeout", "timeout", "breaker"),
     "joins and denormalization": ("denormaliz",),
     "cache consistency": ("on_write", "invalidat", "stale"),
     "consistent hashing": ("ring", "consistent"),
@@ -162,21 +175,35 @@ class ConceptTiming:
         return {"concept": self.concept, "yours": self.yours, "par": self.par, "verdict": self.verdict()}
 
 
+STALE = "served stale reads"
+
+
 @dataclass(frozen=True)
 class Fix:
     component: str
     kind: str
-    gave_way: str  # "saturated" or "failed"
+    gave_way: str  # "saturated", "failed", "slowed down" (a scripted event), "served stale reads"
     concept: str
     hint: str | None
+    advice: str | None = None  # what to do, where "<concept> relieves it" would mislead
 
     def text(self) -> str:
-        out = f"{self.component} {self.gave_way} first: {self.concept} relieves it"
+        first = "" if self.gave_way == STALE else " first"  # stale reads are no domino
+        out = f"{self.component} {self.gave_way}{first}: {self.advice or self.concept + ' relieves it'}"
         return out + (f" (hint: {self.hint})" if self.hint else "")
 
     def to_json(self) -> dict[str, Any]:
         return {"component": self.component, "kind": self.kind, "gave_way": self.gave_way,
                 "concept": self.concept, "hint": self.hint, "text": self.text()}
+
+
+@dataclass(frozen=True)
+class CacheSetting:
+    """A cache's write policy and TTL (seconds; inf: none), as the stale-reads fix names them."""
+
+    id: str
+    on_write: str
+    ttl_s: float
 
 
 @dataclass(frozen=True)
@@ -202,9 +229,28 @@ def _allowed(concept: str, allow: list[str]) -> bool:
     return all(k in allow for k in NEEDS.get(concept, ()))
 
 
+def _hint(concept: str, hints: list[str]) -> str | None:
+    """The level's hint on a concept: the one with its most telling word, else the next."""
+    for w in KEYWORDS.get(concept, ()):
+        hint = next((h for h in hints if w in h.lower()), None)
+        if hint is not None:
+            return hint
+    return None
+
+
+def _more(concept: str, counts: dict[str, int]) -> str | None:
+    """"more read replicas relieve it" where some are there already (None: there are none)."""
+    kind, noun, least = MORE_OF.get(concept, ("", "", 1))
+    n = counts.get(kind, 0)
+    if not kind or n < least:
+        return None
+    return f"more {noun} relieve it: {n} {'was' if n == 1 else 'were'} not enough"
+
+
 def suggest_fix(kind: str, component: str, saturated: bool, level_concept: str, allow: list[str],
-                hints: list[str]) -> Fix | None:
-    """The concept that relieves the first component to give way, preferring the level's own."""
+                hints: list[str], counts: dict[str, int] | None = None) -> Fix | None:
+    """The concept that relieves the first component to give way, preferring the level's own.
+    `counts`: live components of each kind, to tell "more read replicas" from "read replicas"."""
     options = FIXES.get(kind)
     if options is None:
         return None
@@ -212,15 +258,51 @@ def suggest_fix(kind: str, component: str, saturated: bool, level_concept: str, 
     if not candidates:
         return None
     concept = level_concept if level_concept in candidates else candidates[0]
-    words = KEYWORDS.get(concept, ())
-    hint = next((h for h in hints if any(w in h.lower() for w in words)), None)
-    return Fix(component, kind, "saturated" if saturated else "failed", concept, hint)
+    return Fix(component, kind, "saturated" if saturated else "failed", concept, _hint(concept, hints),
+               _more(concept, counts or {}))
+
+
+def caller_fix(component: str, kind: str, failed: bool, level_concept: str, hints: list[str],
+               kinds: dict[str, str], held_threads: bool) -> Fix | None:
+    """A scripted event slowed or broke `component`: no action undoes that, so the fix is on
+    its callers, where the level's concept acts (None: the level teaches something else)."""
+    if level_concept not in CALLER_CONCEPTS:
+        return None
+    lb = next((c for c, k in kinds.items() if k == "load_balancer"), "the load balancer")
+    if level_concept == "timeouts and circuit breakers":
+        waited = "held every thread" if held_threads else "waited on it"
+        advice = f"web's calls to {component} {waited}: a db_timeout or a breaker on web lets go of them"
+    elif level_concept == "load shedding":
+        advice = (f"{lb} let in more than {component} could answer in time: a max_in_flight on {lb} "
+                  "sheds the rest fast")
+    else:
+        advice = f"web waited on {component} for work that can wait: a queue and workers take it off the request path"
+    return Fix(component, kind, "failed" if failed else "slowed down", level_concept, _hint(level_concept, hints),
+               "no action undoes that, but " + advice)
+
+
+def stale_fix(caches: list[CacheSetting], hints: list[str]) -> Fix | None:
+    """The stale-reads objective was missed: the cache's write policy and TTL decide it."""
+    if not caches:
+        return None
+    c = caches[0]
+    ttl = "with no TTL" if math.isinf(c.ttl_s) else f"for its TTL of {c.ttl_s:g}s"
+    if c.on_write in ("invalidate", "update"):
+        advice = (f"it keeps an entry {ttl}, and on_write {c.on_write} still leaves the race window; "
+                  "a shorter TTL narrows what stays stale")
+    else:
+        advice = (f"it keeps an entry {ttl}, and a write leaves it alone (on_write {c.on_write}); "
+                  "on_write invalidate or update, or a shorter TTL, keeps it fresh")
+    return Fix(c.id, "cache", STALE, "cache consistency", _hint("cache consistency", hints), advice)
 
 
 def build_lesson(scenario: Scenario, applied: list[tuple[float, Command]], card: ScoreCard, reason: str,
                  cost: float, peak_cost_per_hour: float, incidents: list[dict[str, Any]],
-                 kinds: dict[str, str]) -> Lesson:
-    """`incidents`: the postmortem's (JSON form); `kinds`: component id -> kind, for every component seen."""
+                 kinds: dict[str, str], missed_objectives: tuple[str, ...] = (),
+                 caches: list[CacheSetting] | None = None, held_threads: bool = False) -> Lesson:
+    """`incidents`: the postmortem's (JSON form); `kinds`: component id -> kind, of the live
+    components; `missed_objectives`: the names of the objectives not met; `caches`: the
+    caches' settings; `held_threads`: whether the web tier holds a thread per request."""
     spec = scenario.spec
     ref = reference_actions(scenario)
     yours = first_uses(applied)
@@ -241,7 +323,15 @@ def build_lesson(scenario: Scenario, applied: list[tuple[float, Command]], card:
         missed.append(f"third star (par) missed: you spent {cost:.1f}; par is {spec.par_cost:g}")
 
     fix = None
-    if not card.survived:
+    hints = list(spec.hints)
+    # Lost on stale reads alone: no component gave way; the cache's settings did it.
+    stale_only = "stale_reads" in missed_objectives and not {"availability", "latency_p95"} & set(missed_objectives)
+    if not card.survived and stale_only:
+        fix = stale_fix(caches or [], hints)
+    if not card.survived and fix is None:
+        counts: dict[str, int] = {}
+        for k in kinds.values():
+            counts[k] = counts.get(k, 0) + 1
         for inc in reversed(incidents):  # the last incident is the one the game was lost in
             # The first domino (the postmortem's first component, a tier holding the web
             # tier's threads included), else the first to saturate.
@@ -251,7 +341,12 @@ def build_lesson(scenario: Scenario, applied: list[tuple[float, Command]], card:
             event = inc.get("first_component_event") or ""
             # It failed (a crash, an outage) or it gave way under load (saturated, holding threads).
             saturated = not any(w in event for w in ("crash", "down", "outage", "died", "dies"))
-            fix = suggest_fix(kinds[comp], comp, saturated, spec.concept, list(spec.allow), list(spec.hints))
+            if inc.get("trigger_component") == comp:
+                fix = caller_fix(comp, kinds[comp], not saturated, spec.concept, hints, kinds, held_threads)
+            if fix is None:
+                fix = suggest_fix(kinds[comp], comp, saturated, spec.concept, list(spec.allow), hints, counts)
             if fix is not None:
                 break
+    if not card.survived and fix is None and "stale_reads" in missed_objectives:
+        fix = stale_fix(caches or [], hints)
     return Lesson(concepts, missed, fix)

@@ -50,6 +50,8 @@ class Incident:
             "end": self.end,
             "trigger": self.trigger.message if self.trigger else None,
             "trigger_at": self.trigger.t if self.trigger else None,
+            # The component a scripted event slowed or broke, if it named one.
+            "trigger_component": self.trigger.component if self.trigger else None,
             "first_symptom": self.symptom,
             "first_component": self.first_component.component if self.first_component else None,
             "first_component_event": self.first_component.message if self.first_component else None,

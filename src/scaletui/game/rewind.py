@@ -7,6 +7,7 @@ that replays the actions applied before t, and runs to t.
 
 from __future__ import annotations
 
+from scaletui.game.lesson import clock
 from scaletui.game.session import Game
 
 
@@ -29,3 +30,25 @@ def rewind_points(game: Game, every: float = 60.0) -> list[float]:
     """The moments a player may go back to: each whole minute played, and the start."""
     n = int(game.now // every)
     return [i * every for i in range(n + 1) if i * every < game.now] or [0.0]
+
+
+def opening_point(points: list[float], first_incident: float | None, every: float = 60.0) -> int:
+    """Where the list of minutes opens: a minute or more before the first incident, where
+    the player could still have acted, if there was one; else the newest minute."""
+    if first_incident is None:
+        return len(points) - 1
+    before = [i for i, t in enumerate(points) if t <= first_incident - every + 1e-9]
+    return before[-1] if before else 0
+
+
+def first_incident(game: Game) -> float | None:
+    """When the game's first incident began (None: there was none)."""
+    incidents = game.postmortem.incidents
+    return incidents[0].start if incidents else None
+
+
+def left_behind(game: Game) -> str:
+    """What the run a player rewound from is called beside the new one."""
+    if game.finished:
+        return f"the run you rewound from, {game.result().outcome} at {clock(game.now)}"
+    return f"the run you rewound from, abandoned at {clock(game.now)}"

@@ -14,7 +14,7 @@ from typing import Any
 from scaletui.game.burn_rate import BurnRateAlerts
 from scaletui.game.business import BusinessMetrics
 from scaletui.game.estimates import Estimates, Scored
-from scaletui.game.lesson import Lesson, build_lesson
+from scaletui.game.lesson import CacheSetting, Lesson, build_lesson
 from scaletui.game.objectives import ObjectiveResult, ReturningUsersObjective, StaleReadsObjective, make_objectives
 from scaletui.game.postmortem import PostmortemRecorder
 from scaletui.game.rules import Rules
@@ -300,7 +300,8 @@ class Game:
                 now = f"{this} {p95 / 1000:.1f} s" if p95 >= 1000 else f"{this} {p95:.0f} ms"
             objectives.append(ObjectiveView(
                 "latency_p95", f"p95 <= {lat.p95_ms:g} ms",
-                f"{now}, {lat.good}/{lat.windows} ok", status,
+                f"{now}, {lat.good}/{lat.windows} ok" + (f", {lat.silent} unanswered" if lat.silent else ""),
+                status,
             ))
         if self.lost_writes is not None:
             lw = self.lost_writes
@@ -371,7 +372,8 @@ class Game:
             outcome, reason = LOST, self.lost_reason
         elif failed:
             outcome = LOST
-            reason = "objective missed: " + "; ".join(f"{o.name} ({o.achieved})" for o in failed)
+            # An achieved text may hold its own brackets: not wrapped in another pair.
+            reason = "objective missed: " + " and ".join(f"{o.name} {o.achieved}" for o in failed)
         else:
             outcome, reason = WON, "every objective met"
         spec = self.scenario.spec
@@ -404,9 +406,14 @@ class Game:
     def lesson(self) -> Lesson:
         """Your concepts against the reference plan's, the stars missed and why, the fix on a loss."""
         res = self.result()
-        kinds = {c.id: c.kind for c in self.engine.topology}
+        views = self.snapshot().components
+        kinds = {c.id: c.kind for c in views}
+        caches = [CacheSetting(c.id, c.on_write or "none", c.ttl_s if c.ttl_s is not None else math.inf)
+                  for c in views if c.kind == "cache"]
+        held = any(c.held is not None for c in views)  # thread-per-request web servers
         return build_lesson(self.scenario, self.applied, res.card, res.reason, self.engine.metrics.cost,
-                            self.peak_cost_per_hour, res.postmortem.get("incidents", []), kinds)
+                            self.peak_cost_per_hour, res.postmortem.get("incidents", []), kinds,
+                            tuple(o.name for o in res.objectives if not o.met), caches, held)
 
     def report(self) -> dict[str, Any]:
         """The JSON report: the engine's, plus outcome, stars, score, slo and postmortem."""

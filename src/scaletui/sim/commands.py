@@ -17,6 +17,7 @@ from scaletui.sim.catalog import KindSpec
 from scaletui.sim.db_calls import BreakerRule
 
 from scaletui.sim.components import Cache, Cdn, Database, Datacenter, LoadBalancer, MessageQueue, WebServer
+from scaletui.sim.sharding import SCHEME_NAMES
 from scaletui.sim.staleness import WRITE_POLICIES
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ def describe(cmd: Command) -> str:
     if cmd.shards is not None:
         parts.append(f"shards {cmd.shards}")
     if cmd.sharding is not None:
-        parts.append(f"sharding {cmd.sharding}")
+        parts.append(f"sharding by {SCHEME_NAMES.get(cmd.sharding, cmd.sharding)}")
     if cmd.invalidate:
         parts.append("invalidate")
     if cmd.max_in_flight is not None:

@@ -46,6 +46,7 @@ from scaletui.sim.forecast import draw_events
 from scaletui.sim.lifecycle import Lifecycle
 from scaletui.sim.hit_rate import HitRateModel
 from scaletui.sim.keyspace import KeySpace
+from scaletui.sim.levers import levers
 from scaletui.sim.metrics import Metrics
 from scaletui.sim.overload_watch import OverloadWatch
 from scaletui.sim.plane import Plane, PlaneContext
@@ -459,6 +460,9 @@ class Engine:
             extra["share"] = c.share
             if c.holds_threads:
                 extra["held"] = c.held_waiting
+        set_levers = levers(c, self.topology, self.db_calls)
+        if set_levers:
+            extra["levers"] = set_levers
         dt = self.dt
         st = c.state
         # The fields every view has, by position (a keyword call costs twice as much, once

@@ -22,7 +22,7 @@ from scaletui.sim.failover import automatic_failover
 from scaletui.sim.config import ShardingConfig
 from scaletui.sim.metrics import Metrics
 from scaletui.sim.migration import Migration
-from scaletui.sim.sharding import SCHEMES, Sharding, key_moves
+from scaletui.sim.sharding import SCHEME_NAMES, SCHEMES, Sharding, key_moves
 from scaletui.sim.sticky import StickySessions
 from scaletui.sim.topology import Topology
 
@@ -251,7 +251,7 @@ class Lifecycle:
         if not ids:
             self._start_migration()
         what = f" ({', '.join(ids)} provisioning)" if ids else ""
-        return CommandResult(True, f"resharding to {shards} shards by {scheme}{what}", tuple(ids))
+        return CommandResult(True, f"resharding to {shards} shards by {SCHEME_NAMES[scheme]}{what}", tuple(ids))
 
     def _reshard_check(self) -> None:
         """Once every new shard is up, the keys start moving."""

@@ -27,6 +27,8 @@ from functools import lru_cache
 from scaletui.sim.keyspace import HASHED_RANKS, HOT_KEY, KeySpace, key_hash
 
 SCHEMES = ("mod", "consistent")
+# What the log and the screens call each scheme (its key is what plans and scenarios write).
+SCHEME_NAMES = {"mod": "hash mod n", "consistent": "consistent-hash ring"}
 DEFAULT_VNODES = 4096
 MOVE_SAMPLE = 20_000
 _POINT_SALT = 1 << 48  # virtual-node ids sit far above any key id, so no point is a key's hash

@@ -34,6 +34,7 @@ class ComponentView:
     on_write: str | None = None  # caches: what a write does to its key's entry
     share: float | None = None  # web servers: share of their data centre's traffic
     held: float | None = None  # thread-per-request web servers: workers held waiting downstream
+    levers: tuple[str, ...] = ()  # what the player set on it, or on what it is part of (sim/levers.py)
 
 
 @dataclass(frozen=True, slots=True)

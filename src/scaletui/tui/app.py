@@ -47,6 +47,7 @@ class ScaleTuiApp(App):
         self.plan_dir = plan_dir or Path.cwd()
         self.game: Game | None = None
         self.previous: Game | None = None  # the run before a retry or a rewind, to compare with
+        self.previous_is = ("your previous run", "previous")  # what the end screen calls it, and its column
         self.last_opened: str | None = None  # the campaign returns to it
         self.crash: Exception | None = None  # the first unexpected error, for launch() to report
 
@@ -91,7 +92,8 @@ class ScaleTuiApp(App):
         if res.outcome == WON and builtin_path(game.scenario.name) is not None:
             new_best = self.progress.record(game.scenario.name, res.card.stars, res.card.score)
         previous = self.previous if self.previous is not None and self.previous.scenario.name == game.scenario.name else None
-        self.push_screen(EndScreen(game, new_best, self.plan_dir, previous), partial(self._after_end, game))
+        self.push_screen(EndScreen(game, new_best, self.plan_dir, previous, self.previous_is),
+                         partial(self._after_end, game))
 
     def _after_end(self, game: Game, choice: EndChoice | None) -> None:
         if choice == "retry":
@@ -104,7 +106,7 @@ class ScaleTuiApp(App):
             self.back_to_campaign()
 
     def choose_rewind(self, game: Game) -> None:
-        from scaletui.game.rewind import rewind_points
+        from scaletui.game.rewind import first_incident, opening_point, rewind_points
         from scaletui.tui.screens.rewind import RewindScreen
 
         def done(t: float | None) -> None:
@@ -113,15 +115,20 @@ class ScaleTuiApp(App):
             else:
                 self.fork(game, t)
 
-        self.push_screen(RewindScreen(rewind_points(game), game.applied), done)
+        points = rewind_points(game)
+        self.push_screen(RewindScreen(points, game.applied, opening_point(points, first_incident(game))), done)
 
     def fork(self, game: Game, t: float) -> None:
-        """Play on from time t of `game`: its actions before t replayed, paused there."""
-        from scaletui.game.rewind import rewind
+        """Play on from time t of `game`: its actions before t replayed, paused there, at
+        the speed the player had chosen."""
+        from scaletui.game.rewind import left_behind, rewind
 
+        left = next((s for s in reversed(self.screen_stack) if isinstance(s, GameScreen)), None)
         self.previous = game  # the run left behind, for the end screen's comparison
+        self.previous_is = (left_behind(game), "rewound from")
         self.game = rewind(game, t)
-        self.switch_screen(GameScreen(self.game, paused=True))
+        self.switch_screen(GameScreen(self.game, paused=True,
+                                      speed_index=left.clock.speed_index if left is not None else None))
         self.notify(f"back at {clock(t)}: {len(self.game.applied)} of your actions replayed, the rest undone. "
                     "Press space to play on.", title="rewound", timeout=6)
 
@@ -130,6 +137,7 @@ class ScaleTuiApp(App):
 
     def retry(self, game: Game) -> None:
         self.previous = game
+        self.previous_is = ("your previous run", "previous")
         self.start_game(game.scenario, seed=game.seed)
 
     def next_level(self, game: Game) -> None:

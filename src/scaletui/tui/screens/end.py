@@ -43,10 +43,14 @@ class EndScreen(ModalScreen[EndChoice]):
     ]
 
     def __init__(self, game: Game, new_best: bool = False, plan_dir: Path | None = None,
-                 previous: Game | None = None) -> None:
+                 previous: Game | None = None,
+                 previous_is: tuple[str, str] = ("your previous run", "previous")) -> None:
         super().__init__()
         self.game = game
         self.previous = previous  # the run before a retry or a rewind: compared side by side
+        # What that run was, in the heading and as its column: "the run you rewound from,
+        # abandoned at 12:40" says which one.
+        self.previous_is = previous_is
         self.new_best = new_best
         self.plan_dir = plan_dir or Path.cwd()
         self.saved_to: Path | None = None  # a second save proposes the same file, not a new one
@@ -97,9 +101,10 @@ class EndScreen(ModalScreen[EndChoice]):
                 yield Label("Your run against the reference", classes="section")
                 yield Static(lesson_renderable(lesson, st), id="lesson")
             if self.previous is not None:
-                yield Label("This run against your previous one", classes="section")
+                heading, column = self.previous_is
+                yield Label(Text(f"This run against {heading}"), classes="section", id="compared-with")
                 yield Static(comparison_renderable(
-                    compare(self.game.report(), self.previous.report(), ("this run", "previous")), st),
+                    compare(self.game.report(), self.previous.report(), ("this run", column)), st),
                     id="comparison")
             saved = Static("", id="saved")
             saved.display = False  # shown once a plan is saved
@@ -114,7 +119,9 @@ class EndScreen(ModalScreen[EndChoice]):
         budget = self.game.scenario.spec.budget_per_hour
         par = self.game.scenario.spec.par_cost
         spent = self.game.engine.metrics.cost
-        over = f"went over the budget of {budget:g}/h (peak {self.game.peak_cost_per_hour:.1f}/h)"
+        # A level without a budget cannot go over it (its condition is always met).
+        over = (f"went over the budget of {budget:g}/h (peak {self.game.peak_cost_per_hour:.1f}/h)"
+                if budget is not None else "went over the budget")
         conditions = [
             (won, "every objective met", "an objective was missed", "the game was lost"),
             (card.within_budget, "cost per hour stayed within the budget", over, "over the budget"),

@@ -83,10 +83,12 @@ class GameScreen(Screen):
             super().__init__()
             self.cmd = cmd
 
-    def __init__(self, game: Game, paused: bool = False) -> None:
+    def __init__(self, game: Game, paused: bool = False, speed_index: int | None = None) -> None:
         super().__init__()
         self.game = game
         self.clock = GameClock(paused=paused)
+        if speed_index is not None:  # a fork plays on at the speed the player had chosen
+            self.clock.speed_index = speed_index
         self.selected: str | None = None
         self.hints_shown = 0
         self._drawn_t = -1.0
@@ -415,14 +417,16 @@ class GameScreen(Screen):
 
     def action_rewind(self) -> None:
         """b: go back to an earlier minute (the clock stops while the dialog is open)."""
-        from scaletui.game.rewind import rewind_points
+        from scaletui.game.rewind import first_incident, opening_point, rewind_points
         from scaletui.tui.screens.rewind import RewindScreen
 
         def done(t: float | None) -> None:
             if t is not None:
                 self.post_message(self.RewindChosen(self.game, t))
 
-        self.app.push_screen(RewindScreen(rewind_points(self.game), self.game.applied), done)
+        points = rewind_points(self.game)
+        self.app.push_screen(RewindScreen(points, self.game.applied,
+                                          opening_point(points, first_incident(self.game))), done)
 
     def action_nothing_to_undo(self) -> None:
         self.action_undo()  # says why not

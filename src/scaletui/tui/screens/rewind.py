@@ -20,20 +20,29 @@ class RewindScreen(ModalScreen[float | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, points: list[float], applied: list[tuple[float, Command]]) -> None:
+    def __init__(self, points: list[float], applied: list[tuple[float, Command]], start: int | None = None) -> None:
         super().__init__()
         self.points = points
         self.applied = applied
+        # The row the list opens on (game/rewind.py: before the first incident, else the newest).
+        self.start = len(points) - 1 if start is None else max(0, min(start, len(points) - 1))
+
+    def _row(self, i: int, chosen: int) -> Text:
+        """Minute i and the actions taken in it: kept if it is before the chosen minute,
+        dropped (undone by going back) from the chosen minute on."""
+        t = self.points[i]
+        end = self.points[i + 1] if i + 1 < len(self.points) else float("inf")
+        done = [describe(cmd) for at, cmd in self.applied if t <= at < end]
+        line = Text(clock(t), style="bold")
+        if done:
+            if i < chosen:
+                line.append("  then: " + "; ".join(done), style="dim")
+            else:
+                line.append("  dropped: " + "; ".join(done), style="dim strike")
+        return line
 
     def compose(self) -> ComposeResult:
-        opts = []
-        for i, t in enumerate(self.points):
-            end = self.points[i + 1] if i + 1 < len(self.points) else float("inf")
-            done = [describe(cmd) for at, cmd in self.applied if t <= at < end]
-            line = Text(clock(t), style="bold")
-            if done:
-                line.append("  then: " + "; ".join(done), style="dim")
-            opts.append(Option(line, id=str(i)))
+        opts = [Option(self._row(i, self.start), id=str(i)) for i in range(len(self.points))]
         with Vertical(id="dialog"):
             yield Label("Go back to", id="dialog-title")
             yield ChoiceList(*opts, id="choices")
@@ -42,7 +51,13 @@ class RewindScreen(ModalScreen[float | None]):
             yield Static("enter go back · esc cancel", classes="help-line")
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).highlighted = len(self.points) - 1
+        self.query_one(OptionList).highlighted = self.start
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        options = event.option_list
+        chosen = event.option_index
+        for i in range(len(self.points)):
+            options.replace_option_prompt_at_index(i, self._row(i, chosen))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.points[int(event.option.id or 0)])

@@ -59,6 +59,19 @@ class ComponentPanel(Static):
         if c.health == "down":
             # Every machine bills until it is removed, dead or not.
             lines.append(Text(f"still billed {c.cost_per_hour:.1f}/h: x removes it", style=f"bold {pal.warn}"))
+        # The key facts first (at 80x24 the panel shows five lines; the rest scrolls): the
+        # load, what the simulation does and what Erlang C predicts, then the keys and levers.
+        if c.kind not in ("datacenter", "cdn"):
+            lines.append(Text(f"load {100 * c.utilization:.0f}%  queue {si(c.queue)}"))
+            cap = "∞" if math.isinf(c.capacity_rps) else si(c.capacity_rps)
+            lines.append(Text(f"{si(c.served_rps)}/{cap} rps  {ms(c.latency_ms)}"))
+            theory = erlang_c_prediction(c.workers, c.capacity_rps, c.offered_rps) if c.health != "down" else None
+            if theory is not None:
+                lines.append(_theory_line(theory, c, pal.warn, max(10, self.content_size.width)))
+            if c.failed_rps > 0:
+                lines.append(Text(f"failing {si(c.failed_rps)} rps", style=f"bold {pal.bad}"))
+        if c.levers:
+            lines.append(Text(" · ".join(c.levers)))
         acts = Text()
         for key, what in actions_for(c, self.sizes) + ([("z", "undo")] if self.undoable else []):
             if acts:
@@ -67,15 +80,6 @@ class ComponentPanel(Static):
             acts.append("\u00a0" + what.replace(" ", "\u00a0"))
         if acts.plain:
             lines.append(acts)
-        if c.kind not in ("datacenter", "cdn"):
-            lines.append(Text(f"load {100 * c.utilization:.0f}%  queue {si(c.queue)}"))
-            cap = "∞" if math.isinf(c.capacity_rps) else si(c.capacity_rps)
-            lines.append(Text(f"{si(c.served_rps)}/{cap} rps  {ms(c.latency_ms)}"))
-            if c.failed_rps > 0:
-                lines.append(Text(f"failing {si(c.failed_rps)} rps", style=f"bold {pal.bad}"))
-            theory = erlang_c_prediction(c.workers, c.capacity_rps, c.offered_rps) if c.health != "down" else None
-            if theory is not None:
-                lines.append(_theory_line(theory, c, pal.warn))
         if c.hit_rate is not None:
             ttl = "" if c.ttl_s is None or math.isinf(c.ttl_s) else f"  ttl {c.ttl_s:g}s"
             # The write policy shows once the player chose one (none is the default).
@@ -100,14 +104,22 @@ class ComponentPanel(Static):
         return Group(*lines)
 
 
-def _theory_line(t: Theory, c: ComponentView, warn: str) -> Text:
-    """What Erlang C predicts at this load, flagged where the simulation leaves its regime."""
+def _theory_line(t: Theory, c: ComponentView, warn: str, width: int) -> Text:
+    """What Erlang C predicts at this load, flagged where the simulation leaves its regime.
+    One line: the load it assumes is left out where the line would wrap (the line above
+    shows the load)."""
+    rho = f"{100 * t.utilization:.0f}%"
     line = Text("Erlang C ", style="dim")
     if t.queue is None or t.latency_s is None:
-        line.append(f"{100 * t.utilization:.0f}%: no steady state", style=warn)
+        full = f"{rho}: no steady state"
+        line.append(full if len(line) + len(full) <= width else "no steady state", style=warn)
         return line
-    line.append(f"{100 * t.utilization:.0f}%  q {si(t.queue)}  {ms(1000 * t.latency_s)}", style="dim")
-    if c.latency_ms > 0 and t.drifts_from(c.latency_ms / 1000.0):
-        line.append(" ≠ sim", style=f"bold {warn}")
+    drift = " ≠ sim" if c.latency_ms > 0 and t.drifts_from(c.latency_ms / 1000.0) else ""
+    figures = f"q {si(t.queue)}  {ms(1000 * t.latency_s)}"
+    if len(line) + len(rho) + 2 + len(figures) + len(drift) <= width:
+        figures = f"{rho}  {figures}"
+    line.append(figures, style="dim")
+    if drift:
+        line.append(drift, style=f"bold {warn}")
     return line
 
