@@ -94,10 +94,10 @@ EXPECTED: dict[str, dict[str, Loss]] = {
         WITHOUT_CONCEPT: Loss("availability", 300.0, "database-1", "database-1"),
     },
     "cdn": {
-        # The wave of images (5m) goes through the web tier ...
-        NO_ACTIONS: Loss("availability", 300.0, "web-1", "web-1"),
+        # The wave of images (6m) goes through the web tier ...
+        NO_ACTIONS: Loss("availability", 360.0, "web-1", "web-1"),
         # ... even with as many web servers as the budget buys.
-        WITHOUT_CONCEPT: Loss("availability", 300.0, "web-1", "web-1"),
+        WITHOUT_CONCEPT: Loss("availability", 360.0, "web-1", "web-1"),
     },
     "async-queue": {
         # The contest (4m) makes every other request an inline 200 ms resize.
