@@ -87,11 +87,11 @@ EXPECTED: dict[str, dict[str, Loss]] = {
         WITHOUT_CONCEPT: Loss("availability", 300.0, "database-1", "database-1"),
     },
     "cascading-failure": {
-        # The festival (5m) asks database-1 for more than it answers; the thread-per-request
+        # The festival (6m) asks database-1 for more than it answers; the thread-per-request
         # web tier in front of it saturates, its threads held: the database is the first domino.
-        NO_ACTIONS: Loss("availability", 300.0, "database-1", "web-1"),
+        NO_ACTIONS: Loss("availability", 360.0, "database-1", "web-1"),
         # More web servers only add threads waiting on it: the database saturates.
-        WITHOUT_CONCEPT: Loss("availability", 300.0, "database-1", "database-1"),
+        WITHOUT_CONCEPT: Loss("availability", 360.0, "database-1", "database-1"),
     },
     "cdn": {
         # The wave of images (6m) goes through the web tier ...
