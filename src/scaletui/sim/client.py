@@ -76,8 +76,12 @@ class RetryBacklog:
             spread = self._spreads.get((ended_after, retry))
             if spread is None:
                 spread = self._spreads[(ended_after, retry)] = self._spread(ended_after, wait)
-            for later, part in spread:
-                self._put(tick + later, region, cls, retry, count * part / wait)
+            due = self._due
+            for later, part in spread:  # self._put, written out: this runs for every failure
+                n = count * part / wait
+                if n > 0:
+                    slot = due[tick + later].setdefault((region, cls), {})
+                    slot[retry] = slot.get(retry, 0.0) + n
         else:
             self._put(self._tick_of(tick, ended_after + wait), region, cls, retry, count)
         self.waiting += count

@@ -358,16 +358,16 @@ class FlowPlane:
         self._runs_checked = set()
         flows = self._edge(t, dt, plan, demand)
         flows = self._sessions_lost(flows)
-        flows = self._stage(flows, "lb", lambda f: self._entry(f), t)
-        flows = self._stage(flows, "web", lambda f: self._web(f), t)
-        flows = self._stage(flows, "session", lambda f: self._session(f), t)
+        flows = self._stage(flows, "lb", self._entry, t)
+        flows = self._stage(flows, "web", self._web, t)
+        flows = self._stage(flows, "session", self._session, t)
         flows = self._cache_stage(flows, t, plan)
         flows = self._breaker(flows)
         self._db_fail_next = {}
         flows = self._stage(flows, "db", lambda f: self._db(f, plan), t)
         self._db_fail = self._db_fail_next
         self._lost_values(flows)
-        flows = self._stage(flows, "queue", lambda f: self._queue(f), t)
+        flows = self._stage(flows, "queue", self._queue, t)
         for f in flows:  # whatever is left has been answered
             self._complete(f)
         self._downstream = self._next_holds()
@@ -491,7 +491,8 @@ class FlowPlane:
     def _db(self, f: Flow, plan: RoutePlan) -> list[TierOption] | None:
         if f.cls not in ("read", "write", FANOUT):
             return None
-        tiers = f.site.writes if f.cls == "write" else f.site.reads
+        site = f.site
+        tiers = site.writes if f.cls == "write" else site.reads
         shares = f.shares if f.shares is not None and len(f.shares) == len(tiers) else plan.group_shares
         copies = write_copies(f.cls, self.ctx.topology.denormalized,
                               fan_width(self.ctx.config.traffic.fanout_shards, len(tiers)))
@@ -574,12 +575,6 @@ class FlowPlane:
             cap = self._caps[key] = comp.capacity_for(1.0 / mu)
         return cap
 
-    def _downstream_wait(self, comp: Component, f: Flow) -> float:
-        """How long a thread-per-request web server holds a worker past its own work."""
-        if isinstance(comp, WebServer) and comp.holds_threads:
-            return self._downstream.get((f.site.region, f.cls), 0.0)
-        return 0.0
-
     def _attempts(self, comp: Component) -> float:
         """Calls per request the web tier makes to this database station: first tries plus
         retries of those that failed, at last tick's failure share p: 1 + p + ... + p^n."""
@@ -644,7 +639,15 @@ class FlowPlane:
         allow = self._allow = {}
         held: dict[Component, float] = {}  # workers-worth of waiting downstream offered
         retrying = label == "db" and self.ctx.db_calls.retries > 0
+        downstream = self._downstream
+        svc_of = self._svc
         for f, opts in work:
+            # Per flow: how long a thread-per-request web server holds a worker past its own
+            # work, whether its async work runs on the web tier (_service_mean), its limit.
+            site = f.site
+            hold = downstream.get((site.region, f.cls), 0.0) if downstream else 0.0
+            inline = f.cls == "async" and site.queue is None
+            limit = self._limits.get(id(f.route)) if self._limits else None
             for w, members, _, _ in opts:
                 if members is not None and w > 0:
                     comp = members[0]
@@ -655,11 +658,13 @@ class FlowPlane:
                     if retrying:
                         lam *= self._attempts(comp)
                     acc[0] += lam
-                    extra = self._downstream_wait(comp, f)
-                    acc[1] += lam * (self._service_mean(comp, f) + extra)
+                    extra = hold if hold and isinstance(comp, WebServer) and comp.holds_threads else 0.0
+                    svc = svc_of.get(comp)
+                    if svc is None or inline:
+                        svc = self._service_mean(comp, f)
+                    acc[1] += lam * (svc + extra)
                     if extra > 0:
                         held[comp] = held.get(comp, 0.0) + lam * extra
-                    limit = self._limits.get(id(f.route)) if self._limits else None
                     if limit is not None and limit[1] > 0:
                         n, lb = allow.get(comp, (0.0, limit[2]))
                         allow[comp] = (n + limit[0] * lam / limit[1], lb)
