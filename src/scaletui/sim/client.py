@@ -59,6 +59,10 @@ class RetryBacklog:
         self.dt = dt
         self._due: dict[int, dict[tuple[str, str], dict[int, float]]] = defaultdict(dict)
         self.waiting = 0.0
+        # How one moment's retries spread over the ticks after the one they failed in, by
+        # (seconds into it, retry number): [(ticks later, seconds of the spread in it)].
+        # It depends on nothing else, and failures come back every tick.
+        self._spreads: dict[tuple[float, int], list[tuple[int, float]]] = {}
 
     def add(self, tick: int, ended_after: float, region: str, cls: str, retry: int, count: float) -> None:
         """`count` attempts failed in tick `tick`, `ended_after` seconds into it; they come
@@ -66,20 +70,33 @@ class RetryBacklog:
         if count <= 0:
             return
         policy = self.policy
-        dt = self.dt
         wait = policy.backoff_s(retry)
-        start = ended_after
         if policy.jitter and wait > 0:
             # Evenly over [start, start + wait]: each tick gets the part it covers.
-            lo, hi = start, start + wait
-            for k in range(self._tick_of(tick, lo), self._tick_of(tick, hi) + 1):
-                a = lo if k == tick + 1 else max(lo, (k - tick) * dt)
-                b = min(hi, (k - tick + 1) * dt)
-                if b > a:
-                    self._put(k, region, cls, retry, count * (b - a) / wait)
+            spread = self._spreads.get((ended_after, retry))
+            if spread is None:
+                spread = self._spreads[(ended_after, retry)] = self._spread(ended_after, wait)
+            due = self._due
+            for later, part in spread:  # self._put, written out: this runs for every failure
+                n = count * part / wait
+                if n > 0:
+                    slot = due[tick + later].setdefault((region, cls), {})
+                    slot[retry] = slot.get(retry, 0.0) + n
         else:
-            self._put(self._tick_of(tick, start + wait), region, cls, retry, count)
+            self._put(self._tick_of(tick, ended_after + wait), region, cls, retry, count)
         self.waiting += count
+
+    def _spread(self, start: float, wait: float) -> list[tuple[int, float]]:
+        """The parts of [start, start + wait] (seconds into a tick) in the ticks after it."""
+        dt = self.dt
+        lo, hi = start, start + wait
+        out = []
+        for k in range(self._tick_of(0, lo), self._tick_of(0, hi) + 1):
+            a = lo if k == 1 else max(lo, k * dt)
+            b = min(hi, (k + 1) * dt)
+            if b > a:
+                out.append((k, b - a))
+        return out
 
     def _tick_of(self, tick: int, after: float) -> int:
         """The tick an attempt `after` seconds past the start of tick `tick` arrives in:

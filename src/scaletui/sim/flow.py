@@ -44,7 +44,8 @@ from scaletui.sim.db_calls import BREAKER_OPEN, DB_TIMEOUT
 from scaletui.sim.fanout import FANOUT, ShardOption, fan_width, mean_of_max, touched, write_copies
 from scaletui.sim.hold_search import HoldSearch
 from scaletui.sim.keyspace import HOT_KEY, partition_of
-from scaletui.sim.mmck import IDLE, StationState, response_tail, sample_response, station_state
+from scaletui.sim.mmck import (IDLE, StationState, response_tail, sample_queue_position, sample_response,
+                               station_state)
 from scaletui.sim.plane import PlaneContext
 from scaletui.sim.response_tail import timeout_figures
 from scaletui.sim.routing import CacheRing, DcRoute, RoutePlan, Tier
@@ -76,14 +77,16 @@ class Stage:
     big tier a drawn index finds its run by the runs' first indexes, so no pick per
     station is built."""
 
-    __slots__ = ("label", "runs", "_cum", "_starts", "_picks")
+    __slots__ = ("label", "runs", "_cum", "_starts", "_few", "_picks", "_draws")
 
     def __init__(self, label: str, weights: list[float], picks: list[Pick]) -> None:
         self.label = label
         self.runs: list[tuple[float, tuple, tuple]] = [(w, (p[0],), p[1:]) for w, p in zip(weights, picks)]
         self._cum: list[float] | None = None
         self._starts: list[int] = []
+        self._few = False  # indexes are stations (else a drawn index finds its run)
         self._picks: list[Pick] | None = None
+        self._draws: list[Draw] | None = None
 
     @classmethod
     def of_runs(cls, label: str, runs: list[tuple[float, tuple, tuple]]) -> "Stage":
@@ -92,10 +95,10 @@ class Stage:
         return stage
 
     def _expand(self) -> list[float]:
-        """One cumulative weight per station, and one pick per station or each run's first index."""
+        """One cumulative weight per station; in a big tier, each run's first index."""
         runs = self.runs
         if sum(len(m) for _, m, _ in runs) <= FEW_PICKS:
-            self._picks = self.picks
+            self._few = True
             cum = self._cum = list(accumulate(chain.from_iterable(repeat(w, len(m)) for w, m, _ in runs)))
             return cum
         shape = tuple((w, len(m)) for w, m, _ in runs)
@@ -111,17 +114,71 @@ class Stage:
     def picks(self) -> list[Pick]:
         return [(c,) + rest for _, m, rest in self.runs for c in m]
 
+    def draws(self) -> list["Draw"]:
+        """One Draw per run, or per station when there are few of them (several runs)."""
+        draws = self._draws
+        if draws is None:
+            draws = self._draws = self._make_draws()
+        return draws
+
+    def draw_of(self, u: float) -> "Draw":
+        """What a latency sample needs of the station that u (uniform on [0, 1)) picks:
+        that of choose(u)'s station. A stage of one run needs no cumulative weights: every
+        index picks a station like the others."""
+        draws = self._draws
+        if draws is None:
+            draws = self._draws = self._make_draws()
+        if len(draws) == 1:
+            return draws[0]
+        cum = self._cum if self._cum is not None else self._expand()
+        i = bisect.bisect_left(cum, u * cum[-1])
+        if i >= len(cum):
+            i = len(cum) - 1
+        if self._few:
+            return draws[i]
+        return draws[bisect.bisect_right(self._starts, i) - 1]
+
+    def _make_draws(self) -> list["Draw"]:
+        runs = self.runs
+        per_run = [_draw_of(m[0], *rest) for _, m, rest in runs]
+        if len(runs) == 1:
+            return per_run
+        if self._cum is None:
+            self._expand()  # tells whether indexes are stations
+        if self._few:
+            return list(chain.from_iterable(repeat(d, len(m)) for d, (_, m, _) in zip(per_run, runs)))
+        return per_run
+
     def choose(self, u: float) -> Pick:
         cum = self._cum if self._cum is not None else self._expand()
         i = bisect.bisect_left(cum, u * cum[-1])
         if i >= len(cum):
             i = len(cum) - 1
-        if self._picks is not None:
-            return self._picks[i]
+        if self._few:
+            picks = self._picks
+            if picks is None:
+                picks = self._picks = self.picks
+            return picks[i]
         starts = self._starts
         j = bisect.bisect_right(starts, i) - 1
         _, members, rest = self.runs[j]
         return (members[i - starts[j]],) + rest
+
+
+# A station as a latency draw sees it: (network delay, whether it queues, 1 / its service
+# mean (0: no service time), wait probability, rho, waiting places K - c, mean of one
+# step of its queue 1 / (c mu)). sample_response's arithmetic, computed once per stage.
+Draw = tuple[float, bool, float, float, float, int, float]
+
+
+def _draw_of(comp: Component | None, delay: float, state: StationState | None, mu: float, svc: float,
+             _label: str, capacity: int) -> Draw:
+    if state is None or comp is None:
+        return (delay, False, 0.0, 0.0, 0.0, 0, 0.0)
+    workers = comp.workers
+    step = 1.0 / (workers * mu) if workers * mu > 0 else 0.0
+    return (delay, True, 1.0 / svc if svc > 0 else 0.0, state.wait_probability, state.rho,
+            capacity - workers, step)
 
 
 @lru_cache(maxsize=256)
@@ -232,6 +289,10 @@ class FlowPlane:
         self._mix: dict[tuple[str, str], list[float]] = {}
         self._tick_no = 0
         self._tail_memo: dict[tuple, float] = {}
+        # This tick's service time of each station and K of each station at a service
+        # rate: read for every flow that reaches it, and nothing changes them within a tick.
+        self._svc: dict[Component, float] = {}
+        self._caps: dict[tuple[Component, float], int] = {}
         # Load shedding, per data centre route whose load balancers limit the requests in
         # flight behind them: (the limit summed over them, the rate they let through,
         # the first of them). Behind such a tier each station holds at most its share of
@@ -279,6 +340,8 @@ class FlowPlane:
             self._runs = {}
             self._runs_plan, self._runs_version = plan, e.topology.version
         self._tick_no = int(round(t / dt))
+        self._svc = {}
+        self._caps = {}
         demand = self._with_retries(demand, dt)
         self._limits = {}
         self._held_cap = {}
@@ -295,16 +358,16 @@ class FlowPlane:
         self._runs_checked = set()
         flows = self._edge(t, dt, plan, demand)
         flows = self._sessions_lost(flows)
-        flows = self._stage(flows, "lb", lambda f: self._entry(f), t)
-        flows = self._stage(flows, "web", lambda f: self._web(f), t)
-        flows = self._stage(flows, "session", lambda f: self._session(f), t)
+        flows = self._stage(flows, "lb", self._entry, t)
+        flows = self._stage(flows, "web", self._web, t)
+        flows = self._stage(flows, "session", self._session, t)
         flows = self._cache_stage(flows, t, plan)
         flows = self._breaker(flows)
         self._db_fail_next = {}
         flows = self._stage(flows, "db", lambda f: self._db(f, plan), t)
         self._db_fail = self._db_fail_next
         self._lost_values(flows)
-        flows = self._stage(flows, "queue", lambda f: self._queue(f), t)
+        flows = self._stage(flows, "queue", self._queue, t)
         for f in flows:  # whatever is left has been answered
             self._complete(f)
         self._downstream = self._next_holds()
@@ -428,7 +491,8 @@ class FlowPlane:
     def _db(self, f: Flow, plan: RoutePlan) -> list[TierOption] | None:
         if f.cls not in ("read", "write", FANOUT):
             return None
-        tiers = f.site.writes if f.cls == "write" else f.site.reads
+        site = f.site
+        tiers = site.writes if f.cls == "write" else site.reads
         shares = f.shares if f.shares is not None and len(f.shares) == len(tiers) else plan.group_shares
         copies = write_copies(f.cls, self.ctx.topology.denormalized,
                               fan_width(self.ctx.config.traffic.fanout_shards, len(tiers)))
@@ -494,13 +558,22 @@ class FlowPlane:
     def _service_mean(self, comp: Component, f: Flow) -> float:
         if f.cls == "async" and isinstance(comp, WebServer) and f.site.queue is None:
             return job_seconds(self.ctx.config.traffic.async_work_ms, comp)
-        return comp.service_time
+        return self._service_time(comp)
 
-    def _downstream_wait(self, comp: Component, f: Flow) -> float:
-        """How long a thread-per-request web server holds a worker past its own work."""
-        if isinstance(comp, WebServer) and comp.holds_threads:
-            return self._downstream.get((f.site.region, f.cls), 0.0)
-        return 0.0
+    def _service_time(self, comp: Component) -> float:
+        """comp.service_time, read once a tick."""
+        st = self._svc.get(comp)
+        if st is None:
+            st = self._svc[comp] = comp.service_time
+        return st
+
+    def _capacity(self, comp: Component, mu: float) -> int:
+        """comp.capacity_for(1 / mu), computed once a tick."""
+        key = (comp, mu)
+        cap = self._caps.get(key)
+        if cap is None:
+            cap = self._caps[key] = comp.capacity_for(1.0 / mu)
+        return cap
 
     def _attempts(self, comp: Component) -> float:
         """Calls per request the web tier makes to this database station: first tries plus
@@ -566,7 +639,15 @@ class FlowPlane:
         allow = self._allow = {}
         held: dict[Component, float] = {}  # workers-worth of waiting downstream offered
         retrying = label == "db" and self.ctx.db_calls.retries > 0
+        downstream = self._downstream
+        svc_of = self._svc
         for f, opts in work:
+            # Per flow: how long a thread-per-request web server holds a worker past its own
+            # work, whether its async work runs on the web tier (_service_mean), its limit.
+            site = f.site
+            hold = downstream.get((site.region, f.cls), 0.0) if downstream else 0.0
+            inline = f.cls == "async" and site.queue is None
+            limit = self._limits.get(id(f.route)) if self._limits else None
             for w, members, _, _ in opts:
                 if members is not None and w > 0:
                     comp = members[0]
@@ -577,11 +658,13 @@ class FlowPlane:
                     if retrying:
                         lam *= self._attempts(comp)
                     acc[0] += lam
-                    extra = self._downstream_wait(comp, f)
-                    acc[1] += lam * (self._service_mean(comp, f) + extra)
+                    extra = hold if hold and isinstance(comp, WebServer) and comp.holds_threads else 0.0
+                    svc = svc_of.get(comp)
+                    if svc is None or inline:
+                        svc = self._service_mean(comp, f)
+                    acc[1] += lam * (svc + extra)
                     if extra > 0:
                         held[comp] = held.get(comp, 0.0) + lam * extra
-                    limit = self._limits.get(id(f.route)) if self._limits else None
                     if limit is not None and limit[1] > 0:
                         n, lb = allow.get(comp, (0.0, limit[2]))
                         allow[comp] = (n + limit[0] * lam / limit[1], lb)
@@ -641,7 +724,7 @@ class FlowPlane:
                  known: tuple[StationState, float] | None = None) -> tuple[StationState, float]:
         """State of identical stations, each offered lam requests/s that bring work_s seconds
         of work per second (`known`: already evaluated for identical ones)."""
-        service = work_s / lam if lam > 1e-12 and work_s > 0 else members[0].service_time
+        service = work_s / lam if lam > 1e-12 and work_s > 0 else self._service_time(members[0])
         held = self._allow.get(members[0]) if self._allow else None
         if held is not None:
             comp = members[0]
@@ -697,15 +780,16 @@ class FlowPlane:
         if not comp.reachable():
             _offer(members, lam, IDLE)
             return IDLE, 0.0
+        nominal = self._service_time(comp)
         if cap is not None:
             # Held to its share of a load balancer's in-flight limit: a shorter queue.
             mu = 1.0 / service
             st = station_state(comp.workers, mu, cap, lam)
             for c in members:
                 self._held_cap[c] = cap
-        elif abs(service - comp.service_time) < 1e-12:
+        elif abs(service - nominal) < 1e-12:
             st = comp.evaluate(lam)
-            mu = comp.mu
+            mu = 1.0 / nominal if nominal > 0 else math.inf  # comp.mu
         else:
             # Mixed work (async jobs done inline, writes a replica applies): another mean
             # service time, and a queue that holds what it finishes within the timeout.
@@ -764,7 +848,7 @@ class FlowPlane:
                 mean_acc += got[1] * len(members)
                 if got[0] > 0:
                     runs.append((got[0], members, (delay, state, mu, self._service_mean(comp, f), label,
-                                                   comp.capacity_for(1.0 / mu))))
+                                                   self._capacity(comp, mu))))
                 continue
             if db:
                 calls.calls += count * w * len(members)
@@ -808,7 +892,7 @@ class FlowPlane:
             accepted = _add_repeatedly(accepted, wa, k)
             mean_acc = _add_repeatedly(mean_acc, resp, k)
             runs.append((wa, members, (delay, state, mu, svc, label,
-                                       held if held is not None else comp.capacity_for(1.0 / mu))))
+                                       held if held is not None else self._capacity(comp, mu))))
         if accepted <= 0:
             return None
         mean = f.mean + mean_acc / accepted
@@ -836,7 +920,7 @@ class FlowPlane:
             memo = self._tails.get(comp)
             if memo is None or memo[0] != key:
                 memo = self._tails[comp] = (key, timeout_figures(state, comp.workers, mu,
-                                                                   comp.capacity_for(1.0 / mu), svc, limit))
+                                                                   self._capacity(comp, mu), svc, limit))
             late, capped = memo[1]
         else:
             late, capped = 0.0, state.mean_wait + svc
@@ -920,7 +1004,7 @@ class FlowPlane:
                     comp.tick_writes += reads * a
                 ok += o.weight * a
                 weights.append(o.weight * a)
-                picks.append((comp, o.delay, state, mu, svc, label, comp.capacity_for(1.0 / mu)))
+                picks.append((comp, o.delay, state, mu, svc, label, self._capacity(comp, mu)))
                 wait_rate = state.wait_probability / state.mean_wait if state.mean_wait > 0 else math.inf
                 opts.append((o.weight * a, o.delay, state.wait_probability, svc, wait_rate))
             answer[j] = ok
@@ -1005,7 +1089,7 @@ class FlowPlane:
                 offered[node] = offered.get(node, 0.0) + f.rate * (zw + hw)
         states: dict[Component, tuple[StationState, float]] = {}
         for cached, lam in offered.items():
-            states[cached] = self._evaluate((cached,), lam, cached.service_time)
+            states[cached] = self._evaluate((cached,), lam, self._service_time(cached))
         hit_of: dict[Component, tuple[float, float, float, float]] = {}
         writes_z, writes_h = self.write_rate * (1 - hot_share), self.write_rate * hot_share
         for f in reads:
@@ -1346,22 +1430,85 @@ class FlowPlane:
         if total > 0:
             n_total = e.config.latency_samples
             timeout = self.client.timeout
+            shape = e.metrics.shape
             for f in flows:
                 n = max(1, int(round(n_total * f.count / total)))
-                kept: list[float] = []
-                for _ in range(n):
-                    x = self._draw(f, None)
-                    # An answered request took at most the timeout: a longer draw stands
-                    # for a timed-out one, so draw again (a few times at most).
-                    redraws = 0
-                    while x > timeout and redraws < 4:
-                        x = self._draw(f, None)
-                        redraws += 1
-                    if x <= timeout:
-                        kept.append(x)
-                for x in kept:
-                    e.metrics.shape(x, f.count / len(kept))
+                kept = self._draw_times(f.stages, n, timeout)
+                if kept:
+                    weight = f.count / len(kept)
+                    for x in kept:
+                        shape(x, weight)
         self._traces(t, total)
+
+    def _draw_times(self, stages: tuple["Stage | FanStage", ...], n: int, timeout: float) -> list[float]:
+        """n latency samples through these stages (fewer if some stand for timed-out
+        requests): _draw without the hops, with sample_response written out on each
+        station's Draw (the same draws of the RNG, the same arithmetic). A stage of one run
+        is its one Draw. This is most of the cost of a tick's samples."""
+        steps: list[tuple[Draw | None, Stage | FanStage]] = []
+        for stage in stages:
+            draws = stage.draws() if isinstance(stage, Stage) else None
+            steps.append((draws[0] if draws is not None and len(draws) == 1 else None, stage))
+        kept: list[float] = []
+        walk = self._walk
+        for _ in range(n):
+            x = walk(steps)
+            # An answered request took at most the timeout: a longer draw stands for a
+            # timed-out one, so draw again (a few times at most).
+            redraws = 0
+            while x > timeout and redraws < 4:
+                x = walk(steps)
+                redraws += 1
+            if x <= timeout:
+                kept.append(x)
+        return kept
+
+    def _walk(self, steps: list[tuple[Draw | None, "Stage | FanStage"]]) -> float:
+        rng = self.rng
+        rand = rng.random
+        log = math.log
+        total = 0.0
+        for fixed, stage in steps:
+            if fixed is not None:
+                rand()  # picks its station: in one run, every index picks alike
+                delay, queues, rate, pw, rho, places, step = fixed
+            elif isinstance(stage, FanStage):
+                total += self._fan_time(stage)
+                continue
+            else:
+                delay, queues, rate, pw, rho, places, step = stage.draw_of(rand())
+            x = delay
+            if queues:  # self._response(...), written out: this runs for every sample
+                t = -log(1.0 - rand()) / rate if rate > 0 else 0.0
+                if pw > 0.0 and rand() < pw:
+                    j = sample_queue_position(rho, places, rand())
+                    t += rng.gammavariate(j + 1, step)
+                x += t
+            total += x
+        return total
+
+    def _fan_time(self, stage: FanStage) -> float:
+        """_draw_fan without the hops: the slowest of one response per shard."""
+        rand = self.rng.random
+        slowest = -1.0
+        for shard in stage.choose_start(rand()):
+            draw = shard.draw_of(rand())
+            x = draw[0] + self._response(draw)
+            if x > slowest:
+                slowest = x
+        return slowest
+
+    def _response(self, draw: Draw) -> float:
+        """sample_response on a station's Draw (the same draws of the RNG, the same arithmetic)."""
+        rng = self.rng
+        _, queues, rate, pw, rho, places, step = draw
+        if not queues:
+            return 0.0
+        t = -math.log(1.0 - rng.random()) / rate if rate > 0 else 0.0
+        if pw > 0.0 and rng.random() < pw:
+            j = sample_queue_position(rho, places, rng.random())
+            t += rng.gammavariate(j + 1, step)
+        return t
 
     def _draw(self, f: Flow, hops: list[Hop] | None, upto: int | None = None) -> float:
         rng = self.rng

@@ -1,0 +1,123 @@
+"""What the flow plane keeps instead of recomputing, and that it still follows its inputs.
+
+- Service times are read once a tick: a station slowed between two ticks is evaluated at
+  its new speed from the next tick on (utilization = lambda x service / workers).
+- The retry backlog keeps how one moment's jittered retries spread over the next ticks,
+  by (seconds into the tick, retry number): each spread is the uniform backoff's.
+- Latency samples walk each stage's Draw: the same station as the stage's choice and the
+  same numbers as mmck.sample_response through it, draw for draw.
+
+Catalog figures used (documented): a medium web server has 8 workers at 20 ms; the
+exponential backoff waits up to 1 s before the first retry, doubling per retry.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from simtools import make_config, spec
+
+from scaletui.sim.client import RetryBacklog
+from scaletui.sim.config import ClientPolicy, Mix, ScenarioEvent
+from scaletui.sim.engine import Engine
+from scaletui.sim.flow import FlowPlane, Stage, _draw_of
+
+WEB_WORKERS = 8
+WEB_SERVICE_S = 0.020
+
+
+def test_a_station_slowed_between_ticks_is_evaluated_at_its_new_speed():
+    rate = 100.0  # requests/s on one web server: a quarter of its 8 workers busy
+    cfg = make_config(spec("web", "medium"), users=1000.0, rps_per_user=rate / 1000.0, duration=20.0,
+                      events=[ScenarioEvent(5.0, "slow", "web-1", factor=2.0)])
+    e = Engine(cfg, seed=1)
+    web = e.topology.of_kind("web")[0]
+    e.step(5.0)
+    # So lightly loaded that none is shed (blocking below 1e-12): utilization = lambda s / c.
+    assert web.utilization == pytest.approx(rate * WEB_SERVICE_S / WEB_WORKERS, rel=1e-9)
+    e.step(6.0)
+    assert web.utilization == pytest.approx(rate * 2.0 * WEB_SERVICE_S / WEB_WORKERS, rel=1e-9)
+    # What its answers carry for their latency: its service time and rate now.
+    (flow,) = e.plane.completed
+    _, members, (_, _, mu, service, _, _) = flow.stages[-1].runs[0]
+    assert members == (web,)
+    assert (service, mu) == pytest.approx((2.0 * WEB_SERVICE_S, 1.0 / (2.0 * WEB_SERVICE_S)), rel=1e-12)
+
+
+def _due(backlog: RetryBacklog, ticks: range) -> dict[int, float]:
+    out = {}
+    for k in ticks:
+        got = backlog.take(k)
+        if got:
+            out[k] = sum(sum(by_retry.values()) for by_retry in got.values())
+    return out
+
+
+def test_jittered_retries_spread_as_the_uniform_backoff_for_each_moment_and_retry(monkeypatch):
+    spreads = []
+    real = RetryBacklog._spread
+
+    def spy(self, start, wait):
+        spreads.append((start, wait))
+        return real(self, start, wait)
+
+    monkeypatch.setattr(RetryBacklog, "_spread", spy)
+    backlog = RetryBacklog(ClientPolicy(timeout=2.0, retries=3, backoff="exponential", jitter=True), 1.0)
+    # A failure 0.25 s into tick 10, second retry: uniform over [0.25, 2.25] s after the
+    # tick began (wait 2 s). Never in the tick it failed in: what falls before the end of
+    # the next tick (2 s) comes in tick 11 (1.75 of the 2 s), the rest in tick 12.
+    backlog.add(10, 0.25, "us-east", "read", 2, 100.0)
+    assert _due(backlog, range(0, 40)) == pytest.approx({11: 100.0 * 1.75 / 2.0, 12: 100.0 * 0.25 / 2.0})
+    # The same moment and retry in another tick: the kept spread.
+    backlog.add(30, 0.25, "us-east", "read", 2, 10.0)
+    assert _due(backlog, range(0, 60)) == pytest.approx({31: 10.0 * 1.75 / 2.0, 32: 10.0 * 0.25 / 2.0})
+    assert len(spreads) == 1
+    # A timeout (2 s into the tick), second retry: [2, 4] s, one second in each of ticks 22, 23.
+    backlog.add(20, 2.0, "us-east", "read", 2, 100.0)
+    assert _due(backlog, range(0, 60)) == pytest.approx({22: 50.0, 23: 50.0})
+    # Third retry (wait 4 s) at 0.25 s: [0.25, 4.25] -> 1.75, 1, 1 and 0.25 of the 4 s.
+    backlog.add(40, 0.25, "us-east", "read", 3, 100.0)
+    assert _due(backlog, range(0, 80)) == pytest.approx({41: 43.75, 42: 25.0, 43: 25.0, 44: 6.25})
+    assert len(spreads) == 3
+
+
+@pytest.fixture(scope="module")
+def wide_plane() -> FlowPlane:
+    """A load balancer, 70 web servers (more than a stage lists one by one) with web-5
+    slowed, a cache and a database: stages of one run, of several, and of many stations."""
+    webs = 70
+    topo = [spec("load_balancer", "small")] + [spec("web", "medium", id=f"web-{i}") for i in range(1, webs + 1)]
+    topo += [spec("cache"), spec("database")]
+    cfg = make_config(*topo, users=50_000.0, rps_per_user=0.1, duration=30.0, mix=Mix(0.2, 0.6, 0.2, 0.0),
+                      events=[ScenarioEvent(0.0, "slow", "web-5", factor=3.0)])
+    e = Engine(cfg, seed=4)
+    e.step(10.0)
+    assert isinstance(e.plane, FlowPlane)
+    return e.plane
+
+
+def test_a_stage_draw_is_its_chosen_station_draw(wide_plane):
+    stages = {id(s): s for f in wide_plane.completed for s in f.stages if isinstance(s, Stage)}
+    sizes = {sum(len(m) for _, m, _ in s.runs) for s in stages.values()}
+    assert max(sizes) > 64 and 1 in sizes
+    assert any(len(s.runs) > 1 for s in stages.values())
+    for stage in stages.values():
+        for k in range(2000):
+            u = k / 2000.0
+            assert stage.draw_of(u) == _draw_of(*stage.choose(u)), (stage.label, u)
+
+
+def test_latency_samples_draw_what_sample_response_draws(wide_plane):
+    flows = wide_plane.completed
+    assert len(flows) >= 3
+    saved = wide_plane.rng
+    try:
+        for f in flows:
+            wide_plane.rng = random.Random(11)
+            expected = [wide_plane._draw(f, None) for _ in range(200)]  # stage.choose + mmck.sample_response
+            wide_plane.rng = random.Random(11)
+            assert wide_plane._draw_times(f.stages, 200, math.inf) == expected
+    finally:
+        wide_plane.rng = saved
