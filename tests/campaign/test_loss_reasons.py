@@ -38,8 +38,8 @@ class Loss(NamedTuple):
 # One line per level and plan: the level's design, read from scenarios/<name>.yaml.
 EXPECTED: dict[str, dict[str, Loss]] = {
     "one-server": {
-        # The newsletter (5m) drowns the small web server: make the machine bigger.
-        NO_ACTIONS: Loss("availability", 300.0, "web-1", "web-1"),
+        # The newsletter (3m) drowns the small web server: make the machine bigger.
+        NO_ACTIONS: Loss("availability", 180.0, "web-1", "web-1"),
         # Only the web server grew: the small database drowns at the second wave (20m).
         WITHOUT_CONCEPT: Loss("availability", 1200.0, "database-1", "database-1"),
     },
