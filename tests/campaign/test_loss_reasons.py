@@ -50,8 +50,8 @@ EXPECTED: dict[str, dict[str, Loss]] = {
         WITHOUT_CONCEPT: Loss("availability", 240.0, "web-1", "web-1"),
     },
     "stateless": {
-        # The TV spot (7m) triples the users on three servers.
-        NO_ACTIONS: Loss("availability", 420.0, "web-1", "web-1"),
+        # The TV spot (6m30s) triples the users on three servers.
+        NO_ACTIONS: Loss("availability", 390.0, "web-1", "web-1"),
         # Enough servers, but web-1's crash (21m) logs its users out; nothing saturates.
         WITHOUT_CONCEPT: Loss("availability", 1260.0, "web-1", None),
     },
