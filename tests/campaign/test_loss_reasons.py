@@ -38,10 +38,10 @@ class Loss(NamedTuple):
 # One line per level and plan: the level's design, read from scenarios/<name>.yaml.
 EXPECTED: dict[str, dict[str, Loss]] = {
     "one-server": {
-        # The newsletter (3m) drowns the small web server: make the machine bigger.
+        # The newsletter (3m; seed 11 draws 3m) drowns the small web server: make the machine bigger.
         NO_ACTIONS: Loss("availability", 180.0, "web-1", "web-1"),
-        # Only the web server grew: the small database drowns at the second wave (20m).
-        WITHOUT_CONCEPT: Loss("availability", 1200.0, "database-1", "database-1"),
+        # Only the web server grew: the small database drowns at the second wave (20m; seed 11 draws 18m56s).
+        WITHOUT_CONCEPT: Loss("availability", 1136.0, "database-1", "database-1"),
     },
     "scale-out": {
         # The partner integration (4m) is more than web-1, already xlarge, can answer ...
