@@ -24,9 +24,9 @@ def test_a_plan_against_the_reference(tmp_path: Path) -> None:
     assert code == 0, err
     assert "late.plan.yaml" in out and "reference" in out
     assert "lost ☆☆☆" in out and "won ★★★" in out
-    # The reference acts at 1:00, the late plan at 5:00, in one time-ordered table.
-    assert out.index("0:01:00") < out.index("0:05:00")
-    for name in ("requests/s", "errors", "p95", "cost/h", "target 250 ms", "max 2,"):
+    # The reference acts at 2:00, the late plan at 5:00, in one time-ordered table.
+    assert out.index("0:02:00") < out.index("0:05:00")
+    for name in ("requests/s", "errors", "p95", "cost/h", "target 250 ms", "max 3,"):
         assert name in out
 
 

@@ -66,7 +66,7 @@ def test_markup_in_texts_is_shown_as_written(tmp_path: Path) -> None:
 def test_a_plan_given_as_the_scenario_says_use_plan() -> None:
     code, out, err = run("run", str(solution_path(ONE)), "--json")
     assert code == 2 and out == ""
-    assert err.strip() == (f"{solution_path(ONE)}:3:1: this is a plan, not a scenario; run it with: "
+    assert err.strip() == (f"{solution_path(ONE)}:6:1: this is a plan, not a scenario; run it with: "
                            "scaletui run SCENARIO --plan FILE")
 
 

@@ -38,38 +38,43 @@ class Loss(NamedTuple):
 # One line per level and plan: the level's design, read from scenarios/<name>.yaml.
 EXPECTED: dict[str, dict[str, Loss]] = {
     "one-server": {
-        # The newsletter (5m) drowns the small web server: make the machine bigger.
-        NO_ACTIONS: Loss("availability", 300.0, "web-1", "web-1"),
-        # Only the web server grew: the small database drowns at the second wave (20m).
-        WITHOUT_CONCEPT: Loss("availability", 1200.0, "database-1", "database-1"),
+        # The newsletter (3m; seed 11 draws 3m) drowns the small web server: make the machine bigger.
+        NO_ACTIONS: Loss("availability", 180.0, "web-1", "web-1"),
+        # Only the web server grew: the small database drowns at the second wave (20m; seed 11 draws 18m56s).
+        WITHOUT_CONCEPT: Loss("availability", 1136.0, "database-1", "database-1"),
     },
     "scale-out": {
-        # The partner integration (6m) is more than web-1 can answer.
-        NO_ACTIONS: Loss("availability", 360.0, "web-1", "web-1"),
-        # xlarge is the ceiling (1,600 requests/s): the second wave (18m) asks 2,600.
-        WITHOUT_CONCEPT: Loss("availability", 1080.0, "web-1", "web-1"),
+        # The partner integration (4m; seed 21 draws 3m22s) is more than web-1, already
+        # xlarge, can answer ...
+        NO_ACTIONS: Loss("availability", 202.0, "web-1", "web-1"),
+        # ... and servers beside it without a load balancer take none of it.
+        WITHOUT_CONCEPT: Loss("availability", 202.0, "web-1", "web-1"),
     },
     "stateless": {
-        # The TV spot (7m) triples the users on three servers.
-        NO_ACTIONS: Loss("availability", 420.0, "web-1", "web-1"),
-        # Enough servers, but web-1's crash (21m) logs its users out; nothing saturates.
-        WITHOUT_CONCEPT: Loss("availability", 1260.0, "web-1", None),
+        # The TV spot (6m; seed 31 draws 6m26s) triples the users on three servers.
+        NO_ACTIONS: Loss("availability", 386.0, "web-1", "web-1"),
+        # Enough servers, but web-1's crash (21m; seed 31 draws 20m05s) logs its users
+        # out; nothing saturates.
+        WITHOUT_CONCEPT: Loss("availability", 1205.0, "web-1", None),
     },
     "read-replicas": {
-        # The food show (6m) overloads the two web servers first (the database follows).
-        NO_ACTIONS: Loss("availability", 360.0, "web-1", "web-1"),
-        # The xlarge primary holds the first show, not the second (22m, 3,420 queries/s).
-        WITHOUT_CONCEPT: Loss("availability", 1320.0, "database-1", "database-1"),
+        # The food show (6m; seed 41 draws 5m04s) overloads the medium primary and the
+        # two web servers.
+        NO_ACTIONS: Loss("availability", 304.0, "database-1", "database-1"),
+        # Web servers enough, but the medium primary gets every query of the show.
+        WITHOUT_CONCEPT: Loss("availability", 304.0, "database-1", "database-1"),
     },
     "failover": {
-        # The primary dies for good (12m) and every write fails until the end.
-        NO_ACTIONS: Loss("availability", 720.0, "database-1", None),
-        WITHOUT_CONCEPT: Loss("availability", 720.0, "database-1", None),
+        # The primary dies for good (3m15s; seed 51 draws 3m33s) and every write fails
+        # until the end.
+        NO_ACTIONS: Loss("availability", 213.0, "database-1", None),
+        WITHOUT_CONCEPT: Loss("availability", 213.0, "database-1", None),
     },
     "thundering-herd": {
-        # No cache: the TV spot's reads (4m) are more than the database can answer.
-        NO_ACTIONS: Loss("availability", 240.0, "database-1", "database-1"),
-        # One cache node crashes (15m) and the herd saturates the database.
+        # No cache: the TV spot's reads (4m; seed 61 draws 3m52s) are more than the
+        # database can answer.
+        NO_ACTIONS: Loss("availability", 232.0, "database-1", "database-1"),
+        # One cache node's host reboots (15m) and the herd saturates the database.
         WITHOUT_CONCEPT: Loss("availability", 900.0, "cache-1", "database-1"),
     },
     "stale-prices": {

@@ -14,7 +14,7 @@ import pytest
 from scaletui.game.estimates import expected
 from scaletui.game.plan_check import check_plan
 from scaletui.game.plans import play_plan, record_plan
-from scaletui.game.session import Game
+from scaletui.game.session import LOST, Game
 from scaletui.runner.headless import to_json
 from scaletui.scenario.errors import ScenarioError
 from scaletui.scenario.load import load_plan, load_scenario
@@ -91,6 +91,17 @@ def test_a_plan_answers_and_the_report_scores_and_explains(tmp_path) -> None:
     again = Game(sc)
     play_plan(again, load_plan(recorded))
     assert to_json(again.report()) == to_json(game.report())
+
+
+def test_a_game_lost_before_an_estimate_ends_the_plan_there(tmp_path) -> None:
+    """A plan's answer to a question that comes after the game is lost is not an error:
+    the game ended first (a small web server drowns in 20x its traffic at once)."""
+    sc = _scenario(tmp_path, SCENARIO.replace("traffic: {users: 200, rps_per_user: 0.5}",
+                                              "traffic: {users: 4000, rps_per_user: 0.5}"))
+    plan_path = tmp_path / "p.plan.yaml"
+    plan_path.write_text("estimates:\n  - {at: 2m, answer: 300}\nactions: []\n")
+    result = play_plan(Game(sc), load_plan(plan_path))
+    assert result.outcome == LOST and result.ended_at < 120, result.reason
 
 
 def test_an_unanswered_estimate_is_skipped(tmp_path) -> None:

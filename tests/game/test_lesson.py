@@ -1,7 +1,7 @@
 """The lesson of a run: concepts against the reference plan, the stars missed and why, the fix.
 
 Expected values come from the shipped reference plans (read here as literals: scale-out's
-reference adds its load balancer and web servers at 1m) and the levels' rules.
+reference adds its load balancer and web servers at 2m) and the levels' rules.
 """
 
 from __future__ import annotations
@@ -39,12 +39,12 @@ def test_a_late_concept_is_named_with_its_time_and_par(tmp_path) -> None:
     console = Console(width=120, record=True)
     console.print(render_summary(report, "scale-out"))
     out = console.export_text()
-    assert "Your run against the reference" in out and "4:00 later" in out
-    # web-1 and the plan's two: web servers are there, too few of them (not "horizontal scaling").
-    assert "suggested fix: web-1 saturated first: more web servers relieve it: 3 were not enough" in out
-    assert [c.row() for c in lesson.concepts] == [("horizontal scaling", "5:00", "1:00", "4:00 later")]
+    assert "Your run against the reference" in out and "3:00 later" in out
+    # The two servers came at 5:00, after web-1 gave way: too late, not too few (not "more web servers").
+    assert "suggested fix: web-1 saturated first: horizontal scaling relieves it" in out
+    assert [c.row() for c in lesson.concepts] == [("horizontal scaling", "5:00", "2:00", "3:00 later")]
     assert lesson.missed[0].startswith("first star (survive) missed: the error budget is spent")
-    assert lesson.missed[0].endswith("you brought in horizontal scaling at 5:00; par is 1:00")
+    assert lesson.missed[0].endswith("you brought in horizontal scaling at 5:00; par is 2:00")
     assert lesson.fix is not None
     assert (lesson.fix.component, lesson.fix.gave_way, lesson.fix.concept) == ("web-1", "saturated", "horizontal scaling")
 
@@ -56,13 +56,13 @@ def test_a_concept_within_half_a_minute_of_par_is_on_time() -> None:
 
 
 def test_a_won_run_is_told_the_star_it_missed() -> None:
-    sc = load_scenario(builtin_path("scale-out"))  # budget 45/h, par 25
+    sc = load_scenario(builtin_path("scale-out"))  # budget 50/h, par 30
     over_par = ScoreCard(2, 800, survived=True, within_budget=True, at_par=False, points={})
-    lesson = build_lesson(sc, [], over_par, "every objective met", 30.04, 39.0, [], {})
-    assert lesson.missed == ["third star (par) missed: you spent 30.0; par is 25"] and lesson.fix is None
+    lesson = build_lesson(sc, [], over_par, "every objective met", 35.04, 44.0, [], {})
+    assert lesson.missed == ["third star (par) missed: you spent 35.0; par is 30"] and lesson.fix is None
     over_cap = ScoreCard(1, 700, survived=True, within_budget=False, at_par=False, points={})
-    lesson = build_lesson(sc, [], over_cap, "every objective met", 30.0, 48.0, [], {})
-    assert lesson.missed == ["second star (budget) missed: cost per hour peaked at 48.0/h; the cap is 45/h"]
+    lesson = build_lesson(sc, [], over_cap, "every objective met", 35.0, 53.0, [], {})
+    assert lesson.missed == ["second star (budget) missed: cost per hour peaked at 53.0/h; the cap is 50/h"]
 
 
 def test_the_fix_follows_what_gave_way_and_what_the_level_allows() -> None:
@@ -71,7 +71,7 @@ def test_the_fix_follows_what_gave_way_and_what_the_level_allows() -> None:
     assert lesson.fix is not None
     assert (lesson.fix.component, lesson.fix.gave_way, lesson.fix.concept) == ("database-1", "failed", "database failover")
     assert lesson.fix.hint is not None and "promot" in lesson.fix.hint.lower()
-    assert lesson.missed[0].endswith("you never brought in database failover; par brings it in at 1:00")
+    assert lesson.missed[0].endswith("you never brought in database failover; par brings it in at 2:00")
     # one-server allows nothing to be added: a saturated web server can only be upgraded.
     _, lesson = _lesson("one-server", Plan(""))
     assert lesson.fix is not None and lesson.fix.concept == "vertical scaling"

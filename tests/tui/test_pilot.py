@@ -51,7 +51,11 @@ async def test_campaign_lists_levels_and_opens_a_brief(app_factory) -> None:
 
 
 async def test_scale_out_won_with_keys_only(app_factory) -> None:
-    """Add a load balancer and web servers by keys, run the clock, win."""
+    """Add a load balancer and web servers by keys, run the clock, answer the estimate, win."""
+    from textual.widgets import Input
+
+    from scaletui.tui.screens.estimate import EstimateScreen
+
     app = app_factory("scale-out")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("enter")  # brief -> game (paused)
@@ -60,12 +64,17 @@ async def test_scale_out_won_with_keys_only(app_factory) -> None:
         assert isinstance(screen, GameScreen) and screen.clock.paused
         # kinds offered in scale-out: load balancer, web (in catalog order)
         await _add(pilot, kind_steps=0, size_steps=-1)  # load balancer, small
-        await _add(pilot, kind_steps=1, size_steps=1, count=4)  # web large x4: one past the default, medium
+        await _add(pilot, kind_steps=1, size_steps=1, count=5)  # web large x5: one past the default, medium
         ids = [c.id for c in screen.game.snapshot().components]
-        assert "lb-1" in ids and {"web-2", "web-3", "web-4", "web-5"} <= set(ids)
+        assert "lb-1" in ids and {"web-2", "web-3", "web-4", "web-5", "web-6"} <= set(ids)
         await pilot.press("space")  # run
         for _ in range(8):
             await pilot.press("plus")  # up to full speed
+        await wait_for(pilot, lambda: isinstance(app.screen, EstimateScreen), timeout=120)  # at 14m
+        app.screen.query_one(Input).value = "5"
+        await pilot.press("enter")  # answer
+        await pilot.pause()
+        await pilot.press("enter")  # play on
         await wait_for(pilot, lambda: isinstance(app.screen, EndScreen), timeout=120)
         assert screen.game.result().outcome == WON
         assert screen.frames > 10

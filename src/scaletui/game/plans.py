@@ -38,6 +38,8 @@ def _answer_until(game: Game, answers: list[PlanAnswer], until: float) -> None:
     while answers and answers[0].at <= until and not game.finished:
         ans = answers.pop(0)
         game.step(ans.at)
+        if game.finished:
+            break  # lost before the question: nothing is asked any more
         game.estimates.skip_passed(game.now)
         due = game.estimates.due(game.now)
         if due is None or abs(due.at - ans.at) > 1e-9:
