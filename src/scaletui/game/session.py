@@ -92,7 +92,7 @@ class Game:
         cfg = scenario.config
         self.engine = Engine(cfg, seed=seed, model=model)
         self.rules = Rules.of(spec)
-        expected = forecast_requests(cfg.traffic, cfg.events, cfg.duration)
+        expected = forecast_requests(cfg.traffic, self.engine.script, cfg.duration)  # as drawn
         self.budget, self.latency, self.lost_writes = make_objectives(spec.slo, expected)
         self.stale_reads = StaleReadsObjective(spec.slo.stale_reads) if spec.slo.stale_reads is not None else None
         self.business = BusinessMetrics(cfg.traffic)

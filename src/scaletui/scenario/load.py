@@ -11,7 +11,7 @@ import re
 import stat
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,12 @@ from pydantic_core import ErrorDetails
 
 from scaletui.scenario.errors import Problem, ScenarioError
 from scaletui.scenario.durations import format_duration
+from scaletui.scenario.forecast_text import expand_says
 from scaletui.scenario.schema import (
     MAX_COMPONENTS,
     MAX_USERS,
     ActionSpec,
+    EventSpec,
     PlanSpec,
     ScenarioSpec,
 )
@@ -42,6 +44,7 @@ from scaletui.sim.config import (
     SimConfig,
     Traffic,
     TrafficChange,
+    Vary,
 )
 from scaletui.sim.topology import Topology
 
@@ -172,6 +175,11 @@ def load_scenario(path: str | Path, text: str | None = None) -> Scenario:
     if problems:
         raise ScenarioError(problems)
     config = to_sim_config(spec)
+    # Placeholders need the nominal script, so a config whose other checks passed.
+    events, bad = expand_says(config)
+    if bad:
+        raise ScenarioError([located.problem(("events", i, "say"), msg) for i, msg in bad])
+    config = replace(config, events=events)
     return Scenario(spec, file, located, config)
 
 
@@ -348,8 +356,10 @@ def _problem(model: type[BaseModel], err: ErrorDetails, located: Located) -> Pro
     elif kind in ("float_type", "int_type") and isinstance(value, str):
         msg = f"should be a number, not the text '{value}' (write it without quotes)"
     elif kind == "string_pattern_mismatch":
+        first = "a letter" if str((err.get("ctx") or {}).get("pattern", "")).startswith("^[a-z][") else \
+            "a letter or digit"
         msg = (f"'{value}' is not a valid name: use lowercase letters, digits, '-' and '_', "
-               "starting with a letter or digit")
+               f"starting with {first}")
     elif kind == "string_too_short":
         msg = "should not be empty"
     else:
@@ -452,7 +462,16 @@ def _check_scenario(spec: ScenarioSpec, loc: Located) -> list[Problem]:
                                             f"'{entry.of}' is not a database or shard of this topology"))
     problems += _check_growth(spec, loc)
     kinds = [k.kind for k in catalog.kinds]
+    event_ids: set[str] = set()
     for i, ev in enumerate(spec.events):
+        if ev.id is not None:
+            if ev.id in event_ids:
+                problems.append(loc.problem(("events", i, "id"), f"event id '{ev.id}' is used twice"))
+            event_ids.add(ev.id)
+        if ev.vary is not None and ev.vary.size and not _sets_users(ev):
+            problems.append(loc.problem(("events", i, "vary", "size"),
+                                        "vary: size varies a change of users: only on a traffic event that "
+                                        "sets users (a number or xF)"))
         if ev.at >= spec.duration:
             problems.append(loc.problem(("events", i, "at"),
                                         f"at {ev.at:g}s is not before the end of the scenario ({spec.duration:g}s)"))
@@ -509,13 +528,20 @@ def _check_growth(spec: ScenarioSpec, loc: Located) -> list[Problem]:
         users = ev.traffic.users if ev.traffic is not None else None
         if users is None:
             continue
+        before = level
         level = users.users if users.users is not None else level * (users.factor or 0.0)
-        if level > MAX_USERS:
+        # A varied size may draw beyond the nominal level, by its share of the step.
+        top = level + (ev.vary.size * abs(level - before) if ev.vary is not None else 0.0)
+        if top > MAX_USERS:
             problems.append(loc.problem(("events", i, "traffic", "users"),
-                                        f"users: events raise the users to {level:.3g}; at most "
+                                        f"users: events raise the users to {top:.3g}; at most "
                                         f"{MAX_USERS:,.0f}"))
             break
     return problems
+
+
+def _sets_users(ev: EventSpec) -> bool:
+    return ev.traffic is not None and ev.traffic.users is not None
 
 
 # --- conversion ------------------------------------------------------------------------
@@ -596,6 +622,8 @@ def to_sim_config(spec: ScenarioSpec) -> SimConfig:
                 share=ev.hot_key.share if ev.hot_key is not None else ev.share if ev.errors is not None else 0.0,
                 traffic=change,
                 say=ev.say,
+                id=ev.id,
+                vary=Vary(ev.vary.at, ev.vary.size) if ev.vary is not None else None,
             )
         )
     return SimConfig(

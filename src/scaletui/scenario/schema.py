@@ -274,12 +274,28 @@ class TrafficChangeSpec(Strict):
         return self
 
 
+EventId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
+
+
+class VarySpec(Strict):
+    """How the seed varies an event, within a range its announcements can give."""
+
+    at: Duration = Field(0.0, description="the seed moves the event by a whole number of seconds "
+                                          "in [-at, +at] (never before 0s nor past the end)")
+    size: float = Field(0.0, ge=0, lt=1, description="traffic events that set users: the seed scales "
+                                                     "the change by a factor in [1 - size, 1 + size]")
+
+
 EVENT_ACTIONS = ("traffic", "fail", "slow", "hot_key", "outage", "errors")
 
 
 class EventSpec(Strict):
     at: Duration
-    say: str | None = None
+    id: EventId | None = Field(None, description="a name a say can refer to: {ID.at}, {ID.end}, {ID.users}, "
+                                                "{ID.rps}, {ID.times}")
+    say: str | None = Field(None, description="said in the log when the event comes; {ID.field} placeholders "
+                                              "name another event's range ({{ and }} are braces)")
+    vary: VarySpec | None = Field(None, description="how the seed varies the event's time and size")
     traffic: TrafficChangeSpec | None = None
     over: Duration = Field(0.0, description="traffic: how long the ramp takes")
     for_: Duration | None = Field(None, alias="for", description="how long it lasts (none: for good)")

@@ -132,6 +132,19 @@ class TrafficChange:
 
 
 @dataclass(frozen=True)
+class Vary:
+    """How the seed may move an event: its time by up to `at` seconds either way, and a
+    users change by up to `size` of its nominal step (see sim/forecast.py)."""
+
+    at: float = 0.0
+    size: float = 0.0
+
+    @property
+    def draws(self) -> bool:
+        return self.at > 0 or self.size > 0
+
+
+@dataclass(frozen=True)
 class ScenarioEvent:
     """A scripted happening. `kind` is one of: say, traffic, fail, slow, hot_key, outage.
 
@@ -149,6 +162,8 @@ class ScenarioEvent:
     share: float = 0.0  # hot-key share of requests
     traffic: TrafficChange | None = None
     say: str | None = None
+    id: str | None = None  # the scenario's name for it, for placeholders and the report
+    vary: Vary | None = None
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from scaletui.sim.config import SimConfig
 from scaletui.sim.db_calls import DbCalls
 from scaletui.sim.eventlog import WARNING, Event, EventLog
 from scaletui.sim.flow import FlowPlane
+from scaletui.sim.forecast import draw_events
 from scaletui.sim.lifecycle import Lifecycle
 from scaletui.sim.hit_rate import HitRateModel
 from scaletui.sim.keyspace import KeySpace
@@ -126,7 +127,11 @@ class Engine:
         self.model = model
         self.lifecycle = Lifecycle(self, self.topology, self.catalog, self.sticky, self.metrics, self.log,
                                    self.plane, config.sharding, config.traffic.key_count)
-        for ev in config.events:
+        # Drawn once, before anything is played, from their own Random: the draws do not
+        # depend on the player, and the engine's other draws are those of a run without them.
+        self.script, self.drawn = draw_events(config.traffic, config.events, config.duration,
+                                              random.Random(f"{self.seed}/events"))
+        for ev in self.script:
             self.env.process(scenario_event(self, ev))
         self.env.process(self._ticker())
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from scaletui.sim.components import Cache, Cdn, Database, MessageQueue, WebServer
 from scaletui.sim.engine import Engine
+from scaletui.sim.forecast import Drawn
 
 
 def _r(x: float | None, digits: int = 4) -> float | None:
@@ -92,7 +93,7 @@ def engine_report(engine: Engine, scenario: str) -> dict[str, Any]:
             # Mean workers held waiting for the session store, cache or database.
             item["held_waiting"] = _r(c.held_seconds / alive, 4)
         components.append(item)
-    return {
+    out: dict[str, Any] = {
         "scenario": scenario,
         "seed": engine.seed,
         "model": engine.model,
@@ -104,3 +105,15 @@ def engine_report(engine: Engine, scenario: str) -> dict[str, Any]:
         "components": components,
         "events": [ev.to_json() for ev in engine.events.events],
     }
+    if engine.drawn:
+        # What the seed made of the varied events: a run can be explained afterwards.
+        out["drawn_events"] = [_drawn(d) for d in engine.drawn]
+    return out
+
+
+def _drawn(d: Drawn) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": d.event_id} if d.event_id is not None else {"index": d.index}
+    item["at"] = _r(d.at, 3)
+    if d.users is not None:
+        item["users"] = _r(d.users, 2)
+    return item
