@@ -38,5 +38,5 @@ def test_the_patterns_find_what_the_briefs_say() -> None:
     brief, _ = _brief("millions")
     assert [m.group(1) for m in AVAILABILITY.finditer(brief)] == ["99"]
     assert [m.group(1) for m in P95.finditer(brief)] == ["150"]
-    assert [m.group(1) for m in WINDOWS.finditer(brief)] == ["70"]
+    assert [m.group(1) for m in WINDOWS.finditer(brief)] == ["75"]
     assert AVAILABILITY.search("keep an availability of 99.5% today").group(2) == "99.5"

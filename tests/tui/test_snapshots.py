@@ -74,6 +74,8 @@ async def _millions_at_21m(pilot) -> None:
         game.step(action.at)
         assert game.act(action.command).ok
     game.step(21 * 60)
+    for ans in plan.answers:  # as the plan answers it, else the 20m estimate's dialog covers the screen
+        game.answer_estimate(ans.answer)
     screen.select_component("dc-ap-south")
     screen.action_fold()
     screen.select_component("dc-eu-west")
