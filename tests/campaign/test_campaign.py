@@ -54,7 +54,8 @@ def test_no_actions_loses(name: str, seed_offset: int) -> None:
     assert result.outcome == LOST, result.reason
 
 
-@pytest.mark.parametrize("seed_offset", [0, 1])
+# The level's own seed: test_tension.py, with its margin (sandbox's here); seed +2 there too.
+@pytest.mark.parametrize("seed_offset", [1])
 @pytest.mark.parametrize("name", EXPECTED)
 def test_reference_plan_wins(name: str, seed_offset: int) -> None:
     result = _play(name, load_plan(solution_path(name)), seed_offset)
@@ -67,6 +68,11 @@ def test_reference_plan_wins(name: str, seed_offset: int) -> None:
 def test_leaving_out_the_key_concept_loses(name: str, seed_offset: int) -> None:
     result = _play(name, load_plan(PLANS / f"{name}.without-concept.plan.yaml"), seed_offset)
     assert result.outcome == LOST, result.reason
+
+
+def test_sandbox_is_won_by_its_reference_plan_on_its_own_seed() -> None:
+    result = _play("sandbox", load_plan(solution_path("sandbox")), 0)
+    assert result.outcome == WON, result.reason
 
 
 def test_the_feed_is_also_won_by_caching_assembled_feeds() -> None:
