@@ -35,3 +35,26 @@ def test_preview_matches_what_the_engine_then_bills(make_game, cmd) -> None:
     p = preview_cost(game.engine, cmd, None)
     assert game.engine.apply(cmd).ok
     assert game.engine.cost_per_hour() == pytest.approx(p.after)
+
+
+CDN_LEVEL = BASE.replace("  - {kind: database, size: medium}\n",
+                         "  - {kind: database, size: medium}\n  - {kind: cdn}\n").replace(
+    "users: 2000", "users: 40000").replace("static: 0.3, read: 0.6", "static: 0.8, read: 0.1")
+
+
+def test_the_budget_counts_the_cdn_transfer_the_panel_shows(make_game) -> None:
+    """A CDN bills per gigabyte, so what runs costs more than its components: the preview
+    starts from the figure the objectives panel shows, and the budget rule refuses an
+    action that would take that figure over the cap (the playtest's cdn went to 38.9/h of 38)."""
+    game = make_game(base=CDN_LEVEL)
+    game.step(120)
+    components = game.engine.cost_per_hour()
+    shown = game.view().cost_per_hour
+    assert shown > components + 0.5  # the transfer is worth counting
+    cmd = Add("web", "medium")  # 2/h in the catalog
+    p = preview_cost(game.engine, cmd, None, game.transfer_cost_per_hour())
+    assert (p.now, p.after) == pytest.approx((shown, shown + 2.0))
+    # A cap between the components' cost and what is shown: the add fits the first only.
+    game.rules = type(game.rules)(game.rules.allow, components + 2.0 + (shown - components) / 2, "refuse")
+    res = game.act(cmd)
+    assert not res.ok and "over budget" in res.message

@@ -31,8 +31,9 @@ class CostPreview:
         return text
 
 
-def preview_cost(engine: Engine, cmd: Command, par_cost: float | None) -> CostPreview:
-    now = engine.cost_per_hour()
+def preview_cost(engine: Engine, cmd: Command, par_cost: float | None, transfer: float = 0.0) -> CostPreview:
+    """`transfer`: the CDN's transfer cost per hour at the current traffic (Game.transfer_cost_per_hour)."""
+    now = engine.cost_per_hour() + transfer
     pace = par_cost * 3600.0 / engine.duration if par_cost is not None and engine.duration > 0 else None
     return CostPreview(now, now + cost_change(engine.topology, engine.catalog, cmd), pace)
 

@@ -33,7 +33,7 @@ class Rules:
             allow.update(IMPLIED.get(kind, ()))
         return Rules(frozenset(allow), spec.budget_per_hour, spec.budget_mode)
 
-    def check(self, topology: Topology, catalog: Catalog, cmd: Command) -> str | None:
+    def check(self, topology: Topology, catalog: Catalog, cmd: Command, transfer: float = 0.0) -> str | None:
         """The reason the command is refused, or None if the rules allow it."""
         if isinstance(cmd, Add):
             if cmd.kind not in self.allow:
@@ -51,13 +51,15 @@ class Rules:
                 return "this scenario does not allow sharding, so there is nothing to denormalize"
         # Every action that builds or grows something (shards by resharding too) is priced
         # the way the preview shows it.
-        return self.over_budget(topology, cost_change(topology, catalog, cmd))
+        return self.over_budget(topology, cost_change(topology, catalog, cmd), transfer)
 
-    def over_budget(self, topology: Topology, extra: float) -> str | None:
+    def over_budget(self, topology: Topology, extra: float, transfer: float = 0.0) -> str | None:
         """Why spending `extra` more per hour is refused (None: allowed); the autoscaler asks too."""
         if self.budget_per_hour is None or self.budget_mode != "refuse" or extra <= 0:
             return None
-        now = topology.cost_per_hour()
+        # What runs now, plus the CDN's transfer at the current traffic (the figure the
+        # objectives panel and the budget star count).
+        now = topology.cost_per_hour() + transfer
         after = now + extra
         if after > self.budget_per_hour + 1e-9:
             return (f"over budget: that would cost {after:.1f}/h and the budget is "

@@ -112,7 +112,8 @@ class Game:
         self._components_cost_at_last_tick = 0.0
         self._result: GameResult | None = None
         # The autoscaler spends under the same budget rule as the player's actions.
-        self.engine.autoscaler.may_spend = lambda extra: self.rules.over_budget(self.engine.topology, extra)
+        self.engine.autoscaler.may_spend = lambda extra: self.rules.over_budget(
+            self.engine.topology, extra, self.transfer_cost_per_hour())
         self.engine.tick_hooks.append(self._on_tick)
         self._total_windows = (
             max(1, int(math.ceil(cfg.duration / spec.slo.latency_window))) if self.latency else 0
@@ -150,7 +151,7 @@ class Game:
         e = self.engine
         if e.finished:
             return refuse("the game is over")
-        reason = self.rules.check(e.topology, e.catalog, cmd)
+        reason = self.rules.check(e.topology, e.catalog, cmd, self.transfer_cost_per_hour())
         mark = len(e.events)
         # A removal before the component served cancels its order, refunded (the sim's rule):
         # it is an undo, whether z or x asked for it, and the log and a recorded plan say so.
@@ -257,12 +258,17 @@ class Game:
         """Dead primaries replaced by a promotion: they rejoin as replicas once back."""
         return frozenset(c.id for c in self.engine.topology.db_nodes() if getattr(c, "demoted", False))
 
+    def transfer_cost_per_hour(self) -> float:
+        """What the CDN's transfer cost an hour over the last tick: it grows with traffic, so
+        the budget rule and the cost preview add it to what the components cost."""
+        recent = self.engine.metrics.recent
+        return max(0.0, recent[-1].cost_per_hour - self._components_cost_at_last_tick) if recent else 0.0
+
     def view(self) -> GameView:
         e = self.engine
         spec = self.scenario.spec
         recent = e.metrics.recent
         last = recent[-1] if recent else None
-        last_components = self._components_cost_at_last_tick
         b = self.budget
         if b.exhausted:
             status = FAILED
@@ -338,7 +344,7 @@ class Game:
             p95_target_ms=self.latency.p95_ms if self.latency else None,
             latency_attainment=attain,
             # What is running now (an action shows at once, even paused), plus CDN transfer.
-            cost_per_hour=e.cost_per_hour() + (last.cost_per_hour - last_components if last else 0.0),
+            cost_per_hour=e.cost_per_hour() + self.transfer_cost_per_hour(),
             budget_per_hour=spec.budget_per_hour,
             cost=e.metrics.cost,
             lost_writes=int(round(e.metrics.lost_writes)),

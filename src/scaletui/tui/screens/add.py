@@ -109,7 +109,8 @@ class AddScreen(ModalScreen[Add | None]):
         text = f"count: {self.count}   region: {region}{extra}"
         cmd = self._highlighted_command()
         if cmd is not None:
-            preview = preview_cost(self.game.engine, cmd, self.game.scenario.spec.par_cost)
+            preview = preview_cost(self.game.engine, cmd, self.game.scenario.spec.par_cost,
+                                   self.game.transfer_cost_per_hour())
             text += f"\ncost {preview}"
         self.query_one("#status", Static).update(text)
 

@@ -143,7 +143,7 @@ class ConfigureScreen(ModalScreen[Configure | None]):
     def _shards_cost(self, value: str) -> str:
         n = int(value) if value.isdigit() else self.game.engine.topology.shard_count
         return str(preview_cost(self.game.engine, Configure(self.comp.id, shards=n),
-                                self.game.scenario.spec.par_cost))
+                                self.game.scenario.spec.par_cost, self.game.transfer_cost_per_hour()))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if self.pending == "shards":

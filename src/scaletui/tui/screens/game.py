@@ -372,7 +372,8 @@ class GameScreen(Screen):
                              done)
 
     def _cost_change(self, cmd: Command) -> str:
-        return str(preview_cost(self.game.engine, cmd, self.game.scenario.spec.par_cost))
+        return str(preview_cost(self.game.engine, cmd, self.game.scenario.spec.par_cost,
+                                self.game.transfer_cost_per_hour()))
 
     def action_remove(self) -> None:
         from scaletui.tui.screens.confirm import ConfirmScreen
