@@ -8,6 +8,7 @@
   same numbers as mmck.sample_response through it, draw for draw.
 - A stage keeps its mean time (the stages a flow passed are shared by the flows it splits
   into); a warming cache's hit rate and the miss curve over shards keep their sums' terms.
+- A timed-out share is kept by what its station's tail depends on: another load, another tail.
 
 Catalog figures used (documented): a medium web server has 8 workers at 20 ms; the
 exponential backoff waits up to 1 s before the first retry, doubling per retry.
@@ -24,7 +25,8 @@ from simtools import make_config, spec
 from scaletui.sim.client import RetryBacklog
 from scaletui.sim.config import ClientPolicy, Mix, ScenarioEvent
 from scaletui.sim.engine import Engine
-from scaletui.sim.flow import FlowPlane, Stage, _draw_of
+from scaletui.sim import mmck
+from scaletui.sim.flow import Flow, FlowPlane, Stage, _draw_of
 from scaletui.sim.hit_rate import HitRateModel
 from scaletui.sim.keyspace import HASHED_RANKS, KeySpace, parts_and_map
 from scaletui.sim.sharding import Sharding
@@ -196,3 +198,33 @@ def test_a_stage_weighs_each_station_by_its_run_left_to_right(wide_plane):
                 total += w
                 expected.append(total)
         assert stage.cum == expected, stage.label
+
+
+def _mmc_response_tail(c: int, mu: float, lam: float, t: float) -> float:
+    """P(wait + service > t) of M/M/c (Erlang C wait, exponential service)."""
+    a = lam / mu
+    b = 1.0
+    for n in range(1, c + 1):
+        b = a * b / (n + a * b)  # Erlang B
+    pw = b / (1.0 - a / c + a / c * b)  # Erlang C
+    theta = c * mu - lam
+    conv = (theta * math.exp(-mu * t) - mu * math.exp(-theta * t)) / (theta - mu)
+    return (1 - pw) * math.exp(-mu * t) + pw * conv
+
+
+def test_a_timed_out_share_follows_its_station_state_from_tick_to_tick(wide_plane, monkeypatch):
+    # One web server (8 workers at 20 ms, a queue too long to shed) at 70% and then 90%
+    # load: each share is its own M/M/c tail beyond the 60 ms timeout, not the one kept.
+    monkeypatch.setattr(wide_plane, "client", ClientPolicy(timeout=0.06))
+    web = next(c for f in wide_plane.completed for s in f.stages if isinstance(s, Stage)
+               for _, m, _ in s.runs for c in m if c.id == "web-1")
+    assert web.workers == WEB_WORKERS
+    mu, capacity = 1.0 / WEB_SERVICE_S, WEB_WORKERS + 1000
+    for load in (0.7, 0.9, 0.7):
+        lam = load * WEB_WORKERS * mu
+        state = mmck.station_state(WEB_WORKERS, mu, capacity, lam)
+        stage = Stage("web", [1.0], [(web, 0.0, state, mu, WEB_SERVICE_S, "web", capacity)])
+        flow = Flow("us-east", "read", None, lam, lam, state.mean_wait + WEB_SERVICE_S, (stage,), 0.0)
+        late, where = wide_plane._timed_out_share(flow)
+        assert where is web
+        assert late == pytest.approx(_mmc_response_tail(WEB_WORKERS, mu, lam, 0.06), rel=0.02), load

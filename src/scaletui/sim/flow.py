@@ -1350,7 +1350,9 @@ class FlowPlane:
             if state is None:
                 p = 1.0 if left < 0 else 0.0
             else:
-                key = (state, members[0].workers, mu, capacity, svc, round(left, 4))
+                # The state by the figures response_tail reads (hashing the whole state
+                # object costs more than the lookup saves).
+                key = (state.wait_probability, state.rho, members[0].workers, mu, capacity, svc, round(left, 4))
                 p = memo.get(key, -1.0)
                 if p < 0:
                     if len(memo) > 4096:
@@ -1498,49 +1500,47 @@ class FlowPlane:
                 continue
             steps.append((None, stage.draw_table(), None))
         kept: list[float] = []
-        walk = self._walk
-        for _ in range(n):
-            x = walk(steps)
-            # An answered request took at most the timeout: a longer draw stands for a
-            # timed-out one, so draw again (a few times at most).
-            redraws = 0
-            while x > timeout and redraws < 4:
-                x = walk(steps)
-                redraws += 1
-            if x <= timeout:
-                kept.append(x)
-        return kept
-
-    def _walk(self, steps: list[tuple]) -> float:
         rng = self.rng
         rand = rng.random
         log = math.log
         bisect_left = bisect.bisect_left
-        total = 0.0
-        for fixed, pick, fan in steps:
-            if fixed is not None:
-                rand()  # picks its station: in one run, every index picks alike
-                delay, queues, rate, pw, rho, places, step = fixed
-            elif pick is not None:
-                # Stage.draw_of, written out
-                draws, cum, last_cum, last, starts = pick
-                i = bisect_left(cum, rand() * last_cum)
-                if i > last:
-                    i = last
-                delay, queues, rate, pw, rho, places, step = (
-                    draws[i] if starts is None else draws[bisect.bisect_right(starts, i) - 1])
-            else:
-                total += self._fan_time(fan)
-                continue
-            x = delay
-            if queues:  # self._response(...), written out: this runs for every sample
-                t = -log(1.0 - rand()) / rate if rate > 0 else 0.0
-                if pw > 0.0 and rand() < pw:
-                    j = sample_queue_position(rho, places, rand())
-                    t += rng.gammavariate(j + 1, step)
-                x += t
-            total += x
-        return total
+        for _ in range(n):
+            redraws = 0
+            while True:
+                # One walk through the stages (written out: this runs for every sample).
+                x = 0.0
+                for fixed, pick, fan in steps:
+                    if fixed is not None:
+                        rand()  # picks its station: in one run, every index picks alike
+                        delay, queues, rate, pw, rho, places, step = fixed
+                    elif pick is not None:
+                        # Stage.draw_of, written out
+                        draws, cum, last_cum, last, starts = pick
+                        i = bisect_left(cum, rand() * last_cum)
+                        if i > last:
+                            i = last
+                        delay, queues, rate, pw, rho, places, step = (
+                            draws[i] if starts is None else draws[bisect.bisect_right(starts, i) - 1])
+                    else:
+                        x += self._fan_time(fan)
+                        continue
+                    y = delay
+                    if queues:  # self._response(...), written out
+                        t = -log(1.0 - rand()) / rate if rate > 0 else 0.0
+                        if pw > 0.0 and rand() < pw:
+                            j = sample_queue_position(rho, places, rand())
+                            t += rng.gammavariate(j + 1, step)
+                        y += t
+                    x += y
+                # An answered request took at most the timeout: a longer draw stands for a
+                # timed-out one, so draw again (a few times at most).
+                if x > timeout and redraws < 4:
+                    redraws += 1
+                    continue
+                break
+            if x <= timeout:
+                kept.append(x)
+        return kept
 
     def _fan_time(self, stage: FanStage) -> float:
         """_draw_fan without the hops: the slowest of one response per shard."""
