@@ -6,6 +6,9 @@
   by (seconds into the tick, retry number): each spread is the uniform backoff's.
 - Latency samples walk each stage's Draw: the same station as the stage's choice and the
   same numbers as mmck.sample_response through it, draw for draw.
+- A stage keeps its mean time (the stages a flow passed are shared by the flows it splits
+  into); a warming cache's hit rate and the miss curve over shards keep their sums' terms.
+- A timed-out share is kept by what its station's tail depends on: another load, another tail.
 
 Catalog figures used (documented): a medium web server has 8 workers at 20 ms; the
 exponential backoff waits up to 1 s before the first retry, doubling per retry.
@@ -22,7 +25,11 @@ from simtools import make_config, spec
 from scaletui.sim.client import RetryBacklog
 from scaletui.sim.config import ClientPolicy, Mix, ScenarioEvent
 from scaletui.sim.engine import Engine
-from scaletui.sim.flow import FlowPlane, Stage, _draw_of
+from scaletui.sim import mmck
+from scaletui.sim.flow import Flow, FlowPlane, Stage, _draw_of
+from scaletui.sim.hit_rate import HitRateModel
+from scaletui.sim.keyspace import HASHED_RANKS, KeySpace, parts_and_map
+from scaletui.sim.sharding import Sharding
 
 WEB_WORKERS = 8
 WEB_SERVICE_S = 0.020
@@ -86,10 +93,11 @@ def test_jittered_retries_spread_as_the_uniform_backoff_for_each_moment_and_retr
 @pytest.fixture(scope="module")
 def wide_plane() -> FlowPlane:
     """A load balancer, 70 web servers (more than a stage lists one by one) with web-5
-    slowed, a cache and a database: stages of one run, of several, and of many stations."""
+    slowed, two caches and a database: stages of one run, of several (of one station each:
+    the caches), and of many stations."""
     webs = 70
     topo = [spec("load_balancer", "small")] + [spec("web", "medium", id=f"web-{i}") for i in range(1, webs + 1)]
-    topo += [spec("cache"), spec("database")]
+    topo += [spec("cache"), spec("cache"), spec("database")]
     cfg = make_config(*topo, users=50_000.0, rps_per_user=0.1, duration=30.0, mix=Mix(0.2, 0.6, 0.2, 0.0),
                       events=[ScenarioEvent(0.0, "slow", "web-5", factor=3.0)])
     e = Engine(cfg, seed=4)
@@ -121,3 +129,102 @@ def test_latency_samples_draw_what_sample_response_draws(wide_plane):
             assert wide_plane._draw_times(f.stages, 200, math.inf) == expected
     finally:
         wide_plane.rng = saved
+
+
+def test_a_stage_keeps_its_mean_time_which_is_its_stations_weighted_mean(wide_plane, monkeypatch):
+    stages = {id(s): s for f in wide_plane.completed for s in f.stages if isinstance(s, Stage)}
+    assert len(stages) >= 4
+    for stage in stages.values():
+        tot = acc = 0.0
+        for w, members, (delay, state, _mu, svc, _label, _cap) in stage.runs:
+            for _ in members:  # station by station
+                tot += w
+                acc += w * (delay + (state.mean_wait + svc if state is not None else 0.0))
+        assert stage.mean_time() == pytest.approx(acc / tot if tot > 0 else 0.0, rel=1e-12, abs=1e-15)
+    # Kept: asked again, it does not walk its runs (they do not change once built).
+    stage = next(iter(stages.values()))
+    first = stage.mean_time()
+    monkeypatch.setattr(stage, "runs", [])
+    assert stage.mean_time() == first
+
+
+def test_a_warming_cache_hits_the_keys_it_has_seen():
+    # Che's warm-up without TTL or invalidation: a key read r times/s is held by age a
+    # with probability 1 - exp(-r a); hits = sum over keys of p_k (1 - exp(-rate p_k a)).
+    keys = KeySpace(100_000, 0.9)
+    model = HitRateModel(keys)
+    for rate, age in [(50.0, 3.0), (2_000.0, 0.5), (1e5, 40.0), (1e6, 1e3)]:
+        expected = math.fsum(n * p * (1.0 - math.exp(-rate * p * age))
+                             for n, p in zip(keys.bucket_counts, keys.bucket_p))
+        got = model._warming(rate, age)  # what hit_rate returns while warming (at 1% steps of both)
+        assert got == pytest.approx(expected, rel=1e-9), (rate, age)
+        assert 0.0 < got < 1.0
+
+
+def test_the_miss_curve_over_shards_follows_each_ranks_shard_and_probability():
+    # Misses per shard: the top ranks one by one (their shard, their probability), the
+    # rest spread as the keys are. A steady cache without TTL: p (1 - stay), stay =
+    # 1 - exp(-rate T p) with rate T the cache's (here through miss_partition_shares).
+    keys = KeySpace(100_000, 0.9)
+    model = HitRateModel(keys)
+    for parts in (4, Sharding(4, "ring")):
+        count, part = parts_and_map(parts)
+        for age in (30.0, 600.0):
+            rt = min(model.characteristic_time(2_000.0, 1.0, math.inf), age * 1_000.0)
+            rt = math.exp(round(math.log(rt), 2))
+            shares = [0.0] * count
+            head_miss = 0.0
+            for rank in range(1, HASHED_RANKS + 1):
+                p = keys.probability(rank)
+                m = p * math.exp(-rt * p)
+                shares[part(rank)] += m
+                head_miss += m
+            total_miss = math.fsum(n * p * math.exp(-rt * p) for n, p in zip(keys.bucket_counts, keys.bucket_p))
+            tail = total_miss - head_miss
+            spread = (1.0 / count,) * count if isinstance(parts, int) else parts.key_shares()
+            raw = [x + tail * k for x, k in zip(shares, spread)]
+            expected = [x / sum(raw) for x in raw]
+            got = model.miss_partition_shares(parts, 2_000.0, 1_000.0, age=age)
+            assert got == pytest.approx(expected, rel=1e-6), (parts, age)
+
+
+def test_a_stage_weighs_each_station_by_its_run_left_to_right(wide_plane):
+    stages = {id(s): s for f in wide_plane.completed for s in f.stages if isinstance(s, Stage)}
+    assert any(len(s.runs) > 1 and all(len(m) == 1 for _, m, _ in s.runs) for s in stages.values())
+    for stage in stages.values():
+        expected, total = [], 0.0
+        for w, members, _ in stage.runs:
+            for _ in members:
+                total += w
+                expected.append(total)
+        assert stage.cum == expected, stage.label
+
+
+def _mmc_response_tail(c: int, mu: float, lam: float, t: float) -> float:
+    """P(wait + service > t) of M/M/c (Erlang C wait, exponential service)."""
+    a = lam / mu
+    b = 1.0
+    for n in range(1, c + 1):
+        b = a * b / (n + a * b)  # Erlang B
+    pw = b / (1.0 - a / c + a / c * b)  # Erlang C
+    theta = c * mu - lam
+    conv = (theta * math.exp(-mu * t) - mu * math.exp(-theta * t)) / (theta - mu)
+    return (1 - pw) * math.exp(-mu * t) + pw * conv
+
+
+def test_a_timed_out_share_follows_its_station_state_from_tick_to_tick(wide_plane, monkeypatch):
+    # One web server (8 workers at 20 ms, a queue too long to shed) at 70% and then 90%
+    # load: each share is its own M/M/c tail beyond the 60 ms timeout, not the one kept.
+    monkeypatch.setattr(wide_plane, "client", ClientPolicy(timeout=0.06))
+    web = next(c for f in wide_plane.completed for s in f.stages if isinstance(s, Stage)
+               for _, m, _ in s.runs for c in m if c.id == "web-1")
+    assert web.workers == WEB_WORKERS
+    mu, capacity = 1.0 / WEB_SERVICE_S, WEB_WORKERS + 1000
+    for load in (0.7, 0.9, 0.7):
+        lam = load * WEB_WORKERS * mu
+        state = mmck.station_state(WEB_WORKERS, mu, capacity, lam)
+        stage = Stage("web", [1.0], [(web, 0.0, state, mu, WEB_SERVICE_S, "web", capacity)])
+        flow = Flow("us-east", "read", None, lam, lam, state.mean_wait + WEB_SERVICE_S, (stage,), 0.0)
+        late, where = wide_plane._timed_out_share(flow)
+        assert where is web
+        assert late == pytest.approx(_mmc_response_tail(WEB_WORKERS, mu, lam, 0.06), rel=0.02), load

@@ -60,22 +60,25 @@ class RetryBacklog:
         self._due: dict[int, dict[tuple[str, str], dict[int, float]]] = defaultdict(dict)
         self.waiting = 0.0
         # How one moment's retries spread over the ticks after the one they failed in, by
-        # (seconds into it, retry number): [(ticks later, seconds of the spread in it)].
-        # It depends on nothing else, and failures come back every tick.
-        self._spreads: dict[tuple[float, int], list[tuple[int, float]]] = {}
+        # (seconds into it, retry number): the backoff and [(ticks later, seconds of the
+        # spread in it)] (None without jitter). It depends on nothing else, and failures
+        # come back every tick.
+        self._spreads: dict[tuple[float, int], tuple[float, list[tuple[int, float]] | None]] = {}
 
     def add(self, tick: int, ended_after: float, region: str, cls: str, retry: int, count: float) -> None:
         """`count` attempts failed in tick `tick`, `ended_after` seconds into it; they come
         back as retry number `retry`."""
         if count <= 0:
             return
-        policy = self.policy
-        wait = policy.backoff_s(retry)
-        if policy.jitter and wait > 0:
+        known = self._spreads.get((ended_after, retry))
+        if known is None:
+            policy = self.policy
+            wait = policy.backoff_s(retry)
             # Evenly over [start, start + wait]: each tick gets the part it covers.
-            spread = self._spreads.get((ended_after, retry))
-            if spread is None:
-                spread = self._spreads[(ended_after, retry)] = self._spread(ended_after, wait)
+            known = self._spreads[(ended_after, retry)] = (
+                wait, self._spread(ended_after, wait) if policy.jitter and wait > 0 else None)
+        wait, spread = known
+        if spread is not None:
             due = self._due
             for later, part in spread:  # self._put, written out: this runs for every failure
                 n = count * part / wait

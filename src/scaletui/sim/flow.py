@@ -77,7 +77,7 @@ class Stage:
     big tier a drawn index finds its run by the runs' first indexes, so no pick per
     station is built."""
 
-    __slots__ = ("label", "runs", "_cum", "_starts", "_few", "_picks", "_draws")
+    __slots__ = ("label", "runs", "_cum", "_starts", "_few", "_picks", "_draws", "_mean")
 
     def __init__(self, label: str, weights: list[float], picks: list[Pick]) -> None:
         self.label = label
@@ -87,19 +87,48 @@ class Stage:
         self._few = False  # indexes are stations (else a drawn index finds its run)
         self._picks: list[Pick] | None = None
         self._draws: list[Draw] | None = None
+        self._mean: float | None = None
 
     @classmethod
     def of_runs(cls, label: str, runs: list[tuple[float, tuple, tuple]]) -> "Stage":
-        stage = cls(label, [], [])
+        stage = cls.__new__(cls)  # __init__'s fields, without building runs from picks
+        stage.label = label
         stage.runs = runs
+        stage._cum = None
+        stage._starts = []
+        stage._few = False
+        stage._picks = None
+        stage._draws = None
+        stage._mean = None
         return stage
+
+    def mean_time(self) -> float:
+        """The mean time a request spends in this stage (delay, wait and service), weighted
+        by the stations' shares. Kept: the stages a flow passed are shared by the flows it
+        splits into, and their runs do not change once built."""
+        m = self._mean
+        if m is None:
+            tot = acc = 0.0
+            for w, members, rest in self.runs:
+                n = w * len(members)
+                tot += n
+                state = rest[1]
+                acc += n * (rest[0] + (state.mean_wait + rest[3] if state is not None else 0.0))
+            m = self._mean = acc / tot if tot > 0 else 0.0
+        return m
 
     def _expand(self) -> list[float]:
         """One cumulative weight per station; in a big tier, each run's first index."""
         runs = self.runs
-        if sum(len(m) for _, m, _ in runs) <= FEW_PICKS:
+        stations = 0
+        for _, m, _ in runs:
+            stations += len(m)
+        if stations <= FEW_PICKS:
             self._few = True
-            cum = self._cum = list(accumulate(chain.from_iterable(repeat(w, len(m)) for w, m, _ in runs)))
+            if stations == len(runs):  # runs of one station each (the same sums, fewer steps)
+                cum = self._cum = list(accumulate([w for w, _, _ in runs]))
+            else:
+                cum = self._cum = list(accumulate(chain.from_iterable(repeat(w, len(m)) for w, m, _ in runs)))
             return cum
         shape = tuple((w, len(m)) for w, m, _ in runs)
         cum = self._cum = _cumulative(shape)
@@ -138,16 +167,23 @@ class Stage:
             return draws[i]
         return draws[bisect.bisect_right(self._starts, i) - 1]
 
+    def draw_table(self) -> tuple[list["Draw"], list[float], float, int, list[int] | None]:
+        """What draw_of reads to pick a Draw: the Draws, the cumulative weights, their
+        total and last index, and the runs' first indexes (None: an index is a station)."""
+        draws = self.draws()
+        cum = self._cum if self._cum is not None else self._expand()
+        return draws, cum, cum[-1], len(cum) - 1, None if self._few else self._starts
+
     def _make_draws(self) -> list["Draw"]:
         runs = self.runs
+        if len(runs) == 1:  # most stages
+            _, m, rest = runs[0]
+            return [_draw_of(m[0], *rest)]
         per_run = [_draw_of(m[0], *rest) for _, m, rest in runs]
-        if len(runs) == 1:
-            return per_run
-        if self._cum is None:
-            self._expand()  # tells whether indexes are stations
-        if self._few:
+        cum = self._cum if self._cum is not None else self._expand()  # tells whether indexes are stations
+        if self._few and len(cum) > len(runs):
             return list(chain.from_iterable(repeat(d, len(m)) for d, (_, m, _) in zip(per_run, runs)))
-        return per_run
+        return per_run  # one per run: a run's first index, or (as many as stations) a station's
 
     def choose(self, u: float) -> Pick:
         cum = self._cum if self._cum is not None else self._expand()
@@ -817,6 +853,8 @@ class FlowPlane:
         calls = self.ctx.db_calls
         db = label == "db"
         policy = db and (calls.timeout is not None or calls.retries > 0)
+        svc_of = self._svc
+        inline = f.cls == "async" and f.site.queue is None  # see _service_mean
         for w, members, delay, missing in opts:
             if w <= 0:
                 continue
@@ -872,7 +910,9 @@ class FlowPlane:
                     self._fail(f, c, c.shed_reason(c.held_waiting, behind), shed)
             if a <= 0:
                 continue
-            svc = self._service_mean(comp, f)
+            svc = svc_of.get(comp)
+            if svc is None or inline:
+                svc = self._service_mean(comp, f)
             wa = w * a
             if comp.error_share > 0:
                 # Worked on (its load counts them) and answered with an error.
@@ -889,8 +929,12 @@ class FlowPlane:
                     self._committed_rate += f.rate * wa
             resp = wa * (delay + state.mean_wait + svc)
             k = len(members)  # one addition per station, as station by station
-            accepted = _add_repeatedly(accepted, wa, k)
-            mean_acc = _add_repeatedly(mean_acc, resp, k)
+            if k == 1:
+                accepted += wa
+                mean_acc += resp
+            else:
+                accepted = _add_repeatedly(accepted, wa, k)
+                mean_acc = _add_repeatedly(mean_acc, resp, k)
             runs.append((wa, members, (delay, state, mu, svc, label,
                                        held if held is not None else self._capacity(comp, mu))))
         if accepted <= 0:
@@ -1288,13 +1332,7 @@ class FlowPlane:
                 # A fan-out's shard reads are taken at their mean (in f.mean): the tail of a
                 # maximum over shards is not one station's; its other stages still time out.
                 continue
-            tot = acc = 0.0
-            for w, members, rest in stage.runs:
-                n = w * len(members)
-                tot += n
-                state = rest[1]
-                acc += n * (rest[0] + (state.mean_wait + rest[3] if state is not None else 0.0))
-            m = acc / tot if tot > 0 else 0.0
+            m = stage.mean_time()
             if m > best_mean:
                 best, best_mean = stage, m
         if best is None:
@@ -1312,7 +1350,9 @@ class FlowPlane:
             if state is None:
                 p = 1.0 if left < 0 else 0.0
             else:
-                key = (state, members[0].workers, mu, capacity, svc, round(left, 4))
+                # The state by the figures response_tail reads (hashing the whole state
+                # object costs more than the lookup saves).
+                key = (state.wait_probability, state.rho, members[0].workers, mu, capacity, svc, round(left, 4))
                 p = memo.get(key, -1.0)
                 if p < 0:
                     if len(memo) > 4096:
@@ -1349,11 +1389,14 @@ class FlowPlane:
         # timeout ends `timeout` after the request began, any other failure with the tick.
         ended = self.client.timeout if is_timeout(reason) else self.ctx.dt
         final = 0.0
+        add = self.retry_backlog.add
+        later = m.retry_later
+        tick, region, cls = self._tick_no, f.region, f.cls
         for k, share in enumerate(mix if mix is not None else (1.0,)):
             n = count * share
             if k < retries:
-                self.retry_backlog.add(self._tick_no, ended, f.region, f.cls, k + 1, n)
-                m.retry_later(n, reason)
+                add(tick, ended, region, cls, k + 1, n)
+                later(n, reason)
             else:
                 final += n
         m.fail(final, reason)
@@ -1430,14 +1473,12 @@ class FlowPlane:
         if total > 0:
             n_total = e.config.latency_samples
             timeout = self.client.timeout
-            shape = e.metrics.shape
+            shape = e.metrics.shape_all
             for f in flows:
                 n = max(1, int(round(n_total * f.count / total)))
                 kept = self._draw_times(f.stages, n, timeout)
                 if kept:
-                    weight = f.count / len(kept)
-                    for x in kept:
-                        shape(x, weight)
+                    shape(kept, f.count / len(kept))
         self._traces(t, total)
 
     def _draw_times(self, stages: tuple["Stage | FanStage", ...], n: int, timeout: float) -> list[float]:
@@ -1445,47 +1486,61 @@ class FlowPlane:
         requests): _draw without the hops, with sample_response written out on each
         station's Draw (the same draws of the RNG, the same arithmetic). A stage of one run
         is its one Draw. This is most of the cost of a tick's samples."""
-        steps: list[tuple[Draw | None, Stage | FanStage]] = []
+        # Per stage: its one Draw, or what draw_of reads to pick one (the Draws, the
+        # cumulative weights, their total and last index, and the runs' first indexes when
+        # an index is not a station), or the FanStage.
+        steps: list[tuple] = []
         for stage in stages:
-            draws = stage.draws() if isinstance(stage, Stage) else None
-            steps.append((draws[0] if draws is not None and len(draws) == 1 else None, stage))
+            if isinstance(stage, FanStage):
+                steps.append((None, None, stage))
+                continue
+            draws = stage.draws()
+            if len(draws) == 1:
+                steps.append((draws[0], None, None))
+                continue
+            steps.append((None, stage.draw_table(), None))
         kept: list[float] = []
-        walk = self._walk
-        for _ in range(n):
-            x = walk(steps)
-            # An answered request took at most the timeout: a longer draw stands for a
-            # timed-out one, so draw again (a few times at most).
-            redraws = 0
-            while x > timeout and redraws < 4:
-                x = walk(steps)
-                redraws += 1
-            if x <= timeout:
-                kept.append(x)
-        return kept
-
-    def _walk(self, steps: list[tuple[Draw | None, "Stage | FanStage"]]) -> float:
         rng = self.rng
         rand = rng.random
         log = math.log
-        total = 0.0
-        for fixed, stage in steps:
-            if fixed is not None:
-                rand()  # picks its station: in one run, every index picks alike
-                delay, queues, rate, pw, rho, places, step = fixed
-            elif isinstance(stage, FanStage):
-                total += self._fan_time(stage)
-                continue
-            else:
-                delay, queues, rate, pw, rho, places, step = stage.draw_of(rand())
-            x = delay
-            if queues:  # self._response(...), written out: this runs for every sample
-                t = -log(1.0 - rand()) / rate if rate > 0 else 0.0
-                if pw > 0.0 and rand() < pw:
-                    j = sample_queue_position(rho, places, rand())
-                    t += rng.gammavariate(j + 1, step)
-                x += t
-            total += x
-        return total
+        bisect_left = bisect.bisect_left
+        for _ in range(n):
+            redraws = 0
+            while True:
+                # One walk through the stages (written out: this runs for every sample).
+                x = 0.0
+                for fixed, pick, fan in steps:
+                    if fixed is not None:
+                        rand()  # picks its station: in one run, every index picks alike
+                        delay, queues, rate, pw, rho, places, step = fixed
+                    elif pick is not None:
+                        # Stage.draw_of, written out
+                        draws, cum, last_cum, last, starts = pick
+                        i = bisect_left(cum, rand() * last_cum)
+                        if i > last:
+                            i = last
+                        delay, queues, rate, pw, rho, places, step = (
+                            draws[i] if starts is None else draws[bisect.bisect_right(starts, i) - 1])
+                    else:
+                        x += self._fan_time(fan)
+                        continue
+                    y = delay
+                    if queues:  # self._response(...), written out
+                        t = -log(1.0 - rand()) / rate if rate > 0 else 0.0
+                        if pw > 0.0 and rand() < pw:
+                            j = sample_queue_position(rho, places, rand())
+                            t += rng.gammavariate(j + 1, step)
+                        y += t
+                    x += y
+                # An answered request took at most the timeout: a longer draw stands for a
+                # timed-out one, so draw again (a few times at most).
+                if x > timeout and redraws < 4:
+                    redraws += 1
+                    continue
+                break
+            if x <= timeout:
+                kept.append(x)
+        return kept
 
     def _fan_time(self, stage: FanStage) -> float:
         """_draw_fan without the hops: the slowest of one response per shard."""

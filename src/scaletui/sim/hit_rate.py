@@ -172,7 +172,15 @@ class HitRateModel:
 
     @lru_cache(maxsize=8192)
     def _warming(self, rate: float, age: float, inval: float = 0.0) -> float:
-        return self._occupancy_and_hits(rate, age, INFINITE, inval)[1]
+        if inval > 0 or age == INFINITE:
+            return self._occupancy_and_hits(rate, age, INFINITE, inval)[1]
+        # _occupancy_and_hits's hits without its occupancy (unused here), by the same
+        # arithmetic: a warming cache comes here every 1% of its age.
+        hits = 0.0
+        expm1 = math.expm1
+        for n, p in zip(self.keys.bucket_counts, self.keys.bucket_p):
+            hits += n * p * -expm1(-(rate * p) * age)
+        return hits
 
     @lru_cache(maxsize=4096)
     def _steady(self, capacity: float, rate: float, ttl: float, inval: float = 0.0) -> float:
@@ -203,22 +211,30 @@ class HitRateModel:
         t = self.characteristic_time(float(capacity), rate_q, ttl)  # past the first TTL: steady
         return self._miss_shares(parts, rate_q, round(math.log(rate_q * t), 2) if t != INFINITE else INFINITE, ttl)
 
+    @lru_cache(maxsize=64)
+    def _head(self, parts: int | Partitioning) -> tuple[list[float], list[int]]:
+        """The probability and the partition of each hashed rank, 1 to HASHED_RANKS: a
+        warming cache's miss curve is recomputed often, over the same ranks."""
+        keys = self.keys
+        _, part = parts_and_map(parts)
+        ranks = range(1, min(keys.count, HASHED_RANKS) + 1)
+        return [keys.probability(rank) for rank in ranks], [part(rank) for rank in ranks]
+
     @lru_cache(maxsize=2048)
     def _miss_shares(self, parts: int | Partitioning, rate: float, log_rt: float, ttl: float) -> tuple[float, ...]:
         keys = self.keys
-        count, part = parts_and_map(parts)
+        count, _ = parts_and_map(parts)
         rt = math.exp(log_rt) if log_rt != INFINITE else INFINITE  # rate * T
         shares = [0.0] * count
         head_miss = 0.0
         head_p = 0.0
-        top = min(keys.count, HASHED_RANKS)
-        for rank in range(1, top + 1):
-            p = keys.probability(rank)
+        probabilities, owners = self._head(parts)
+        for p, owner in zip(probabilities, owners):
             stay = 1.0 if rt == INFINITE else -math.expm1(-rt * p)
             if ttl != INFINITE:
                 stay *= _ttl_factor(rate * p * ttl)
             m = p * (1.0 - stay)
-            shares[part(rank)] += m
+            shares[owner] += m
             head_miss += m
             head_p += p
         total_miss = 0.0

@@ -168,6 +168,21 @@ class Metrics:
             h.total += weight
         self.t_samples.append((latency, weight))
 
+    def shape_all(self, latencies: list[float], weight: float) -> None:
+        """shape() of each latency in turn, with one call per flow's samples."""
+        hist, w_hist = self.hist, self.w_hist  # two histograms: the run's and the window's
+        h_weights, w_weights = hist.weights, w_hist.weights
+        h_total, w_total = hist.total, w_hist.total
+        append = self.t_samples.append
+        for x in latencies:
+            i = bin_of(x)
+            h_weights[i] += weight
+            h_total += weight
+            w_weights[i] += weight
+            w_total += weight
+            append((x, weight))
+        hist.total, w_hist.total = h_total, w_total
+
     def fail(self, n: float, cause: str) -> None:
         if n <= 0:
             return

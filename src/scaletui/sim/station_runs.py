@@ -25,7 +25,9 @@ def state_key(comp: Component) -> object:
     tick for every station of a tier, and the properties derived from them cost more)."""
     if isinstance(comp, (Database, MessageQueue)):
         return comp
-    return (comp.__class__, comp.kind_spec, comp.size_spec, comp.slow_factor, comp.dc, comp.crashed,
+    # The specs by identity: one catalog's objects, and hashing a spec (a dataclass with
+    # its sizes) costs microseconds, every tick for every run.
+    return (comp.__class__, id(comp.kind_spec), id(comp.size_spec), comp.slow_factor, comp.dc, comp.crashed,
             comp.removed, comp.error_share, getattr(comp, "max_in_flight", 0))
 
 
