@@ -708,3 +708,20 @@ def _overloaded_level(tmp_path):
     level = tmp_path / "overloaded.yaml"
     level.write_text(OVERLOADED)
     return level
+
+
+async def test_an_error_rate_s_scale_stops_at_100_percent(app_factory, tmp_path) -> None:
+    """The playtest read "max 100.00% of 200%": the only web server dies, every request fails."""
+    from scaletui.tui.widgets.metrics_panel import MetricsPanel
+
+    level = tmp_path / "dead.yaml"
+    level.write_text("name: dead\nduration: 10m\nslo: {availability: 10}\n"
+                     "traffic: {users: 200, rps_per_user: 0.5}\n"
+                     "topology: [{kind: web, size: large}, {kind: database, size: large}]\n"
+                     "events: [{at: 5s, fail: web-1}]\nallow: [web]\n")
+    async with app_factory(str(level)).run_test(size=(100, 30)) as pilot:
+        screen = await _overloaded(pilot, 30)
+        table = screen.query_one(MetricsPanel).render()
+        labels = list(table.columns[0].cells)
+        tops = [c.plain for c in table.columns[3].cells]
+        assert tops[labels.index("errors")] == "max 100.00% of 100%", tops
