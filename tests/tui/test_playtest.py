@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from scaletui.sim.commands import Add
 from scaletui.tui.screens.game import GameScreen
 from scaletui.tui.widgets.topology_panel import TopologyPanel
@@ -725,3 +727,18 @@ async def test_an_error_rate_s_scale_stops_at_100_percent(app_factory, tmp_path)
         labels = list(table.columns[0].cells)
         tops = [c.plain for c in table.columns[3].cells]
         assert tops[labels.index("errors")] == "max 100.00% of 100%", tops
+
+
+@pytest.mark.parametrize(("size", "said"), [((100, 30), "  0 failed of 12,628 allowed"),
+                                            ((80, 24), "  0 failed of 13k allowed")])
+async def test_the_failures_read_as_failed_of_allowed(app_factory, size, said) -> None:
+    """The playtest read "0/12,628 failed" before any traffic as a count of 12,628."""
+    from scaletui.tui.widgets.objectives_panel import ObjectivesPanel
+
+    async with app_factory("scale-out").run_test(size=size) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        panel = pilot.app.screen.query_one(ObjectivesPanel)
+        rows = ["".join(seg.text for seg in panel.render_line(y)).rstrip() for y in range(panel.size.height)]
+        assert said in rows, rows
+        assert all(len(r) <= panel.size.width for r in rows)
