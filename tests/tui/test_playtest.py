@@ -742,3 +742,36 @@ async def test_the_failures_read_as_failed_of_allowed(app_factory, size, said) -
         rows = ["".join(seg.text for seg in panel.render_line(y)).rstrip() for y in range(panel.size.height)]
         assert said in rows, rows
         assert all(len(r) <= panel.size.width for r in rows)
+
+
+async def test_an_announcement_is_a_toast_too_once(app_factory, tmp_path) -> None:
+    """At high speed a forecast scrolled out of the five-line log before a newcomer read it."""
+    from scaletui.tui.screens.rewind import RewindScreen
+    from tests.tui.conftest import wait_for
+
+    level = tmp_path / "forecast.yaml"
+    level.write_text("name: forecast\nduration: 10m\ntraffic: {users: 200, rps_per_user: 0.5}\n"
+                     "topology: [{kind: web, size: large}, {kind: database, size: large}]\n"
+                     "events: [{at: 5s, say: \"The partner goes live [soon].\"}]\n")
+    app = app_factory(str(level))
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        screen = await _overloaded(pilot, 10)
+
+        def toasts() -> list[tuple[str, str, str]]:
+            return [(n.message, n.severity, n.title) for n in app._notifications]
+
+        assert toasts() == [("The partner goes live [soon].", "warning", "announcement")]
+        assert app._notifications and all(0 < n.timeout <= 10 for n in app._notifications)
+        screen.game.step(70.0)
+        screen.redraw(force=True)
+        await pilot.pause()
+        assert len(toasts()) == 1  # once, not at every redraw
+        app.clear_notifications()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, RewindScreen))
+        await pilot.press("enter")  # the newest minute, 1:00: the replay logs the announcement again
+        await wait_for(pilot, lambda: isinstance(app.screen, GameScreen) and app.screen is not screen)
+        assert app.screen.game.now == 60.0
+        app.screen.redraw(force=True)
+        await pilot.pause()
+        assert [t for t in toasts() if t[2] == "announcement"] == []  # heard before the rewind
