@@ -775,3 +775,21 @@ async def test_an_announcement_is_a_toast_too_once(app_factory, tmp_path) -> Non
         app.screen.redraw(force=True)
         await pilot.pause()
         assert [t for t in toasts() if t[2] == "announcement"] == []  # heard before the rewind
+
+
+@pytest.mark.parametrize(("width", "shown"), [(100, "timeouts and circuit breakers"), (60, "timeouts an…")])
+async def test_the_campaign_shows_a_concept_whole_where_it_fits(app_factory, width, shown) -> None:
+    """At 100 columns the picker read "finding the first domi" and "timeouts and circuit b".
+    At 60: 60 - 34 (the other columns) - 10 (their padding) - 2 (margins) - 2 (scrollbar) = 12."""
+    from textual.widgets import DataTable
+
+    app = app_factory()
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        rows = ["".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
+        assert any(shown in r for r in rows), rows
+        if width == 100:
+            assert any("finding the first domino" in r for r in rows)
+        lines = ["".join(seg.text for seg in table.render_line(y)) for y in range(table.size.height)]
+        assert any(shown in line for line in lines), lines  # on screen, not only in the data
