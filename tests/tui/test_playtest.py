@@ -752,7 +752,8 @@ async def test_an_announcement_is_a_toast_too_once(app_factory, tmp_path) -> Non
     level = tmp_path / "forecast.yaml"
     level.write_text("name: forecast\nduration: 10m\ntraffic: {users: 200, rps_per_user: 0.5}\n"
                      "topology: [{kind: web, size: large}, {kind: database, size: large}]\n"
-                     "events: [{at: 5s, say: \"The partner goes live [soon].\"}]\n")
+                     "events: [{at: 5s, say: \"The partner goes live [soon].\"}, {at: 30s, say: Old news.},\n"
+                     "         {at: 150s, say: Fresh news.}]\n")
     app = app_factory(str(level))
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         screen = await _overloaded(pilot, 10)
@@ -762,16 +763,16 @@ async def test_an_announcement_is_a_toast_too_once(app_factory, tmp_path) -> Non
 
         assert toasts() == [("The partner goes live [soon].", "warning", "announcement")]
         assert app._notifications and all(0 < n.timeout <= 10 for n in app._notifications)
-        screen.game.step(70.0)
+        screen.game.step(200.0)  # one jump: the 30 s announcement is no news at 3:20, the 2:30 one is
         screen.redraw(force=True)
         await pilot.pause()
-        assert len(toasts()) == 1  # once, not at every redraw
+        assert [t[0] for t in toasts()] == ["The partner goes live [soon].", "Fresh news."]  # each once
         app.clear_notifications()
         await pilot.press("b")
         await wait_for(pilot, lambda: isinstance(app.screen, RewindScreen))
-        await pilot.press("enter")  # the newest minute, 1:00: the replay logs the announcement again
+        await pilot.press("enter")  # the newest minute, 3:00: the replay logs the announcements again
         await wait_for(pilot, lambda: isinstance(app.screen, GameScreen) and app.screen is not screen)
-        assert app.screen.game.now == 60.0
+        assert app.screen.game.now == 180.0
         app.screen.redraw(force=True)
         await pilot.pause()
         assert [t for t in toasts() if t[2] == "announcement"] == []  # heard before the rewind

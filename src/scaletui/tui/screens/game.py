@@ -28,6 +28,7 @@ from scaletui.tui.widgets.objectives_panel import ObjectivesPanel
 from scaletui.tui.widgets.topology_panel import TopologyPanel, ordered_ids
 
 
+TOAST_NEWS_S = 60.0  # an announcement older than this (in game time) is not toasted
 MIN_WIDTH, MIN_HEIGHT = 80, 24  # the smallest terminal the screen is drawn complete in
 
 
@@ -215,9 +216,13 @@ class GameScreen(Screen):
         self._toast_announcements(events[max(0, self._toast_from - first):])
 
     def _toast_announcements(self, events: list[Event]) -> None:
-        """A forecast scrolls out of the five-line log in a second at high speed: it is a toast too."""
+        """A forecast scrolls out of the five-line log in a second at high speed: it is a toast too
+        (not in the last picture before the end screen, which it would cover). After a jump of
+        many minutes only the last minute's are news: the older ones would stack up."""
+        if self._ended:
+            return
         for ev in events:
-            if ev.kind == "say":
+            if ev.kind == "say" and ev.t >= self.game.now - TOAST_NEWS_S:
                 self.app.notify(ev.message, title="announcement", severity="warning", timeout=6, markup=False)
 
     def _show_selected(self, snap=None) -> None:
@@ -238,6 +243,7 @@ class GameScreen(Screen):
             return
         self._ended = True
         self.redraw(force=True)
+        self.app.clear_notifications()  # earlier announcements would cover the end screen's lesson
         self.post_message(self.Finished(self.game))
 
     @on(CommandChosen)
