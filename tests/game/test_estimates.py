@@ -126,3 +126,13 @@ def test_answers_and_estimates_are_checked_with_file_line_col(tmp_path) -> None:
     with pytest.raises(ScenarioError) as err:
         _scenario(tmp_path, two)
     assert "exactly one of servers, hit_rate, in_flight" in str(err.value)
+
+
+def test_an_announcement_at_the_questions_second_is_logged_before_it_is_asked(tmp_path) -> None:
+    sc = _scenario(tmp_path, SCENARIO.replace(
+        "estimates:", "events:\n  - {at: 1m, say: The partner goes live in a minute.}\nestimates:"))
+    game = Game(sc)
+    game.step(game.estimates.next_at())  # where the game stops to ask
+    assert game.now == 60.0 and game.estimates.due(game.now) is not None
+    assert [ev.message for ev in game.engine.events.events if ev.kind == "say"] == [
+        "The partner goes live in a minute."]

@@ -234,3 +234,14 @@ def test_a_loss_on_stale_reads_names_the_cache_its_write_policy_and_ttl(tmp_path
     play_plan(game, _plan(tmp_path, "- {at: 0s, configure: cache-1, ttl: 120s}\n"))
     fix = game.lesson().fix
     assert fix is not None and "it keeps an entry for its TTL of 120s, and a write leaves it alone" in fix.text()
+
+
+def test_replicas_still_copying_data_when_the_incident_began_are_not_counted(tmp_path) -> None:
+    # Two more replicas added at 0s copy data for 5 minutes (a replica's documented boot):
+    # the incident starts long before they serve, so one replica was too few, not three.
+    game = _level(tmp_path, READS)
+    play_plan(game, _plan(tmp_path, "- {at: 0s, add: replica, count: 2, size: small, of: database-1}\n"))
+    assert len([c for c in game.snapshot().components if c.kind == "replica"]) == 3
+    fix = game.lesson().fix
+    assert fix is not None and fix.concept == "read replicas"
+    assert "1 was not enough" in fix.text(), fix.text()

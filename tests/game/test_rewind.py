@@ -66,3 +66,37 @@ def test_the_run_left_behind_says_when_it_was_left() -> None:
     assert left_behind(game) == "the run you rewound from, abandoned at 2:40"
     game.finish()  # no actions: lost
     assert left_behind(game) == f"the run you rewound from, lost at {game.now // 60:.0f}:{game.now % 60:02.0f}"
+
+
+ESTIMATING = """\
+name: estimating
+duration: 5m
+traffic: {users: 200, rps_per_user: 0.5}
+topology:
+  - {kind: web, size: small}
+  - {kind: database, size: small}
+estimates:
+  - at: 1m
+    ask: How many requests are in flight at 2,000 requests/s and 150 ms?
+    in_flight: {rps: 2000, latency_ms: 150}
+  - at: 2m
+    ask: How many requests are in flight at 1,000 requests/s and 100 ms?
+    in_flight: {rps: 1000, latency_ms: 100}
+"""
+
+
+def test_a_rewind_keeps_the_estimates_answered_before_the_minute(tmp_path) -> None:
+    path = tmp_path / "estimating.yaml"
+    path.write_text(ESTIMATING)
+    game = Game(load_scenario(path))
+    game.step(60.0)
+    game.answer_estimate(300.0)
+    game.step(120.0)
+    game.answer_estimate(None)  # skipped
+    game.step(180.0)
+    fork = rewind(game, 180.0)
+    assert [(s.at, s.answer) for s in fork.estimates.scored] == [(60.0, 300.0), (120.0, None)]
+    assert fork.estimates.due(fork.now) is None  # neither is asked again
+    fork = rewind(game, 120.0)  # the 2m question is at the chosen minute: asked again there
+    assert [(s.at, s.answer) for s in fork.estimates.scored] == [(60.0, 300.0)]
+    assert fork.estimates.due(fork.now) is not None and fork.now == 120.0

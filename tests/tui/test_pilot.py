@@ -479,3 +479,27 @@ async def test_the_game_stops_for_an_estimate_scores_it_and_explains_the_formula
         assert not app.screen.clock.paused
         await wait_for(pilot, lambda: game.now > 62.0)
         assert [s.right for s in game.estimates.scored] == [True]
+
+
+async def test_a_skipped_estimate_reads_skipped_then_the_formula(app_factory, tmp_path: Path) -> None:
+    from textual.widgets import Static
+
+    from scaletui.tui.screens.estimate import EstimateScreen
+
+    scenario = tmp_path / "estimating.yaml"
+    scenario.write_text(
+        "name: estimating\nduration: 10m\ntraffic: {users: 200, rps_per_user: 0.5}\n"
+        "topology:\n  - {kind: web, size: small}\n  - {kind: database, size: small}\n"
+        "estimates:\n  - at: 10s\n    ask: How many requests are in flight at 160 requests/s and 150 ms?\n"
+        "    in_flight: {rps: 160, latency_ms: 150}\n")
+    app = app_factory(str(scenario))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("space")
+        await wait_for(pilot, lambda: isinstance(app.screen, EstimateScreen))
+        await pilot.press("escape")
+        await pilot.pause()
+        status = str(app.screen.query_one("#status", Static).content)
+        # Little's law: 160/s x 0.15 s = 24 in flight.
+        assert status.startswith("skipped: the formula says 24 requests\n"), status

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from scaletui.sim.commands import Add
 from scaletui.tui.screens.game import GameScreen
 from scaletui.tui.widgets.topology_panel import TopologyPanel
@@ -708,3 +710,87 @@ def _overloaded_level(tmp_path):
     level = tmp_path / "overloaded.yaml"
     level.write_text(OVERLOADED)
     return level
+
+
+async def test_an_error_rate_s_scale_stops_at_100_percent(app_factory, tmp_path) -> None:
+    """The playtest read "max 100.00% of 200%": the only web server dies, every request fails."""
+    from scaletui.tui.widgets.metrics_panel import MetricsPanel
+
+    level = tmp_path / "dead.yaml"
+    level.write_text("name: dead\nduration: 10m\nslo: {availability: 10}\n"
+                     "traffic: {users: 200, rps_per_user: 0.5}\n"
+                     "topology: [{kind: web, size: large}, {kind: database, size: large}]\n"
+                     "events: [{at: 5s, fail: web-1}]\nallow: [web]\n")
+    async with app_factory(str(level)).run_test(size=(100, 30)) as pilot:
+        screen = await _overloaded(pilot, 30)
+        table = screen.query_one(MetricsPanel).render()
+        labels = list(table.columns[0].cells)
+        tops = [c.plain for c in table.columns[3].cells]
+        assert tops[labels.index("errors")] == "max 100.00% of 100%", tops
+
+
+@pytest.mark.parametrize(("size", "said"), [((100, 30), "  0 failed of 12,628 allowed"),
+                                            ((80, 24), "  0 failed of 13k allowed")])
+async def test_the_failures_read_as_failed_of_allowed(app_factory, size, said) -> None:
+    """The playtest read "0/12,628 failed" before any traffic as a count of 12,628."""
+    from scaletui.tui.widgets.objectives_panel import ObjectivesPanel
+
+    async with app_factory("scale-out").run_test(size=size) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        panel = pilot.app.screen.query_one(ObjectivesPanel)
+        rows = ["".join(seg.text for seg in panel.render_line(y)).rstrip() for y in range(panel.size.height)]
+        assert said in rows, rows
+        assert all(len(r) <= panel.size.width for r in rows)
+
+
+async def test_an_announcement_is_a_toast_too_once(app_factory, tmp_path) -> None:
+    """At high speed a forecast scrolled out of the five-line log before a newcomer read it."""
+    from scaletui.tui.screens.rewind import RewindScreen
+    from tests.tui.conftest import wait_for
+
+    level = tmp_path / "forecast.yaml"
+    level.write_text("name: forecast\nduration: 10m\ntraffic: {users: 200, rps_per_user: 0.5}\n"
+                     "topology: [{kind: web, size: large}, {kind: database, size: large}]\n"
+                     "events: [{at: 5s, say: \"The partner goes live [soon].\"}, {at: 30s, say: Old news.},\n"
+                     "         {at: 150s, say: Fresh news.}]\n")
+    app = app_factory(str(level))
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        screen = await _overloaded(pilot, 10)
+
+        def toasts() -> list[tuple[str, str, str]]:
+            return [(n.message, n.severity, n.title) for n in app._notifications]
+
+        assert toasts() == [("The partner goes live [soon].", "warning", "announcement")]
+        assert app._notifications and all(0 < n.timeout <= 10 for n in app._notifications)
+        screen.game.step(200.0)  # one jump: the 30 s announcement is no news at 3:20, the 2:30 one is
+        screen.redraw(force=True)
+        await pilot.pause()
+        assert [t[0] for t in toasts()] == ["The partner goes live [soon].", "Fresh news."]  # each once
+        app.clear_notifications()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, RewindScreen))
+        await pilot.press("enter")  # the newest minute, 3:00: the replay logs the announcements again
+        await wait_for(pilot, lambda: isinstance(app.screen, GameScreen) and app.screen is not screen)
+        assert app.screen.game.now == 180.0
+        app.screen.redraw(force=True)
+        await pilot.pause()
+        assert [t for t in toasts() if t[2] == "announcement"] == []  # heard before the rewind
+
+
+@pytest.mark.parametrize(("width", "shown"), [(100, "timeouts and circuit breakers"), (60, "timeouts an…")])
+async def test_the_campaign_shows_a_concept_whole_where_it_fits(app_factory, width, shown) -> None:
+    """At 100 columns the picker read "finding the first domi" and "timeouts and circuit b".
+    At 60: 60 - 34 (the other columns) - 10 (their padding) - 2 (margins) - 2 (scrollbar) = 12."""
+    from textual.widgets import DataTable
+
+    app = app_factory()
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        rows = ["".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
+        assert any(shown in r for r in rows), rows
+        if width == 100:
+            assert any("finding the first domino" in r for r in rows)
+        lines = ["".join(seg.text for seg in table.render_line(y)) for y in range(table.size.height)]
+        assert any(shown in line for line in lines), lines  # on screen, not only in the data

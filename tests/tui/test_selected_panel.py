@@ -83,3 +83,21 @@ def test_a_primary_shows_its_sharding_and_denormalization() -> None:
     plain = Engine(make_config(spec("web", "xlarge"), spec("database", "medium"), users=10, rps_per_user=0.1,
                                duration=60))
     assert {c.id: c for c in plain.snapshot().components}["database-1"].levers == ()  # nothing set, nothing shown
+
+
+async def test_the_keys_stay_in_view_and_a_load_balancer_offers_configure(app_factory) -> None:
+    app = app_factory("the-feed")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.game.engine.apply(Configure("database-1", denormalize=True)).ok
+        screen.game.step(30.0)
+        for cid in ("database-1", "lb-1"):
+            screen.select_component(cid)
+            screen.redraw(force=True)
+            await pilot.pause()
+            rows = [r.replace("\u00a0", " ") for r in _visible(screen.query_one(ComponentPanel))]
+            # The long levers line (4 shards by hash mod n · denormalize on) wraps below the keys.
+            assert any("c conf" in r for r in rows), "\n".join(rows)
+        assert any("x remove" in r for r in rows), "\n".join(rows)  # lb-1's whole key line

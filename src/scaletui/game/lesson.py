@@ -300,9 +300,9 @@ def build_lesson(scenario: Scenario, applied: list[tuple[float, Command]], card:
                  cost: float, peak_cost_per_hour: float, incidents: list[dict[str, Any]],
                  kinds: dict[str, str], missed_objectives: tuple[str, ...] = (),
                  caches: list[CacheSetting] | None = None, held_threads: bool = False,
-                 created: dict[str, float] | None = None) -> Lesson:
+                 serving_since: dict[str, float] | None = None) -> Lesson:
     """`incidents`: the postmortem's (JSON form); `kinds`: component id -> kind, of the live
-    components; `created`: component id -> when it was added (absent: from the start); `missed_objectives`: the names of the objectives not met; `caches`: the
+    components; `serving_since`: component id -> when it first served (absent: from the start; inf: never); `missed_objectives`: the names of the objectives not met; `caches`: the
     caches' settings; `held_threads`: whether the web tier holds a thread per request."""
     spec = scenario.spec
     ref = reference_actions(scenario)
@@ -325,18 +325,18 @@ def build_lesson(scenario: Scenario, applied: list[tuple[float, Command]], card:
 
     fix = None
     hints = list(spec.hints)
-    created = created or {}
+    serving_since = serving_since or {}
     # Lost on stale reads alone: no component gave way; the cache's settings did it.
     stale_only = "stale_reads" in missed_objectives and not {"availability", "latency_p95"} & set(missed_objectives)
     if not card.survived and stale_only:
         fix = stale_fix(caches or [], hints)
     if not card.survived and fix is None:
         for inc in reversed(incidents):  # the last incident is the one the game was lost in
-            # "More X" only counts what was there when the incident began: servers added
-            # once it was under way came too late, which is not the same as too few.
+            # "More X" only counts what was serving when the incident began: servers added,
+            # or still booting, once it was under way came too late, which is not too few.
             counts: dict[str, int] = {}
             for cid, k in kinds.items():
-                if created.get(cid, 0.0) <= inc.get("start", math.inf):
+                if serving_since.get(cid, 0.0) <= inc.get("start", math.inf):
                     counts[k] = counts.get(k, 0) + 1
             # The first domino (the postmortem's first component, a tier holding the web
             # tier's threads included), else the first to saturate.

@@ -2,11 +2,12 @@
 
 The engine is deterministic: the same scenario, seed and actions at the same moments
 give the same run. So going back to time t is a new game of the same scenario and seed
-that replays the actions applied before t, and runs to t.
+that replays the actions applied and the estimates answered before t, and runs to t.
 """
 
 from __future__ import annotations
 
+from scaletui.game.estimates import Scored
 from scaletui.game.lesson import clock
 from scaletui.game.session import Game
 
@@ -15,15 +16,26 @@ def rewind(game: Game, to: float) -> Game:
     """A new game, identical to `game` as it stood at `to` (0 <= to <= game.now)."""
     to = max(0.0, min(to, game.now))
     fork = Game(game.scenario, seed=game.seed, model=game.engine.model)
+    answers = [s for s in game.estimates.scored if s.at < to]
     for at, cmd in game.applied:
         if at >= to:
             break
+        _answer_until(fork, answers, at)
         fork.step(at)
         res = fork.act(cmd)
         if not res.ok:  # cannot happen in a deterministic engine: say so loudly if it does
             raise RuntimeError(f"the replay refused an action it accepted before: {res.message}")
+    _answer_until(fork, answers, to)
     fork.step(to)
     return fork
+
+
+def _answer_until(fork: Game, answers: list[Scored], until: float) -> None:
+    """Give the answers (a skip stays a skip) to the estimates asked up to `until`: the game
+    stopped for each question before anything else could happen in that second."""
+    while answers and answers[0].at <= until:
+        fork.step(answers[0].at)
+        fork.answer_estimate(answers.pop(0).answer)
 
 
 def rewind_points(game: Game, every: float = 60.0) -> list[float]:

@@ -420,7 +420,8 @@ class Game:
         return build_lesson(self.scenario, self.applied, res.card, res.reason, self.engine.metrics.cost,
                             self.peak_cost_per_hour, res.postmortem.get("incidents", []), kinds,
                             tuple(o.name for o in res.objectives if not o.met), caches, held,
-                            {c.id: c.created_at for c in self.engine.topology})
+                            {c.id: math.inf if c.first_up_at is None else c.first_up_at
+                             for c in self.engine.topology})
 
     def report(self) -> dict[str, Any]:
         """The JSON report: the engine's, plus outcome, stars, score, slo and postmortem."""

@@ -62,6 +62,9 @@ from scaletui.sim.traffic import TrafficModel
 # A step stops ahead of the URGENT changes due at its grid time, so that commands
 # applied between steps come before them, as if the player acted first.
 _STEP_STOP = EventPriority(URGENT - 1)
+# An announcement only speaks (it changes nothing), so it goes ahead of that stop: a game
+# that stops at its second (for an estimate, say) has already logged it.
+_ANNOUNCE = EventPriority(URGENT - 2)
 
 SATURATED_AFTER_S = 3.0
 RECOVERED_AFTER_S = 10.0
@@ -155,6 +158,14 @@ class Engine:
         ev._ok = True
         ev._value = None
         self.env.schedule(ev, URGENT, max(0.0, self.snap(t) - self.env.now))
+        return ev
+
+    def announce_at(self, t: float) -> SimEvent:
+        """An event at grid time >= t that fires before a step stopping at that time."""
+        ev = self.env.event()
+        ev._ok = True
+        ev._value = None
+        self.env.schedule(ev, _ANNOUNCE, max(0.0, self.snap(t) - self.env.now))
         return ev
 
     def _ticker(self):

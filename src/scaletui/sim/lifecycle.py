@@ -83,6 +83,8 @@ class Lifecycle:
             reason = {"replica": "copying data", "shard": "provisioning (resharding)",
                       "database": "restoring from backup"}.get(kind, "provisioning")
             self._boot(comp, spec.boot_s, reason)
+        else:
+            comp.first_up_at = now
         return comp
 
     def _boot(self, comp: Component, seconds: float, reason: str) -> None:
@@ -112,6 +114,8 @@ class Lifecycle:
             self.log("ready", f"{comp.id} is back, now {comp.size}", comp.id)
         else:
             self.log("ready", f"{comp.id} is up", comp.id)
+        if comp.first_up_at is None:
+            comp.first_up_at = self.now
         if comp.kind == "shard" and self.reshard_target is not None:
             self._reshard_check()
 

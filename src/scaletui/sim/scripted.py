@@ -23,7 +23,7 @@ def _fmt_span(seconds: float) -> str:
 
 
 def scenario_event(e: "Engine", ev: ScenarioEvent) -> Generator:
-    yield e.at(ev.at)
+    yield e.announce_at(ev.at) if ev.kind == "say" else e.at(ev.at)
     if ev.say and ev.kind != "say":
         e.log("say", ev.say, severity=WARNING)
     handler = {

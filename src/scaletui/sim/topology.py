@@ -69,6 +69,8 @@ class Topology:
                     leader = self.get(s.of)
                     comp.group = leader.group if isinstance(leader, Database) else 0
         self.shard_count = max(1, len({c.group for c in self.db_nodes() if c.is_primary}))
+        for comp in self._components.values():
+            comp.first_up_at = 0.0
 
     # --- ids and membership -----------------------------------------------------------
     def new_id(self, kind: str, region: str | None = None) -> str:

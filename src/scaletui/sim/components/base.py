@@ -34,6 +34,7 @@ class Component:
         self.created_at = created_at
         self.seq = seq  # creation order, for stable iteration
         self.ready_at: float | None = None  # booting until then
+        self.first_up_at: float | None = None  # when it first served (None: still provisioning)
         self.booting_reason = ""
         # False until it first serves: a new component that is still provisioning does
         # not exist for routing yet, one restarting after an upgrade does (and fails).

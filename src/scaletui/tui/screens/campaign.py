@@ -12,8 +12,15 @@ from textual.widgets import DataTable, Footer, Static
 from scaletui.game.progress import Progress
 from scaletui.scenario.campaign import builtin_names, builtin_path
 from scaletui.scenario.errors import ScenarioError
-from scaletui.scenario.load import load_scenario
+from scaletui.scenario.load import Scenario, load_scenario
 from scaletui.tui.palette import palette_of
+
+CONCEPT_MIN_W = 10  # below this a concept column reads as nothing
+
+
+def cut(text: str, width: int) -> str:
+    """The text, or as much as fits in `width` with … saying it was cut."""
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 class CampaignScreen(Screen):
@@ -72,20 +79,36 @@ class CampaignScreen(Screen):
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        for label, width in (("#", 3), ("scenario", 20), ("concept", 22), ("level", 6), ("best", 5)):
-            table.add_column(label, width=width)
-        for i, name in enumerate(builtin_names(), 1):
+        levels: list[tuple[str, Scenario | None]] = []
+        for name in builtin_names():
             try:
-                sc = load_scenario(builtin_path(name))  # type: ignore[arg-type]  # the campaign's names have files
+                loaded = load_scenario(builtin_path(name))  # type: ignore[arg-type]  # the campaign's names have files
+                levels.append((name, loaded))
             except ScenarioError:
+                levels.append((name, None))
+        concept_w = self._concept_width([sc.spec.concept for _, sc in levels if sc is not None], table)
+        for label, width in (("#", 3), ("scenario", 20), ("concept", concept_w), ("level", 6), ("best", 5)):
+            table.add_column(label, width=width)
+        for i, (name, sc) in enumerate(levels, 1):
+            if sc is None:
                 table.add_row(str(i), Text(name, style=st("bad")), "(invalid file)", "", "", key=name)
                 continue
             best = self.progress.best(name)
             stars = Text("★" * best[0] + "☆" * (3 - best[0]), style=st("bold warn")) if best else Text("·", style="dim")
-            table.add_row(str(i), Text(sc.title, style="bold"), Text(sc.spec.concept),
+            table.add_row(str(i), Text(sc.title, style="bold"), Text(cut(sc.spec.concept, concept_w)),
                           Text("●" * sc.spec.difficulty, style=st("busy")), stars, key=name)
         if cursor is not None and 0 <= cursor < table.row_count:
             table.move_cursor(row=cursor)
+
+    def _concept_width(self, concepts: list[str], table: DataTable) -> int:
+        """The longest concept, or what the screen leaves beside the other columns (each
+        padded on both sides, the table's margins and its scrollbar) if that is less."""
+        others = 3 + 20 + 6 + 5 + 2 * table.cell_padding * 5
+        room = self.app.size.width - others - 2 - table.styles.scrollbar_size_vertical
+        return max(CONCEPT_MIN_W, min(room, max(map(len, concepts), default=CONCEPT_MIN_W)))
+
+    def on_resize(self) -> None:
+        self.refresh_rows()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open(event.row_key.value)

@@ -48,12 +48,14 @@ class EstimateScreen(ModalScreen[Scored | None]):
         self.scored = scored
         st = palette_of(self).style
         text = Text()
-        if scored.answer is None:
-            text.append("skipped", style="dim")
+        says = f"the formula says {scored.expected.value:g} {scored.expected.unit}"
+        if scored.answer is None:  # no verdict to give: "skipped" leads, once
+            text.append("skipped: ", style="dim")
+            text.append(says)
         else:
             text.append(f"you said {scored.answer:g}; ", style="bold")
-        text.append(f"the formula says {scored.expected.value:g} {scored.expected.unit}: ")
-        text.append(scored.verdict(), style=st("bold ok") if scored.right else st("bold warn"))
+            text.append(f"{says}: ")
+            text.append(scored.verdict(), style=st("bold ok") if scored.right else st("bold warn"))
         text.append(f"\n\n{scored.expected.explanation}")
         self.query_one("#answer", Input).display = False
         self.query_one("#status", Static).update(text)

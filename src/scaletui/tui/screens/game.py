@@ -17,6 +17,7 @@ from textual.widgets import Footer, Static
 from scaletui.game.cost_preview import preview_cost
 from scaletui.game.session import Game
 from scaletui.sim.commands import Add, Command, Configure, Promote, Remove, Upgrade
+from scaletui.sim.eventlog import Event
 from scaletui.tui.clock import FRAME_S, GameClock
 from scaletui.tui.render import clock
 from scaletui.tui.widgets.component_panel import ComponentPanel
@@ -27,6 +28,7 @@ from scaletui.tui.widgets.objectives_panel import ObjectivesPanel
 from scaletui.tui.widgets.topology_panel import TopologyPanel, ordered_ids
 
 
+TOAST_NEWS_S = 60.0  # an announcement older than this (in game time) is not toasted
 MIN_WIDTH, MIN_HEIGHT = 80, 24  # the smallest terminal the screen is drawn complete in
 
 
@@ -93,6 +95,8 @@ class GameScreen(Screen):
         self.hints_shown = 0
         self._drawn_t = -1.0
         self._log_cursor = 0  # this screen's own place in the game's event log
+        # Announcements logged before this screen opened (a rewind's replay) were toasted already.
+        self._toast_from = len(game.engine.events)
         self._drawn_wall = 0.0
         self._ended = False
         self.frames = 0  # screen updates, for benchmarks
@@ -206,8 +210,20 @@ class GameScreen(Screen):
         obj.view = game.view()
         self._show_selected(snap)
         self.call_after_refresh(self._keep_selected_in_view)  # groups open and close as it moves
+        first = self._log_cursor
         events, self._log_cursor = game.engine.events.since(self._log_cursor)
         self.query_one(EventLog).add_events(events)
+        self._toast_announcements(events[max(0, self._toast_from - first):])
+
+    def _toast_announcements(self, events: list[Event]) -> None:
+        """A forecast scrolls out of the five-line log in a second at high speed: it is a toast too
+        (not in the last picture before the end screen, which it would cover). After a jump of
+        many minutes only the last minute's are news: the older ones would stack up."""
+        if self._ended:
+            return
+        for ev in events:
+            if ev.kind == "say" and ev.t >= self.game.now - TOAST_NEWS_S:
+                self.app.notify(ev.message, title="announcement", severity="warning", timeout=6, markup=False)
 
     def _show_selected(self, snap=None) -> None:
         snap = snap or self.game.snapshot()
@@ -227,6 +243,7 @@ class GameScreen(Screen):
             return
         self._ended = True
         self.redraw(force=True)
+        self.app.clear_notifications()  # earlier announcements would cover the end screen's lesson
         self.post_message(self.Finished(self.game))
 
     @on(CommandChosen)

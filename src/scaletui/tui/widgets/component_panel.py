@@ -22,7 +22,7 @@ def actions_for(c: ComponentView, sizes: tuple[str, ...]) -> list[tuple[str, str
         out.append(("u", "upgrade"))
     if c.kind == "replica" and c.health in ("up", "degraded"):
         out.append(("p", "promote"))
-    if c.kind in ("cache", "cdn", "database", "shard", "replica", "web"):
+    if c.kind in ("cache", "cdn", "database", "shard", "replica", "web", "load_balancer"):
         out.append(("c", "conf"))  # the footer's words: "configure" did not fit at 80x24
     if not (c.kind in ("database", "shard") and c.role == "primary"):
         out.append(("x", "remove"))
@@ -60,7 +60,7 @@ class ComponentPanel(Static):
             # Every machine bills until it is removed, dead or not.
             lines.append(Text(f"still billed {c.cost_per_hour:.1f}/h: x removes it", style=f"bold {pal.warn}"))
         # The key facts first (at 80x24 the panel shows five lines; the rest scrolls): the
-        # load, what the simulation does and what Erlang C predicts, then the keys and levers.
+        # load, what the simulation does and what Erlang C predicts, then the keys, then the levers.
         if c.kind not in ("datacenter", "cdn"):
             lines.append(Text(f"load {100 * c.utilization:.0f}%  queue {si(c.queue)}"))
             cap = "∞" if math.isinf(c.capacity_rps) else si(c.capacity_rps)
@@ -70,8 +70,6 @@ class ComponentPanel(Static):
                 lines.append(_theory_line(theory, c, pal.warn, max(10, self.content_size.width)))
             if c.failed_rps > 0:
                 lines.append(Text(f"failing {si(c.failed_rps)} rps", style=f"bold {pal.bad}"))
-        if c.levers:
-            lines.append(Text(" · ".join(c.levers)))
         acts = Text()
         for key, what in actions_for(c, self.sizes) + ([("z", "undo")] if self.undoable else []):
             if acts:
@@ -80,6 +78,9 @@ class ComponentPanel(Static):
             acts.append("\u00a0" + what.replace(" ", "\u00a0"))
         if acts.plain:
             lines.append(acts)
+        # The levers after the keys: a long line of them wraps, and must not push the keys out of view.
+        if c.levers:
+            lines.append(Text(" · ".join(c.levers)))
         if c.hit_rate is not None:
             ttl = "" if c.ttl_s is None or math.isinf(c.ttl_s) else f"  ttl {c.ttl_s:g}s"
             # The write policy shows once the player chose one (none is the default).

@@ -64,10 +64,13 @@ class MetricsPanel(Static):
         lines: list[tuple[str, list[float], str | Text, str, float | None, float, Text]] = []
 
         def line(label: str, values: list[float], now: str | Text, style: str, fmt, top: float | None = None,
-                 target: float | None = None, top_fmt=None) -> None:
+                 target: float | None = None, top_fmt=None, ceiling: float | None = None) -> None:
             peak = max(values) if values else 0.0
-            # A percentage's top is 100%; any other is a round number above the data and the target.
+            # A percentage's top is 100%; any other is a round number above the data and the target
+            # (never above the ceiling: an error rate's round number above 100% would be 200%).
             scale = top if top is not None else nice_top(max(peak, target or 0.0))
+            if ceiling is not None:
+                scale = min(scale, ceiling)
             of = f" of {(top_fmt or fmt)(scale)}" if scale > 0 else ""
             lines.append((label, values, now, style, target, scale, Text(f"max {fmt(peak)}{of}", style="dim")))
 
@@ -77,7 +80,7 @@ class MetricsPanel(Static):
              top_fmt=_round_si)
         err_style = f"bold {pal.bad}" if last.error_rate > 0.01 else (pal.warn if last.error_rate > 0 else pal.ok)
         line("errors", [r.error_rate for r in rows], Text(_pct(last.error_rate), style=err_style), pal.warn,
-             _pct, target=self.error_target, top_fmt=lambda x: f"{100 * x:g}%")
+             _pct, target=self.error_target, top_fmt=lambda x: f"{100 * x:g}%", ceiling=1.0)
         line("p95", [r.p95_ms for r in rows], ms(last.p95_ms), pal.accent, ms, target=self.p95_target_ms,
              top_fmt=lambda x: f"{x / 1000:g}s" if x >= 1000 else f"{x:g}ms")
         line("cost/h", [r.cost_per_hour for r in rows], f"{last.cost_per_hour:.1f}", pal.warn,

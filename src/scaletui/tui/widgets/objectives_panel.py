@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from scaletui.game.session import GameView
 from scaletui.tui.palette import palette_of
-from scaletui.tui.render import bar, clock, money
+from scaletui.tui.render import bar, clock, money, si
 
 
 STATUS_ICON = {"ok": "✔", "at risk": "⚠", "failed": "✘", "waiting": "·"}
@@ -46,7 +46,7 @@ class ObjectivesPanel(Static):
                 b.append(bar(v.budget_left, max(4, width - 2 - len(left))), style=budget_style)
                 b.append(left, style=budget_style)
                 lines.append(b)
-                lines.append(Text(f"  {v.failures:,.0f}/{v.failures_allowed:,.0f} failed", style="dim"))
+                lines.append(Text(_failed_of_allowed(v.failures, v.failures_allowed, width), style="dim"))
             else:
                 indent = "  " if len(o.current) + 2 <= width else " "  # one space saves a wrap at 80x24
                 lines.append(Text(indent + o.current, style="" if o.ok else style))
@@ -67,7 +67,16 @@ class ObjectivesPanel(Static):
         rows = sum(max(1, -(-t.cell_len // width)) for t in lines)  # wrapped lines take more
         if rows < self.size.height:
             # The business view of the failures, where there is room for it.
-            at = next((i + 1 for i, t in enumerate(lines) if t.plain.endswith(" failed")), len(lines))
+            at = next((i + 1 for i, t in enumerate(lines) if t.plain.endswith(" allowed")), len(lines))
             lines.insert(at, Text(f"  revenue lost {money(v.revenue_lost)}",
                                   style=pal.bad if v.revenue_lost >= 0.005 else "dim"))
         return Group(*lines)
+
+
+def _failed_of_allowed(failed: float, allowed: float, width: int) -> str:
+    """"0 failed of 12,628 allowed" ("0/12,628 failed" read as a count of 12,628), in the
+    first form that fits the width: full numbers, then short ones (248k), then a comma."""
+    f, a = si(failed), si(allowed)
+    forms = (f"  {failed:,.0f} failed of {allowed:,.0f} allowed", f"  {f} failed of {a} allowed",
+             f" {f} failed of {a} allowed", f" {f} failed, {a} allowed")
+    return next((form for form in forms if len(form) <= width), forms[-1])
