@@ -29,6 +29,25 @@ allow: [web, cache, replica]
 """
 
 
+# A shop whose cache serves stale prices: writes change 5% of requests' keys, no TTL.
+SHOP = """\
+name: shop
+duration: 3m
+seed: 3
+slo: {availability: 99, stale_reads: 2}
+traffic:
+  users: 2000
+  rps_per_user: 0.1
+  mix: {read: 0.95, write: 0.05}
+  keys: {count: 5000, zipf: 0.9}
+topology:
+  - {kind: web, size: xlarge}
+  - {kind: cache, size: small}
+  - {kind: database, size: large}
+allow: [web, cache]
+"""
+
+
 @pytest.fixture
 def make_game(tmp_path: Path):
     def make(extra: str = "", base: str = BASE, seed: int | None = None) -> Game:

@@ -15,6 +15,7 @@ from scaletui.game.session import Game
 from scaletui.scenario.campaign import builtin_path
 from scaletui.runner.summary import render_summary
 from scaletui.scenario.load import Plan, load_plan, load_scenario
+from tests.game.conftest import SHOP as COMMON_SHOP
 
 LATE = "- {at: 5m, add: load_balancer}\n- {at: 5m, add: web, count: 2, size: large}\n"
 
@@ -199,22 +200,7 @@ def test_a_dependency_a_script_slowed_is_fixed_at_its_callers(tmp_path) -> None:
     assert fix is not None and (fix.component, fix.concept) == ("database-1", "vertical scaling")
 
 
-SHOP = """\
-name: shop
-concept: cache consistency
-duration: 3m
-seed: 3
-slo: {availability: 99, stale_reads: 2}
-traffic:
-  users: 2000
-  rps_per_user: 0.1
-  mix: {read: 0.95, write: 0.05}
-  keys: {count: 5000, zipf: 0.9}
-topology:
-  - {kind: web, size: xlarge}
-  - {kind: cache, size: small}
-  - {kind: database, size: large}
-allow: [web, cache]
+SHOP = COMMON_SHOP.replace("name: shop\n", "name: shop\nconcept: cache consistency\n") + """\
 hints:
   - "A cached value goes stale when its key is written."
   - "Tell the cache: configure cache-1 with on_write: invalidate."

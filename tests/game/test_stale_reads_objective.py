@@ -17,23 +17,8 @@ from scaletui.game.session import AT_RISK, LOST, OK, WON, Game
 from scaletui.runner.headless import schema_command
 from scaletui.scenario import ScenarioError, load_plan, load_scenario
 from scaletui.sim.commands import Configure
+from tests.game.conftest import SHOP
 
-SHOP = """\
-name: shop
-duration: 3m
-seed: 3
-slo: {availability: 99, stale_reads: 2}
-traffic:
-  users: 2000
-  rps_per_user: 0.1
-  mix: {read: 0.95, write: 0.05}
-  keys: {count: 5000, zipf: 0.9}
-topology:
-  - {kind: web, size: xlarge}
-  - {kind: cache, size: small}
-  - {kind: database, size: large}
-allow: [web, cache]
-"""
 
 
 def write(tmp_path: Path, text: str, name: str) -> Path:
