@@ -18,6 +18,16 @@ from scaletui.tui.widgets.topology_panel import TopologyPanel
 from tests.tui.conftest import wait_for
 
 
+
+def _estimate_asked(app) -> bool:
+    """The estimate dialog is up with its answer box mounted (a screen is pushed before its
+    children are: querying it at once failed on a loaded CI machine)."""
+    from textual.widgets import Input
+
+    from scaletui.tui.screens.estimate import EstimateScreen
+
+    return isinstance(app.screen, EstimateScreen) and bool(app.screen.query(Input))
+
 async def _add(pilot, kind_steps: int, size_steps: int, count: int = 1) -> None:
     """a, move down to the kind, enter, move to the size, +count, enter."""
     await pilot.press("a")
@@ -54,8 +64,6 @@ async def test_scale_out_won_with_keys_only(app_factory) -> None:
     """Add a load balancer and web servers by keys, run the clock, answer the estimate, win."""
     from textual.widgets import Input
 
-    from scaletui.tui.screens.estimate import EstimateScreen
-
     app = app_factory("scale-out")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("enter")  # brief -> game (paused)
@@ -70,7 +78,7 @@ async def test_scale_out_won_with_keys_only(app_factory) -> None:
         await pilot.press("space")  # run
         for _ in range(8):
             await pilot.press("plus")  # up to full speed
-        await wait_for(pilot, lambda: isinstance(app.screen, EstimateScreen), timeout=120)  # at 14m
+        await wait_for(pilot, lambda: _estimate_asked(app), timeout=120)  # at 14m
         app.screen.query_one(Input).value = "5"
         await pilot.press("enter")  # answer
         await pilot.pause()
@@ -448,8 +456,6 @@ async def test_the_selected_component_shows_erlang_c_beside_the_simulation(app_f
 async def test_the_game_stops_for_an_estimate_scores_it_and_explains_the_formula(app_factory, tmp_path: Path) -> None:
     from textual.widgets import Input, Static
 
-    from scaletui.tui.screens.estimate import EstimateScreen
-
     scenario = tmp_path / "estimating.yaml"
     scenario.write_text(
         "name: estimating\nduration: 10m\ntraffic: {users: 200, rps_per_user: 0.5}\n"
@@ -464,7 +470,7 @@ async def test_the_game_stops_for_an_estimate_scores_it_and_explains_the_formula
         await pilot.press("space")
         for _ in range(6):
             await pilot.press("plus")
-        await wait_for(pilot, lambda: isinstance(app.screen, EstimateScreen))
+        await wait_for(pilot, lambda: _estimate_asked(app))
         assert game.now == 60.0  # stopped exactly when the question is asked
         await pilot.pause(0.3)
         assert game.now == 60.0
@@ -484,8 +490,6 @@ async def test_the_game_stops_for_an_estimate_scores_it_and_explains_the_formula
 async def test_a_skipped_estimate_reads_skipped_then_the_formula(app_factory, tmp_path: Path) -> None:
     from textual.widgets import Static
 
-    from scaletui.tui.screens.estimate import EstimateScreen
-
     scenario = tmp_path / "estimating.yaml"
     scenario.write_text(
         "name: estimating\nduration: 10m\ntraffic: {users: 200, rps_per_user: 0.5}\n"
@@ -497,7 +501,7 @@ async def test_a_skipped_estimate_reads_skipped_then_the_formula(app_factory, tm
         await pilot.press("enter")
         await pilot.pause()
         await pilot.press("space")
-        await wait_for(pilot, lambda: isinstance(app.screen, EstimateScreen))
+        await wait_for(pilot, lambda: _estimate_asked(app))
         await pilot.press("escape")
         await pilot.pause()
         status = str(app.screen.query_one("#status", Static).content)
