@@ -152,21 +152,17 @@ class Engine:
         """The first grid time at or after t."""
         return math.ceil(t / self.dt - 1e-9) * self.dt
 
-    def at(self, t: float) -> SimEvent:
+    def at(self, t: float, priority: EventPriority = URGENT) -> SimEvent:
         """An event at grid time >= t that fires before the tick at that time."""
         ev = self.env.event()
         ev._ok = True
         ev._value = None
-        self.env.schedule(ev, URGENT, max(0.0, self.snap(t) - self.env.now))
+        self.env.schedule(ev, priority, max(0.0, self.snap(t) - self.env.now))
         return ev
 
     def announce_at(self, t: float) -> SimEvent:
         """An event at grid time >= t that fires before a step stopping at that time."""
-        ev = self.env.event()
-        ev._ok = True
-        ev._value = None
-        self.env.schedule(ev, _ANNOUNCE, max(0.0, self.snap(t) - self.env.now))
-        return ev
+        return self.at(t, _ANNOUNCE)
 
     def _ticker(self):
         dt = self.dt
