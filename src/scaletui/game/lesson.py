@@ -302,8 +302,9 @@ def build_lesson(scenario: Scenario, applied: list[tuple[float, Command]], card:
                  caches: list[CacheSetting] | None = None, held_threads: bool = False,
                  serving_since: dict[str, float] | None = None) -> Lesson:
     """`incidents`: the postmortem's (JSON form); `kinds`: component id -> kind, of the live
-    components; `serving_since`: component id -> when it first served (absent: from the start; inf: never); `missed_objectives`: the names of the objectives not met; `caches`: the
-    caches' settings; `held_threads`: whether the web tier holds a thread per request."""
+    components; `serving_since`: component id -> when it first served (absent: from the
+    start; inf: never); `missed_objectives`: the names of the objectives not met; `caches`:
+    the caches' settings; `held_threads`: whether the web tier holds a thread per request."""
     spec = scenario.spec
     ref = reference_actions(scenario)
     yours = first_uses(applied)
