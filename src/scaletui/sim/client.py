@@ -89,6 +89,30 @@ class RetryBacklog:
             self._put(self._tick_of(tick, ended_after + wait), region, cls, retry, count)
         self.waiting += count
 
+    def add_attempts(self, tick: int, ended_after: float, region: str, cls: str, counts: list[float]) -> None:
+        """add() of counts[k] as retry number k + 1, for each k in turn: one call for the
+        attempts of one failure (the flow plane's every failure comes here)."""
+        due = self._due
+        spreads = self._spreads
+        for k, count in enumerate(counts):
+            if count <= 0:
+                continue
+            retry = k + 1
+            known = spreads.get((ended_after, retry))
+            if known is None:
+                self.add(tick, ended_after, region, cls, retry, count)
+                continue
+            wait, spread = known
+            if spread is not None:
+                for later, part in spread:  # as in add()
+                    n = count * part / wait
+                    if n > 0:
+                        slot = due[tick + later].setdefault((region, cls), {})
+                        slot[retry] = slot.get(retry, 0.0) + n
+            else:
+                self._put(self._tick_of(tick, ended_after + wait), region, cls, retry, count)
+            self.waiting += count
+
     def _spread(self, start: float, wait: float) -> list[tuple[int, float]]:
         """The parts of [start, start + wait] (seconds into a tick) in the ticks after it."""
         dt = self.dt

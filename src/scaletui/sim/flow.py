@@ -1380,25 +1380,28 @@ class FlowPlane:
             return
         self.failures.append(FailurePoint(f, comp, reason, count, waited))
         m = self.ctx.metrics
-        mix = self._mix.get((f.region, f.cls))
         retries = self.client.retries
         if retries <= 0:
             m.fail(count, reason)
             return
         # The client tries again (as retry k + 1) what was its attempt k < retries. A
         # timeout ends `timeout` after the request began, any other failure with the tick.
-        ended = self.client.timeout if is_timeout(reason) else self.ctx.dt
+        timeout = is_timeout(reason)
+        ended = self.client.timeout if timeout else self.ctx.dt
+        mix = self._mix.get((f.region, f.cls))
         final = 0.0
-        add = self.retry_backlog.add
-        later = m.retry_later
-        tick, region, cls = self._tick_no, f.region, f.cls
-        for k, share in enumerate(mix if mix is not None else (1.0,)):
-            n = count * share
-            if k < retries:
-                add(tick, ended, region, cls, k + 1, n)
-                later(n, reason)
-            else:
-                final += n
+        if mix is None:  # first tries only
+            again = [count]
+        else:
+            again = []
+            for k, share in enumerate(mix):
+                n = count * share
+                if k < retries:
+                    again.append(n)
+                else:
+                    final += n
+        self.retry_backlog.add_attempts(self._tick_no, ended, f.region, f.cls, again)
+        m.retry_later_all(again, reason, timeout)
         m.fail(final, reason)
 
     def _finish_stations(self, dt: float) -> None:

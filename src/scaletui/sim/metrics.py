@@ -147,6 +147,22 @@ class Metrics:
         self.retry_causes[cause] = self.retry_causes.get(cause, 0.0) + n
         self._kind(n, cause)
 
+    def retry_later_all(self, counts: list[float], cause: str, timeout: bool) -> None:
+        """retry_later() of each count in turn (`timeout`: is_timeout(cause), known to the
+        caller): the same sums in the same order, with one call per failure."""
+        shed = not timeout and is_shed(cause)
+        causes = self.retry_causes
+        for n in counts:
+            if n <= 0:
+                continue
+            self.retried += n
+            self.in_flight += n
+            causes[cause] = causes.get(cause, 0.0) + n
+            if timeout:
+                self.t_timeouts += n
+            elif shed:
+                self.t_shed += n
+
     def _kind(self, n: float, cause: str) -> None:
         if is_timeout(cause):
             self.t_timeouts += n

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 def erlang_b(c: int, a: float) -> float:
@@ -36,9 +36,12 @@ def erlang_c(c: int, a: float) -> float:
     return b / (1.0 - rho + rho * b)
 
 
-@dataclass(frozen=True, slots=True)
-class StationState:
-    """Stationary figures of one M/M/c/K station at one arrival rate."""
+class StationState(NamedTuple):
+    """Stationary figures of one M/M/c/K station at one arrival rate.
+
+    A named tuple, not a frozen dataclass: just as immutable, compared and hashed by its
+    figures alike, and built about three times faster (the flow plane builds one for
+    each station whose arrival rate changed, every tick)."""
 
     arrival_rate: float
     blocking: float  # probability an arrival is shed
