@@ -9,6 +9,8 @@
 - A stage keeps its mean time (the stages a flow passed are shared by the flows it splits
   into); a warming cache's hit rate and the miss curve over shards keep their sums' terms.
 - A timed-out share is kept by what its station's tail depends on: another load, another tail.
+- A failure's retries go to the backlog and to the metrics in one call each: the same
+  ticks and sums, bit for bit, as one retry at a time.
 
 Catalog figures used (documented): a medium web server has 8 workers at 20 ms; the
 exponential backoff waits up to 1 s before the first retry, doubling per retry.
@@ -228,3 +230,47 @@ def test_a_timed_out_share_follows_its_station_state_from_tick_to_tick(wide_plan
         late, where = wide_plane._timed_out_share(flow)
         assert where is web
         assert late == pytest.approx(_mmc_response_tail(WEB_WORKERS, mu, lam, 0.06), rel=0.02), load
+
+
+@pytest.mark.parametrize("jitter", [True, False])
+def test_one_failures_retries_added_at_once_equal_them_added_one_by_one(jitter):
+    """add_attempts (the flow plane's path: every failure's retries in one call) leaves the
+    backlog as add() of each retry number in turn: the same ticks, the same sums, bit for
+    bit, whether or not the spread was already known (the first call computes it)."""
+    policy = ClientPolicy(timeout=2.0, retries=3, backoff="exponential", jitter=jitter)
+    rng = random.Random(7)
+    failures = [(tick, rng.choice([1.0, 2.0]), rng.choice(["us", "eu"]), rng.choice(["read", "write"]),
+                 [rng.uniform(0.0, 50.0) if rng.random() > 0.2 else 0.0 for _ in range(3)])
+                for tick in range(40) for _ in range(3)]
+    batched, single = RetryBacklog(policy, 1.0), RetryBacklog(policy, 1.0)
+    for tick, ended, region, cls, counts in failures:
+        batched.add_attempts(tick, ended, region, cls, counts)
+        for k, n in enumerate(counts):
+            single.add(tick, ended, region, cls, k + 1, n)
+    assert batched.waiting == single.waiting
+    for k in range(60):
+        assert batched.take(k) == single.take(k)
+    # The counts went somewhere: not an empty backlog compared with an empty one.
+    assert abs(single.waiting) < 1e-6 and sum(sum(c) for *_, c in failures) > 1000
+
+
+def test_a_failures_retries_counted_at_once_equal_them_counted_one_by_one():
+    """Metrics.retry_later_all is retry_later of each count in turn, for a timeout, a shed
+    and another cause: the same totals bit for bit (the sums run in the same order)."""
+    from scaletui.sim.client import shed_reason, timeout_reason
+    from scaletui.sim.metrics import Metrics
+
+    causes = [timeout_reason(ClientPolicy(timeout=2.0)), shed_reason("load_balancer-1", 100),
+              "web-1 answered with an error"]
+    rng = random.Random(3)
+    batched, single = Metrics(60.0), Metrics(60.0)
+    for _ in range(200):
+        cause = rng.choice(causes)
+        counts = [rng.uniform(0.0, 9.0) if rng.random() > 0.1 else 0.0 for _ in range(rng.randint(1, 4))]
+        batched.retry_later_all(counts, cause, cause.startswith("timeout:"))
+        for n in counts:
+            single.retry_later(n, cause)
+    for field in ("retried", "in_flight", "t_timeouts", "t_shed"):
+        assert getattr(batched, field) == getattr(single, field), field
+    assert batched.retry_causes == single.retry_causes
+    assert single.t_timeouts > 0 and single.t_shed > 0 and len(single.retry_causes) == 3
