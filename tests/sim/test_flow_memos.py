@@ -274,3 +274,26 @@ def test_a_failures_retries_counted_at_once_equal_them_counted_one_by_one():
         assert getattr(batched, field) == getattr(single, field), field
     assert batched.retry_causes == single.retry_causes
     assert single.t_timeouts > 0 and single.t_shed > 0 and len(single.retry_causes) == 3
+
+
+def test_fan_out_samples_draw_what_sample_response_draws_for_each_shard():
+    """A fan-out read's latency sample (the slowest of its shards, written out in
+    _draw_times) draws what stage.choose and mmck.sample_response draw shard by shard:
+    with one of four shards slowed, so the shards' Draws differ."""
+    topo = [spec("load_balancer", "small"), spec("web", "medium"), spec("web", "medium"), spec("database")]
+    topo += [spec("shard", id=f"shard-{i}") for i in (1, 2, 3)]
+    cfg = make_config(*topo, users=20_000.0, rps_per_user=0.05, duration=30.0,
+                      mix=Mix(0.0, 0.3, 0.1, 0.0, 0.6), events=[ScenarioEvent(0.0, "slow", "shard-2", factor=3.0)])
+    e = Engine(cfg, seed=5)
+    e.step(10.0)
+    plane = e.plane
+    assert isinstance(plane, FlowPlane)
+    fans = [f for f in plane.completed if any(not isinstance(s, Stage) for s in f.stages)]
+    assert fans
+    for f in fans:
+        plane.rng = random.Random(13)
+        expected = [plane._draw(f, None) for _ in range(300)]  # _draw_fan: choose + sample_response
+        plane.rng = random.Random(13)
+        got = plane._draw_times(f.stages, 300, math.inf)
+        assert got == expected
+        assert len(set(got)) > 250  # draws, not one figure repeated

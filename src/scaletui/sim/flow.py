@@ -1140,7 +1140,7 @@ class FlowPlane:
             ring = f.ring
             total_rate = ring_rate[id(ring.nodes[0])]
             n = len(ring.nodes)
-            window = _race_window(f.site)
+            window: tuple[float, float] | None = None  # the first node not yet seen needs it
             for node in ring.nodes:
                 if node in hit_of:
                     continue
@@ -1166,6 +1166,8 @@ class FlowPlane:
                         hh = e.hits.key_hit_rate(hot_rate, items, zipf_rate, node.ttl, since, inval,
                                                  writes_h if inval else 0.0)
                 # Stale hits per Zipf lookup, and the share of the hot key's hits that are stale.
+                if window is None:
+                    window = _race_window(f.site)
                 sz = self.stale.zipf_stale(node.on_write, items, zipf_rate, node.ttl, age, writes_z, window)
                 sh = self.stale.key_stale_share(node.on_write, hot_rate, writes_h, items, zipf_rate, node.ttl,
                                                 age, writes_z, window)
@@ -1528,7 +1530,7 @@ class FlowPlane:
                         x += self._fan_time(fan)
                         continue
                     y = delay
-                    if queues:  # self._response(...), written out
+                    if queues:  # mmck.sample_response on the Draw, written out
                         t = -log(1.0 - rand()) / rate if rate > 0 else 0.0
                         if pw > 0.0 and rand() < pw:
                             j = sample_queue_position(rho, places, rand())
@@ -1547,26 +1549,21 @@ class FlowPlane:
 
     def _fan_time(self, stage: FanStage) -> float:
         """_draw_fan without the hops: the slowest of one response per shard."""
-        rand = self.rng.random
+        rng = self.rng
+        rand = rng.random
         slowest = -1.0
         for shard in stage.choose_start(rand()):
-            draw = shard.draw_of(rand())
-            x = draw[0] + self._response(draw)
+            delay, queues, rate, pw, rho, places, step = shard.draw_of(rand())
+            t = 0.0
+            if queues:  # mmck.sample_response on the Draw, as in _draw_times: every shard of a sample
+                t = -math.log(1.0 - rand()) / rate if rate > 0 else 0.0
+                if pw > 0.0 and rand() < pw:
+                    j = sample_queue_position(rho, places, rand())
+                    t += rng.gammavariate(j + 1, step)
+            x = delay + t
             if x > slowest:
                 slowest = x
         return slowest
-
-    def _response(self, draw: Draw) -> float:
-        """sample_response on a station's Draw (the same draws of the RNG, the same arithmetic)."""
-        rng = self.rng
-        _, queues, rate, pw, rho, places, step = draw
-        if not queues:
-            return 0.0
-        t = -math.log(1.0 - rng.random()) / rate if rate > 0 else 0.0
-        if pw > 0.0 and rng.random() < pw:
-            j = sample_queue_position(rho, places, rng.random())
-            t += rng.gammavariate(j + 1, step)
-        return t
 
     def _draw(self, f: Flow, hops: list[Hop] | None, upto: int | None = None) -> float:
         rng = self.rng
