@@ -234,7 +234,7 @@ class Game:
                 rate = self.alerts.failure_rate(rule)  # failures/s over the alert's short window
                 eta = left / rate if rate > 0 else math.inf
                 when = f"; at this rate it is gone in {_fmt_s(eta)}" if math.isfinite(eta) and eta > 0 else ""
-                e.log("alert", f"{rule.name}: errors burn the error budget {burn:.0f}x faster than it lasts "
+                e.log("alert", f"{rule.name}: errors spend the error budget {burn:.0f}x as fast as would last the run "
                                f"({self.budget.remaining:.0%} left{when})",
                       severity=CRITICAL if rule.severity == "critical" else WARNING)
             else:

@@ -67,7 +67,11 @@ CONCEPTS = [
     ("Resharding", "Moved keys are copied (load on their shards) and miss in the cache; hash mod n "
                    "moves about n/(n+1) of them, a consistent-hash ring about 1/(n+1)."),
     ("Error budget", "The failures the availability objective allows; spent = game over. Burn-rate alerts "
-                     "warn first."),
+                     "warn first: '15x' spends it 15 times as fast as would last the whole run."),
+    ("Theory line", "A selected server shows what Erlang C predicts at its load: utilization, mean queue "
+                    "(q) and mean latency. '≠ sim': the simulation is more than 25% off it (a surge's "
+                    "backlog, a restart, mixed work, threads held on the database); 'no steady state': "
+                    "at or over full load, where the formula has no answer."),
 ]
 
 
