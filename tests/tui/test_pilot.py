@@ -507,3 +507,30 @@ async def test_a_skipped_estimate_reads_skipped_then_the_formula(app_factory, tm
         status = str(app.screen.query_one("#status", Static).content)
         # Little's law: 160/s x 0.15 s = 24 in flight.
         assert status.startswith("skipped: the formula says 24 requests\n"), status
+
+
+async def test_resizing_a_booting_replica_is_refused_before_a_size_is_picked(app_factory) -> None:
+    """A playtest pressed u on a replica still copying data: the dialog offered sizes and
+    a restart, then the game refused the pick. Now u says why at once and opens nothing."""
+    from scaletui.tui.screens.resize import ResizeScreen
+
+    app = app_factory("cascading-failure")
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.game.act(Add("replica", "large")).ok
+        await pilot.pause()
+        replica = next(c for c in screen.game.snapshot().components if c.kind == "replica")
+        assert replica.health == "booting"
+        screen.select_component(replica.id)
+        await pilot.press("u")
+        await pilot.pause()
+        assert not isinstance(app.screen, ResizeScreen)
+        notes = [n.message for n in app._notifications]
+        assert any(replica.id in m and "once it is up" in m for m in notes), notes
+        # A web server that is up still opens the dialog.
+        screen.select_component("web-1")
+        await pilot.press("u")
+        await pilot.pause()
+        assert isinstance(app.screen, ResizeScreen)

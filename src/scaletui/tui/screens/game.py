@@ -380,6 +380,11 @@ class GameScreen(Screen):
         if len(spec.sizes) < 2:
             self.notify(f"{comp.id} comes in one size only", severity="warning")
             return
+        if comp.health == "booting":
+            # The engine would refuse it: say so now, not after a size is picked.
+            self.notify(f"{comp.id} is {comp.note or 'booting'}: it can be resized once it is up",
+                        severity="warning")
+            return
 
         def done(size: str | None) -> None:
             if size:
