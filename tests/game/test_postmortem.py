@@ -42,3 +42,15 @@ def test_errors_inside_a_slow_incident_are_blamed_on_what_came_just_before_them(
     (incident,) = out["incidents"]
     assert incident["start"] == 0.0
     assert incident["trigger_at"] == 300.0 and incident["first_component"] == "web-1"
+
+
+def test_a_p95_just_over_the_target_does_not_read_as_the_target() -> None:
+    """A playtest read "p95 latency reached 45.0 ms (target 45 ms)" as a symptom, though
+    45 meets "at most 45": the figure carries the digits that tell it from the target."""
+    pm = PostmortemRecorder(0.01, 45.0)
+    for t in range(60):
+        pm.observe(row(t, 30.0), 1.0)
+    for t in range(60, 120):
+        pm.observe(row(t, 45.04), 1.0)
+    (incident,) = pm.build([], 120.0, "won", "")["incidents"]
+    assert incident["first_symptom"] == "p95 latency reached 45.04 ms (target 45 ms)"

@@ -214,9 +214,10 @@ class PostmortemRecorder:
 
 def _ms(x: float, target: float | None) -> str:
     """Enough digits that a value just over the target does not read as equal to it."""
-    if target is not None and round(x) == round(target):
-        return f"{x:,.1f} ms"
-    return f"{x:,.0f} ms"
+    digits = 0
+    while target is not None and digits < 3 and round(x, digits) == round(target, digits):
+        digits += 1  # 45.04 against 45 reads "45.04", not "45.0"
+    return f"{x:,.{digits}f} ms"
 
 
 def _span(seconds: float) -> str:
