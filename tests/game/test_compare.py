@@ -90,3 +90,13 @@ def test_an_unfinished_run_is_not_called_won() -> None:
     assert outcome.b == "unfinished: played to 3:05" and outcome.better is None
     c = compare(A, unfinished)
     assert all(r.better is None for r in c.objectives + c.totals)  # a run cut short wins nothing
+
+
+def test_stale_reads_read_as_a_percent_of_reads_as_everywhere_else() -> None:
+    """A playtest saw "stale reads (target 1) ✔ 0.196009 / ✘ 1.63163" beside "0.196%"
+    elsewhere: the objective's target and figures are percents of reads."""
+    a, b = dict(A), dict(B)
+    a["slo"] = A["slo"] + [{"objective": "stale_reads", "target": 1.0, "achieved": 1.63163, "met": False}]
+    b["slo"] = B["slo"] + [{"objective": "stale_reads", "target": 1.0, "achieved": 0.196009, "met": True}]
+    row = next(r for r in compare(a, b, ("mine", "ref")).objectives if r.name.startswith("stale reads"))
+    assert (row.name, row.a, row.b, row.better) == ("stale reads <= 1%", "✘ 1.632%", "✔ 0.196%", "b")

@@ -54,3 +54,16 @@ def test_a_p95_just_over_the_target_does_not_read_as_the_target() -> None:
         pm.observe(row(t, 45.04), 1.0)
     (incident,) = pm.build([], 120.0, "won", "")["incidents"]
     assert incident["first_symptom"] == "p95 latency reached 45.04 ms (target 45 ms)"
+
+
+def test_the_p95_symptom_names_the_figure_that_crossed_not_one_ticks_p95() -> None:
+    """An incident opens when the median of the last ten ticks' p95 passes the target; the
+    tick it opens on may have its own p95 under it (a playtest read "p95 latency reached
+    44.98 ms (target 45 ms)"). Here: 30 ms, five ticks at 45.5, then one at 44.9: the
+    median of the ten (30 x 4, 44.9, 45.5 x 5) is (44.9 + 45.5) / 2 = 45.2 ms."""
+    pm = PostmortemRecorder(0.01, 45.0)
+    for t, p95 in enumerate([30.0] * 60 + [45.5] * 5 + [44.9] + [46.0] * 30):
+        pm.observe(row(t, p95), 1.0)
+    (incident,) = pm.build([], 96.0, "won", "")["incidents"]
+    assert incident["start"] == 65.0
+    assert incident["first_symptom"] == "p95 latency reached 45.2 ms (target 45 ms)"

@@ -119,6 +119,8 @@ def _objective_text(o: dict[str, Any]) -> str:
         # Windows that answered nothing are misses with no p95: said, or they hide in the share.
         return f"{mark} {achieved:.1f}% of windows" + (f"; {silent_text(silent)}" if isinstance(silent, int) and silent
                                                         else "")
+    if o.get("objective") == "stale_reads" and isinstance(achieved, (int, float)):
+        return f"{mark} {achieved:.3f}%"  # percent of reads, as the objectives panel says it
     if isinstance(achieved, (int, float)):
         return f"{mark} {achieved:g}"
     return mark
@@ -132,6 +134,8 @@ def _objective_label(name: str, target: object) -> str:
         return f"availability >= {target:g}%"
     if name == "latency_p95":
         return f"p95 <= {target:g} ms"
+    if name == "stale_reads":
+        return f"stale reads <= {target:g}%"
     return f"{name.replace('_', ' ')} (target {target:g})"
 
 

@@ -106,7 +106,9 @@ class PostmortemRecorder:
                         self._pending_symptom = (f"stale reads reached {stale_pct:.2f}% of reads "
                                                  f"(the objective allows {self.stale_target:g}%)")
                     else:
-                        self._pending_symptom = (f"p95 latency reached {_ms(row.p95_ms, self.p95_target)} "
+                        # The figure that crossed: the median of the recent ticks' p95 (one
+                        # tick's own p95 may be under the target while it is over).
+                        self._pending_symptom = (f"p95 latency reached {_ms(median(recent), self.p95_target)} "
                                                  f"(target {self.p95_target:g} ms)")
                     self._onset = row.t
                     self._onset_err = 0.0

@@ -126,7 +126,7 @@ def describe(cmd: Command) -> str:
     if isinstance(cmd, Remove):
         return f"remove {cmd.target}"
     if isinstance(cmd, Upgrade):
-        return f"upgrade {cmd.target} to {cmd.size}"
+        return f"resize {cmd.target} to {cmd.size}"  # up or down: it does not know which
     if isinstance(cmd, Promote):
         return f"promote {cmd.target}"
     parts = []
