@@ -233,25 +233,35 @@ def test_a_timed_out_share_follows_its_station_state_from_tick_to_tick(wide_plan
 
 
 @pytest.mark.parametrize("jitter", [True, False])
-def test_one_failures_retries_added_at_once_equal_them_added_one_by_one(jitter):
-    """add_attempts (the flow plane's path: every failure's retries in one call) leaves the
-    backlog as add() of each retry number in turn: the same ticks, the same sums, bit for
-    bit, whether or not the spread was already known (the first call computes it)."""
-    policy = ClientPolicy(timeout=2.0, retries=3, backoff="exponential", jitter=jitter)
-    rng = random.Random(7)
-    failures = [(tick, rng.choice([1.0, 2.0]), rng.choice(["us", "eu"]), rng.choice(["read", "write"]),
-                 [rng.uniform(0.0, 50.0) if rng.random() > 0.2 else 0.0 for _ in range(3)])
-                for tick in range(40) for _ in range(3)]
-    batched, single = RetryBacklog(policy, 1.0), RetryBacklog(policy, 1.0)
-    for tick, ended, region, cls, counts in failures:
-        batched.add_attempts(tick, ended, region, cls, counts)
-        for k, n in enumerate(counts):
-            single.add(tick, ended, region, cls, k + 1, n)
-    assert batched.waiting == single.waiting
-    for k in range(60):
-        assert batched.take(k) == single.take(k)
-    # The counts went somewhere: not an empty backlog compared with an empty one.
-    assert abs(single.waiting) < 1e-6 and sum(sum(c) for *_, c in failures) > 1000
+def test_one_failures_retries_added_at_once_come_back_as_each_retrys_backoff(jitter):
+    """add_attempts (the flow plane's path: all the retries of one failure in one call):
+    counts[k] come back as retry k + 1 after that retry's backoff (1, 2, 4 s), spread
+    evenly over it with jitter; a zero count adds nothing. A failure 0.25 s into tick 10:
+    with jitter, retry 1 falls in [0.25, 1.25] s (all in tick 11), retry 2 in [0.25, 2.25]
+    (1.75 of its 2 s in tick 11, 0.25 in tick 12), retry 3 in [0.25, 4.25] (1.75, 1, 1 and
+    0.25 of its 4 s in ticks 11-14); without, each at 0.25 s + its wait: ticks 11, 12, 14."""
+    backlog = RetryBacklog(ClientPolicy(timeout=2.0, retries=4, backoff="exponential", jitter=jitter), 1.0)
+    backlog.add_attempts(10, 0.25, "us-east", "read", [100.0, 80.0, 40.0])
+    backlog.add_attempts(10, 0.25, "eu-west", "write", [0.0, 10.0])  # only a second retry
+    got = {k: backlog.take(k) for k in range(0, 30)}
+    got = {k: v for k, v in got.items() if v}
+    if jitter:
+        expected = {11: {("us-east", "read"): {1: 100.0, 2: 80.0 * 1.75 / 2, 3: 40.0 * 1.75 / 4},
+                         ("eu-west", "write"): {2: 10.0 * 1.75 / 2}},
+                    12: {("us-east", "read"): {2: 80.0 * 0.25 / 2, 3: 40.0 * 1.0 / 4},
+                         ("eu-west", "write"): {2: 10.0 * 0.25 / 2}},
+                    13: {("us-east", "read"): {3: 40.0 * 1.0 / 4}},
+                    14: {("us-east", "read"): {3: 40.0 * 0.25 / 4}}}
+    else:
+        expected = {11: {("us-east", "read"): {1: 100.0}},
+                    12: {("us-east", "read"): {2: 80.0}, ("eu-west", "write"): {2: 10.0}},
+                    14: {("us-east", "read"): {3: 40.0}}}
+    assert got.keys() == expected.keys()
+    for k, by_class in expected.items():
+        assert got[k].keys() == by_class.keys(), k
+        for key, by_retry in by_class.items():
+            assert got[k][key] == pytest.approx(by_retry, rel=1e-12), (k, key)
+    assert abs(backlog.waiting) < 1e-9
 
 
 def test_a_failures_retries_counted_at_once_equal_them_counted_one_by_one():

@@ -68,30 +68,12 @@ class RetryBacklog:
     def add(self, tick: int, ended_after: float, region: str, cls: str, retry: int, count: float) -> None:
         """`count` attempts failed in tick `tick`, `ended_after` seconds into it; they come
         back as retry number `retry`."""
-        if count <= 0:
-            return
-        known = self._spreads.get((ended_after, retry))
-        if known is None:
-            policy = self.policy
-            wait = policy.backoff_s(retry)
-            # Evenly over [start, start + wait]: each tick gets the part it covers.
-            known = self._spreads[(ended_after, retry)] = (
-                wait, self._spread(ended_after, wait) if policy.jitter and wait > 0 else None)
-        wait, spread = known
-        if spread is not None:
-            due = self._due
-            for later, part in spread:  # self._put, written out: this runs for every failure
-                n = count * part / wait
-                if n > 0:
-                    slot = due[tick + later].setdefault((region, cls), {})
-                    slot[retry] = slot.get(retry, 0.0) + n
-        else:
-            self._put(self._tick_of(tick, ended_after + wait), region, cls, retry, count)
-        self.waiting += count
+        self.add_attempts(tick, ended_after, region, cls, [0.0] * (retry - 1) + [count])
 
     def add_attempts(self, tick: int, ended_after: float, region: str, cls: str, counts: list[float]) -> None:
-        """add() of counts[k] as retry number k + 1, for each k in turn: one call for the
-        attempts of one failure (the flow plane's every failure comes here)."""
+        """Attempts that failed in tick `tick`, `ended_after` seconds into it: counts[k] of
+        them come back as retry number k + 1. One call for all the retries of one failure
+        (the flow plane's every failure comes here)."""
         due = self._due
         spreads = self._spreads
         for k, count in enumerate(counts):
@@ -100,11 +82,14 @@ class RetryBacklog:
             retry = k + 1
             known = spreads.get((ended_after, retry))
             if known is None:
-                self.add(tick, ended_after, region, cls, retry, count)
-                continue
+                policy = self.policy
+                wait = policy.backoff_s(retry)
+                # Evenly over [start, start + wait]: each tick gets the part it covers.
+                known = spreads[(ended_after, retry)] = (
+                    wait, self._spread(ended_after, wait) if policy.jitter and wait > 0 else None)
             wait, spread = known
             if spread is not None:
-                for later, part in spread:  # as in add()
+                for later, part in spread:  # self._put, written out: this runs for every failure
                     n = count * part / wait
                     if n > 0:
                         slot = due[tick + later].setdefault((region, cls), {})
