@@ -9,8 +9,8 @@
 - A stage keeps its mean time (the stages a flow passed are shared by the flows it splits
   into); a warming cache's hit rate and the miss curve over shards keep their sums' terms.
 - A timed-out share is kept by what its station's tail depends on: another load, another tail.
-- A failure's retries go to the backlog and to the metrics in one call each: the same
-  ticks and sums, bit for bit, as one retry at a time.
+- A failure's retries go to the backlog and to the metrics in one call each: each retry
+  after its own backoff, and the sums in the order of the counts, bit for bit.
 
 Catalog figures used (documented): a medium web server has 8 workers at 20 ms; the
 exponential backoff waits up to 1 s before the first retry, doubling per retry.
@@ -64,6 +64,11 @@ def _due(backlog: RetryBacklog, ticks: range) -> dict[int, float]:
     return out
 
 
+def _add(backlog: RetryBacklog, tick: int, ended: float, retry: int, count: float) -> None:
+    """count attempts of one failure in tick `tick`, `ended` s into it, as retry `retry`."""
+    backlog.add_attempts(tick, ended, "us-east", "read", [0.0] * (retry - 1) + [count])
+
+
 def test_jittered_retries_spread_as_the_uniform_backoff_for_each_moment_and_retry(monkeypatch):
     spreads = []
     real = RetryBacklog._spread
@@ -77,17 +82,17 @@ def test_jittered_retries_spread_as_the_uniform_backoff_for_each_moment_and_retr
     # A failure 0.25 s into tick 10, second retry: uniform over [0.25, 2.25] s after the
     # tick began (wait 2 s). Never in the tick it failed in: what falls before the end of
     # the next tick (2 s) comes in tick 11 (1.75 of the 2 s), the rest in tick 12.
-    backlog.add(10, 0.25, "us-east", "read", 2, 100.0)
+    _add(backlog, 10, 0.25, 2, 100.0)
     assert _due(backlog, range(0, 40)) == pytest.approx({11: 100.0 * 1.75 / 2.0, 12: 100.0 * 0.25 / 2.0})
     # The same moment and retry in another tick: the kept spread.
-    backlog.add(30, 0.25, "us-east", "read", 2, 10.0)
+    _add(backlog, 30, 0.25, 2, 10.0)
     assert _due(backlog, range(0, 60)) == pytest.approx({31: 10.0 * 1.75 / 2.0, 32: 10.0 * 0.25 / 2.0})
     assert len(spreads) == 1
     # A timeout (2 s into the tick), second retry: [2, 4] s, one second in each of ticks 22, 23.
-    backlog.add(20, 2.0, "us-east", "read", 2, 100.0)
+    _add(backlog, 20, 2.0, 2, 100.0)
     assert _due(backlog, range(0, 60)) == pytest.approx({22: 50.0, 23: 50.0})
     # Third retry (wait 4 s) at 0.25 s: [0.25, 4.25] -> 1.75, 1, 1 and 0.25 of the 4 s.
-    backlog.add(40, 0.25, "us-east", "read", 3, 100.0)
+    _add(backlog, 40, 0.25, 3, 100.0)
     assert _due(backlog, range(0, 80)) == pytest.approx({41: 43.75, 42: 25.0, 43: 25.0, 44: 6.25})
     assert len(spreads) == 3
 
@@ -264,26 +269,31 @@ def test_one_failures_retries_added_at_once_come_back_as_each_retrys_backoff(jit
     assert abs(backlog.waiting) < 1e-9
 
 
-def test_a_failures_retries_counted_at_once_equal_them_counted_one_by_one():
-    """Metrics.retry_later_all is retry_later of each count in turn, for a timeout, a shed
-    and another cause: the same totals bit for bit (the sums run in the same order)."""
+def test_a_failures_retries_counted_at_once_add_up_as_one_by_one():
+    """Metrics.retry_later_all (one call per failure) adds each count in turn to the
+    attempts retried and in flight, to its cause, and to the tick's timeouts or sheds:
+    the sums worked out here in the same order, bit for bit; zero counts add nothing."""
     from scaletui.sim.client import shed_reason, timeout_reason
     from scaletui.sim.metrics import Metrics
 
-    causes = [timeout_reason(ClientPolicy(timeout=2.0)), shed_reason("load_balancer-1", 100),
-              "web-1 answered with an error"]
+    timeout, shed, error = (timeout_reason(ClientPolicy(timeout=2.0)), shed_reason("load_balancer-1", 100),
+                            "web-1 answered with an error")
     rng = random.Random(3)
-    batched, single = Metrics(60.0), Metrics(60.0)
+    m = Metrics(60.0)
+    retried = timeouts = sheds = 0.0
+    by_cause: dict[str, float] = {}
     for _ in range(200):
-        cause = rng.choice(causes)
+        cause = rng.choice([timeout, shed, error])
         counts = [rng.uniform(0.0, 9.0) if rng.random() > 0.1 else 0.0 for _ in range(rng.randint(1, 4))]
-        batched.retry_later_all(counts, cause, cause.startswith("timeout:"))
+        m.retry_later_all(counts, cause, cause == timeout)
         for n in counts:
-            single.retry_later(n, cause)
-    for field in ("retried", "in_flight", "t_timeouts", "t_shed"):
-        assert getattr(batched, field) == getattr(single, field), field
-    assert batched.retry_causes == single.retry_causes
-    assert single.t_timeouts > 0 and single.t_shed > 0 and len(single.retry_causes) == 3
+            if n > 0:
+                retried += n
+                by_cause[cause] = by_cause.get(cause, 0.0) + n
+                timeouts += n if cause == timeout else 0.0
+                sheds += n if cause == shed else 0.0
+    assert (m.retried, m.in_flight, m.t_timeouts, m.t_shed) == (retried, retried, timeouts, sheds)
+    assert m.retry_causes == by_cause and len(by_cause) == 3 and timeouts > 0 and sheds > 0
 
 
 def test_fan_out_samples_draw_what_sample_response_draws_for_each_shard():

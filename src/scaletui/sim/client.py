@@ -65,11 +65,6 @@ class RetryBacklog:
         # come back every tick.
         self._spreads: dict[tuple[float, int], tuple[float, list[tuple[int, float]] | None]] = {}
 
-    def add(self, tick: int, ended_after: float, region: str, cls: str, retry: int, count: float) -> None:
-        """`count` attempts failed in tick `tick`, `ended_after` seconds into it; they come
-        back as retry number `retry`."""
-        self.add_attempts(tick, ended_after, region, cls, [0.0] * (retry - 1) + [count])
-
     def add_attempts(self, tick: int, ended_after: float, region: str, cls: str, counts: list[float]) -> None:
         """Attempts that failed in tick `tick`, `ended_after` seconds into it: counts[k] of
         them come back as retry number k + 1. One call for all the retries of one failure

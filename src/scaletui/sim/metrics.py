@@ -140,12 +140,7 @@ class Metrics:
     def retry_later(self, n: float, cause: str) -> None:
         """n attempts failed with this cause and their clients will try again: the requests
         stay in flight."""
-        if n <= 0:
-            return
-        self.retried += n
-        self.in_flight += n
-        self.retry_causes[cause] = self.retry_causes.get(cause, 0.0) + n
-        self._kind(n, cause)
+        self.retry_later_all([n], cause, is_timeout(cause))
 
     def retry_later_all(self, counts: list[float], cause: str, timeout: bool) -> None:
         """retry_later() of each count in turn (`timeout`: is_timeout(cause), known to the
