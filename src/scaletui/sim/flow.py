@@ -79,9 +79,14 @@ class Stage:
 
     __slots__ = ("label", "runs", "_cum", "_starts", "_few", "_picks", "_draws", "_mean")
 
-    def __init__(self, label: str, weights: list[float], picks: list[Pick]) -> None:
+    def __init__(
+        self, label: str, weights: list[float], picks: list[Pick],
+        runs: list[tuple[float, tuple, tuple]] | None = None,
+    ) -> None:
         self.label = label
-        self.runs: list[tuple[float, tuple, tuple]] = [(w, (p[0],), p[1:]) for w, p in zip(weights, picks)]
+        self.runs: list[tuple[float, tuple, tuple]] = (
+            runs if runs is not None else [(w, (p[0],), p[1:]) for w, p in zip(weights, picks)]
+        )
         self._cum: list[float] | None = None
         self._starts: list[int] = []
         self._few = False  # indexes are stations (else a drawn index finds its run)
@@ -91,16 +96,7 @@ class Stage:
 
     @classmethod
     def of_runs(cls, label: str, runs: list[tuple[float, tuple, tuple]]) -> "Stage":
-        stage = cls.__new__(cls)  # __init__'s fields, without building runs from picks
-        stage.label = label
-        stage.runs = runs
-        stage._cum = None
-        stage._starts = []
-        stage._few = False
-        stage._picks = None
-        stage._draws = None
-        stage._mean = None
-        return stage
+        return cls(label, [], [], runs)  # the runs as they are, no picks to build them from
 
     def mean_time(self) -> float:
         """The mean time a request spends in this stage (delay, wait and service), weighted

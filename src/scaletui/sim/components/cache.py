@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from scaletui.sim.catalog import KindSpec, SizeSpec
 from scaletui.sim.components.base import Component
 
 if TYPE_CHECKING:
@@ -20,8 +21,10 @@ if TYPE_CHECKING:
 class Cache(Component):
     kind_name = "cache"
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, cid: str, kind: KindSpec, size: SizeSpec, region: str, created_at: float, seq: int
+    ) -> None:  # the base's own signature: mypyc compiles no *args forwarding to it
+        super().__init__(cid, kind, size, region, created_at, seq)
         self.ttl = math.inf
         # Writes leave cached entries alone unless the player says otherwise: what the
         # game did before it counted stale reads (same hit rates, same results).

@@ -4,6 +4,7 @@ Edges do not queue (capacity is the provider's problem): a request costs a short
 delay and its bytes, billed per GB. Invalidation empties the edges.
 """
 
+from scaletui.sim.catalog import KindSpec, SizeSpec
 from scaletui.sim.components.base import Component
 
 
@@ -11,8 +12,10 @@ class Cdn(Component):
     kind_name = "cdn"
     queueing = False
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, cid: str, kind: KindSpec, size: SizeSpec, region: str, created_at: float, seq: int
+    ) -> None:  # the base's own signature: mypyc compiles no *args forwarding to it
+        super().__init__(cid, kind, size, region, created_at, seq)
         self.ttl = 3600.0
         self.started_at = self.created_at
         self.hit_rate = 0.0

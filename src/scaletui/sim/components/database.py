@@ -7,6 +7,7 @@ player or by automatic failover after it is detected.
 
 from collections import deque
 
+from scaletui.sim.catalog import KindSpec, SizeSpec
 from scaletui.sim.components.base import Component
 
 FAILOVER_DETECT_S = 30.0  # automatic failover notices a dead primary after this
@@ -16,8 +17,10 @@ PROMOTE_S = 10.0  # a promotion takes this long before writes flow again
 class Database(Component):
     kind_name = "database"
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, cid: str, kind: KindSpec, size: SizeSpec, region: str, created_at: float, seq: int
+    ) -> None:  # the base's own signature: mypyc compiles no *args forwarding to it
+        super().__init__(cid, kind, size, region, created_at, seq)
         self.group = 0
         self.role = "primary"
         self.auto_failover = False

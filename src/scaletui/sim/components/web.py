@@ -8,6 +8,7 @@ logs its users out. `pinned_users` is that state.
 
 from typing import Iterable
 
+from scaletui.sim.catalog import KindSpec, SizeSpec
 from scaletui.sim.components.base import Component
 
 # The tiers a thread-per-request web server waits on.
@@ -22,8 +23,10 @@ class WebServer(Component):
         """Thread-per-request: a worker waits for the session store, cache and database."""
         return self.kind_spec.concurrency == "threads"
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, cid: str, kind: KindSpec, size: SizeSpec, region: str, created_at: float, seq: int
+    ) -> None:  # the base's own signature: mypyc compiles no *args forwarding to it
+        super().__init__(cid, kind, size, region, created_at, seq)
         self.pinned_users = 0.0
         self.share = 0.0  # share of its data centre's traffic, last tick
 
