@@ -29,6 +29,10 @@ first minutes a cache is still warming, and its hit-rate curve is recomputed as 
 goes (see the note on the fan-out case below); that start costs about a third more per
 tick and is over in about 300 simulated seconds.
 
+The engine is timed as installed: its hot modules compiled with mypyc where the install
+found a C compiler, else its Python source (the line "engine:" says which;
+SCALETUI_PURE_PYTHON=1 runs the source for a comparison; see README, Development).
+
     python benchmarks/engine.py [--quick]
 """
 
@@ -49,6 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from scaletui.sim.catalog import Catalog  # noqa: E402
 from scaletui.sim.config import ClientPolicy, ComponentSpec, Mix, ScenarioEvent, SimConfig, Traffic  # noqa: E402
 from scaletui.sim.engine import Engine  # noqa: E402
+from scaletui.sim import native  # noqa: E402
 
 LOADS = (1_000, 100_000, 1_000_000)
 BASE_RPS = 1_000.0
@@ -176,6 +181,7 @@ def main() -> None:
     budget = 2.0 if args.quick else 6.0  # the exact model's one window
     windows, window = (10, 0.3) if args.quick else (20, 0.5)  # the flow engine's
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min), before the runs")
+    print(f"engine: {native.status()}; {native.PURE_ENV}=1 runs the Python source")
     n = len(Engine(config(1000, 60)).topology)
     print(f"topology: {n} components; flow engine tick 1s, best of {windows} windows of {window:g} s "
           f"(median, worst); exact model tick 0.25s, one window of {budget:g} s")

@@ -69,6 +69,7 @@ def _add(backlog: RetryBacklog, tick: int, ended: float, retry: int, count: floa
     backlog.add_attempts(tick, ended, "us-east", "read", [0.0] * (retry - 1) + [count])
 
 
+@pytest.mark.python_source
 def test_jittered_retries_spread_as_the_uniform_backoff_for_each_moment_and_retry(monkeypatch):
     spreads = []
     real = RetryBacklog._spread

@@ -41,6 +41,7 @@ def _state(workers: int, service_s: float, timeout_s: float, rate: float) -> mmc
     return mmck.station_state(workers, 1.0 / service_s, capacity, rate)
 
 
+@pytest.mark.python_source
 def test_a_run_derives_its_figures_and_sums_once_per_tick(monkeypatch):
     figures: list[float] = []
     sums: list[int] = []

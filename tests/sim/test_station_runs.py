@@ -27,6 +27,7 @@ def _config(daily_cycle: DailyCycle | None = None):
                        events=[ScenarioEvent(0.0, "slow", "web-5", factor=SLOW)])
 
 
+@pytest.mark.python_source
 def test_identical_web_servers_share_one_evaluation_per_tick(monkeypatch):
     calls: list[float] = []
     real = mmck.station_state
