@@ -29,9 +29,10 @@ first minutes a cache is still warming, and its hit-rate curve is recomputed as 
 goes (see the note on the fan-out case below); that start costs about a third more per
 tick and is over in about 300 simulated seconds.
 
-The engine is timed as installed: its hot modules compiled with mypyc where the install
-found a C compiler, else its Python source (the line "engine:" says which;
-SCALETUI_PURE_PYTHON=1 runs the source for a comparison; see README, Development).
+The engine is timed as installed (this checkout's src/ when scaletui is not installed):
+its hot modules compiled with mypyc where the install found a C compiler, else its
+Python source. The line "engine:" says which; SCALETUI_PURE_PYTHON=1 runs the source
+for a comparison (README, Development).
 
     python benchmarks/engine.py [--quick]
 """
@@ -39,6 +40,7 @@ SCALETUI_PURE_PYTHON=1 runs the source for a comparison; see README, Development
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import resource
 import statistics
@@ -48,7 +50,8 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+if importlib.util.find_spec("scaletui") is None:  # not installed: this checkout's source
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from scaletui.sim.catalog import Catalog  # noqa: E402
 from scaletui.sim.config import ClientPolicy, ComponentSpec, Mix, ScenarioEvent, SimConfig, Traffic  # noqa: E402
