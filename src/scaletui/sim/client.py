@@ -119,7 +119,7 @@ class RetryBacklog:
     def take(self, tick: int) -> dict[tuple[str, str], dict[int, float]]:
         """The retries due in this tick (removed from the backlog)."""
         due = self._due.pop(tick, {})
-        self.waiting -= sum(sum(v.values()) for v in due.values())
+        self.waiting -= sum([sum(v.values()) for v in due.values()])
         if self.waiting < 1e-9:
             self.waiting = max(0.0, self.waiting)
         return due

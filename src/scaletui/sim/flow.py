@@ -442,7 +442,7 @@ class FlowPlane:
         cdn = plan.cdn
         hit = 0.0
         if cdn is not None:
-            static_rate = sum(r for _, c, r, _ in demand if c == "static")
+            static_rate = sum([r for _, c, r, _ in demand if c == "static"])
             hit = e.cdn_hits.hit_rate(cdn.size_spec.items, static_rate, cdn.ttl, t - cdn.started_at)
             cdn.hit_rate = hit
         hot = e.traffic.hot_share
@@ -612,7 +612,7 @@ class FlowPlane:
         retries of those that failed, at last tick's failure share p: 1 + p + ... + p^n."""
         n = self.ctx.db_calls.retries
         p = self._db_fail.get(comp, 0.0)
-        return sum(p ** k for k in range(n + 1))
+        return sum([p ** k for k in range(n + 1)])
 
     def _breaker(self, flows: list[Flow]) -> list[Flow]:
         """An open breaker fails the web tier's database calls at once (half-open: all but
@@ -967,7 +967,7 @@ class FlowPlane:
         pt = (1.0 - ps) * late
         p = ps + pt
         n = calls.retries
-        attempts = sum(p ** k for k in range(n + 1))
+        attempts = sum([p ** k for k in range(n + 1)])
         answered = 1.0 - p ** (n + 1)
         self._db_fail_next[comp] = p
         per = count * w
@@ -992,7 +992,7 @@ class FlowPlane:
             return 0.0, 0.0
         ok_time = (capped - (limit or 0.0) * late) / (1.0 - late) if late < 1.0 else 0.0
         # Failed attempts before the one answered: sum k p^k (1 - p) over k <= n, given answered.
-        before = sum(k * p ** k * (1.0 - p) for k in range(n + 1)) / answered
+        before = sum([k * p ** k * (1.0 - p) for k in range(n + 1)]) / answered
         return w * answered, w * answered * (delay + ok_time + before * fail_time)
 
     def _through_fan(self, f: Flow, label: str, fan, states) -> Flow | None:
@@ -1064,7 +1064,7 @@ class FlowPlane:
                 a = answer[j]
                 if a < 1.0:
                     gone = alive * (1.0 - a)
-                    total = sum(w for _, _, w in why[j])
+                    total = sum([w for _, _, w in why[j]])
                     for comp, reason, w in why[j]:
                         key = (comp, reason)
                         failed[key] = failed.get(key, 0.0) + count * gone * (w / total if total > 0 else 1.0)
@@ -1242,7 +1242,7 @@ class FlowPlane:
                         nd = live[0]
                         curve = e.hits.miss_partition_shares(plan.sharding, nd.items * n,
                                                              total_rate * (1 - hot_share), nd.ttl, t - nd.started_at)
-                        dead_w = sum(data[i][0] for i, x in enumerate(ring.nodes) if not x.reachable())
+                        dead_w = sum([data[i][0] for i, x in enumerate(ring.nodes) if not x.reachable()])
                         live_miss = miss_tot - dead_w * (1 - f.hot)
                         plain = e.keys.partition_shares(plan.sharding)
                         shares = tuple((max(0.0, live_miss) * c + dead_w * (1 - f.hot) * q) / miss_tot
@@ -1271,8 +1271,8 @@ class FlowPlane:
             self._missing = [1.0 - (1.0 - q) * math.exp(-new * p) for q, p in zip(old, keys.bucket_p)]
         if self._missing is None:
             return
-        share = sum(n * p * q for n, p, q in zip(keys.bucket_counts, keys.bucket_p, self._missing))
-        reads = sum(f.count * (1 - f.hot) for f in flows if f.cls == "read")
+        share = sum([n * p * q for n, p, q in zip(keys.bucket_counts, keys.bucket_p, self._missing)])
+        reads = sum([f.count * (1 - f.hot) for f in flows if f.cls == "read"])
         if reads * share > 0:
             m.read_lost_value(reads * share)
 
@@ -1434,7 +1434,7 @@ class FlowPlane:
         live = [w for w in plan.workers if w.serving(t)]
         rates = {w: jobs_per_second(work_ms, w) for w in live}
         capacity = sum(rates.values()) * dt
-        depth = sum(q.depth for q in queues if q.reachable())
+        depth = sum([q.depth for q in queues if q.reachable()])
         done = min(depth, capacity)
         if depth > 0 and done > 0:
             for q in queues:
@@ -1470,7 +1470,7 @@ class FlowPlane:
         e = self.ctx
         rng = self.rng
         flows = self.completed
-        total = sum(f.count for f in flows)
+        total = sum([f.count for f in flows])
         if total > 0:
             n_total = e.config.latency_samples
             timeout = self.client.timeout
@@ -1600,7 +1600,7 @@ class FlowPlane:
             return
         rng = self.rng
         fails = self.failures
-        failed_total = sum(p.count for p in fails)
+        failed_total = sum([p.count for p in fails])
         grand = served_total + failed_total
         if grand <= 0:
             return
@@ -1674,7 +1674,7 @@ def _disjoint(work: list[tuple[Flow, list[TierOption]]]) -> bool:
         for _, members, _, _ in opts:
             if members is not None:
                 seen[id(members)] = members
-    total = sum(len(m) for m in seen.values())
+    total = sum([len(m) for m in seen.values()])
     return len(set(chain.from_iterable(seen.values()))) == total
 
 

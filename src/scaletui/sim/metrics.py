@@ -49,7 +49,7 @@ def weighted_quantile(samples: list[tuple[float, float]], p: float) -> float:
     if not samples:
         return 0.0
     ordered = sorted(samples)
-    total = sum(w for _, w in ordered)
+    total = sum([w for _, w in ordered])
     if total <= 0:
         return 0.0
     target = p * total

@@ -10,6 +10,10 @@ the fingerprint no longer matches (a developer edited a file since the last inst
 when the stamp is missing, or when SCALETUI_PURE_PYTHON is set. Compiled modules call
 each other directly, so it is all of them or none.
 
+The compiled modules sum lists, never generators: mypyc turns `sum(generator)` into a
+plain loop of additions, while Python 3.12's `sum()` compensates the rounding of float
+sums; a list goes to `sum()` itself, compiled or not (tests/sim/test_native.py checks).
+
 No imports from the rest of scaletui: the build hook loads this file on its own.
 """
 
