@@ -3,7 +3,6 @@ the source whenever the compiled modules may not match it."""
 
 from __future__ import annotations
 
-import ast
 import os
 import shutil
 import subprocess
@@ -68,19 +67,6 @@ def test_the_source_finder_picks_the_python_file_over_a_compiled_one_beside_it(t
     assert spec is not None and spec.origin == str(pkg / "flow.py")
     assert finder.find_spec(f"{native.PACKAGE}.engine", None) is None  # not compiled: the usual search
     assert finder.find_spec("flow", None) is None
-
-
-def test_the_compiled_modules_sum_lists_not_generators() -> None:
-    """mypyc compiles sum(generator) to a loop of +, where Python 3.12's sum() of floats
-    compensates rounding: the two would part in the last bits."""
-    found = []
-    for name in native.COMPILED:
-        path = native.source_path(ROOT / "src" / "scaletui" / "sim", name)
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "sum"
-                    and node.args and isinstance(node.args[0], ast.GeneratorExp)):
-                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    assert found == []
 
 
 def _run(level: str, pure: bool) -> subprocess.CompletedProcess[bytes]:

@@ -16,6 +16,7 @@ from statistics import median
 
 from scaletui.sim.eventlog import Event
 from scaletui.sim.snapshot import TickRow
+from scaletui.sim.summation import plain_sum
 
 TRIGGERS = ("surge", "fail", "slow", "hot_key", "outage", "errors")
 # What clients do in an overload (sim.overload_watch): named as causes, not as triggers.
@@ -147,8 +148,8 @@ class PostmortemRecorder:
         recent.append((row.reads, row.stale_reads))
         while len(recent) > max(1, round(LATENCY_WINDOW_S / dt)):
             recent.popleft()
-        reads = sum(r for r, _ in recent)
-        return 100.0 * sum(s for _, s in recent) / reads if reads > 0 else 0.0
+        reads = plain_sum(r for r, _ in recent)
+        return 100.0 * plain_sum(s for _, s in recent) / reads if reads > 0 else 0.0
 
     def build(self, events: list[Event], end: float, outcome: str, reason: str,
               lost_writes: int = 0, stale_after_failover: int = 0) -> dict:

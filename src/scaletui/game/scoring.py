@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scaletui.sim.summation import plain_sum
+
 
 @dataclass(frozen=True)
 class ScoreCard:
@@ -52,7 +54,7 @@ def score_run(
         points["cost"] = 100.0
     if penalise and budget_per_hour is not None and hours > 0 and overspend > 0:
         points["overspend"] = -min(200.0, 200.0 * overspend / (budget_per_hour * hours))
-    total = sum(points.values())
+    total = plain_sum(points.values())
     if not won:
         total *= 0.5 * max(0.0, min(1.0, lasted))
     stars = 0

@@ -47,6 +47,7 @@ from scaletui.sim.config import (
     Vary,
 )
 from scaletui.sim.topology import Topology
+from scaletui.sim.summation import plain_sum
 
 
 @dataclass
@@ -72,7 +73,7 @@ class Scenario:
         topo.build(self.config.topology, self.config.home_region)
         built = set(topo.regions())
         out = []
-        total = sum(share for _, share in self.config.traffic.regions)
+        total = plain_sum(share for _, share in self.config.traffic.regions)
         for region, share in self.config.traffic.regions:
             if region not in built:
                 out.append(self.located.problem(
@@ -517,7 +518,7 @@ def _check_growth(spec: ScenarioSpec, loc: Located) -> list[Problem]:
         problems.append(loc.problem(("report_every",), f"report_every: {spec.report_every:g}s over "
                                     f"{format_duration(spec.duration)} gives {rows:,.0f} report rows; at most "
                                     f"{MAX_REPORT_ROWS:,} (report_every of {least}s or more here)"))
-    total = sum(e.count for e in spec.topology)
+    total = plain_sum(e.count for e in spec.topology)
     if total > MAX_COMPONENTS:
         problems.append(loc.problem(("topology",), f"the topology has {total} components; at most "
                                     f"{MAX_COMPONENTS} (the work of every tick grows with them)"))

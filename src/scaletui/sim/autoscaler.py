@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable, Generator
 
 from scaletui.sim.commands import AutoscaleRule
 from scaletui.sim.components import WebServer
+from scaletui.sim.summation import plain_sum
 
 if TYPE_CHECKING:
     from scaletui.sim.engine import Engine
@@ -59,7 +60,7 @@ class Autoscaler:
         up = [w for w in alive if w.serving(e.now)]
         if not up:
             return
-        util = sum(w.utilization for w in up) / len(up)
+        util = plain_sum(w.utilization for w in up) / len(up)
         desired = max(rule.min, math.ceil(len(up) * util / rule.target))
         desired = min(rule.max, desired)
         add = min(desired - len(alive), rule.max - len(webs))

@@ -13,6 +13,7 @@ import math
 from collections import defaultdict
 
 from scaletui.sim.config import ClientPolicy
+from scaletui.sim.summation import plain_sum
 
 TIMEOUT_PREFIX = "timeout"
 
@@ -119,7 +120,7 @@ class RetryBacklog:
     def take(self, tick: int) -> dict[tuple[str, str], dict[int, float]]:
         """The retries due in this tick (removed from the backlog)."""
         due = self._due.pop(tick, {})
-        self.waiting -= sum([sum(v.values()) for v in due.values()])
+        self.waiting -= plain_sum([plain_sum(v.values()) for v in due.values()])
         if self.waiting < 1e-9:
             self.waiting = max(0.0, self.waiting)
         return due

@@ -58,6 +58,7 @@ from scaletui.sim.snapshot import ComponentView, Snapshot, TickRow
 from scaletui.sim.sticky import StickySessions
 from scaletui.sim.topology import Topology
 from scaletui.sim.traffic import TrafficModel
+from scaletui.sim.summation import plain_sum
 
 # A step stops ahead of the URGENT changes due at its grid time, so that commands
 # applied between steps come before them, as if the player acted first.
@@ -235,11 +236,11 @@ class Engine:
         rng = self.rng
         demand = [(region, cls, rate, float(poisson(rng, rate * dt)))
                   for region, cls, rate in self.traffic.rates(t)]
-        cdn_gb_before = sum(c.gigabytes for c in self.topology.of_kind("cdn") if isinstance(c, Cdn))
+        cdn_gb_before = plain_sum(c.gigabytes for c in self.topology.of_kind("cdn") if isinstance(c, Cdn))
         self.plane.tick(t, dt, plan, demand)
         self.plane.replication(t, dt, plan)
         self._judge_breaker(t + dt)
-        cdn_gb = sum(c.gigabytes for c in self.topology.of_kind("cdn") if isinstance(c, Cdn)) - cdn_gb_before
+        cdn_gb = plain_sum(c.gigabytes for c in self.topology.of_kind("cdn") if isinstance(c, Cdn)) - cdn_gb_before
         for comp in self.topology:
             comp.alive_seconds += dt
         self._watch(t)
@@ -333,7 +334,7 @@ class Engine:
         return max((c.lag for c in reps), default=0.0)
 
     def queue_depth(self) -> float:
-        return sum(q.depth for q in self.topology.of_kind("queue") if isinstance(q, MessageQueue))
+        return plain_sum(q.depth for q in self.topology.of_kind("queue") if isinstance(q, MessageQueue))
 
     # --- changes ------------------------------------------------------------------------
     def log(self, kind: str, message: str, component: str | None = None, severity: str = "info") -> Event:

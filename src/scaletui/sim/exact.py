@@ -38,6 +38,7 @@ from scaletui.sim.poisson import poisson
 from scaletui.sim.routing import DcRoute, Option, RoutePlan, Tier
 from scaletui.sim.staleness import INVALIDATE, NONE
 from scaletui.sim.sticky import SESSION_LOST
+from scaletui.sim.summation import plain_sum
 
 
 DYNAMIC = ("read", "write", "async", FANOUT)
@@ -707,7 +708,7 @@ class ExactPlane:
 
     def jobs_held(self) -> int:
         """Jobs accepted and not done: waiting in a queue or being worked on."""
-        return sum(len(q) for q in self.jobs.values()) + sum(th.busy for th in self.threads.values())
+        return plain_sum(len(q) for q in self.jobs.values()) + plain_sum(th.busy for th in self.threads.values())
 
     def _drain_jobs(self) -> None:
         """Free worker threads take the oldest job of the queues that are up; the thread
@@ -716,7 +717,7 @@ class ExactPlane:
         workers = [w for w in self._workers() if w.serving(now)]
         while True:
             free = [(w.workers - self._threads(w).busy, w) for w in workers]
-            n_free = sum(n for n, _ in free)
+            n_free = plain_sum(n for n, _ in free)
             ready = [(jobs[0], q.seq, q) for q, jobs in self.jobs.items() if jobs and q.reachable()]
             if n_free <= 0 or not ready:
                 return

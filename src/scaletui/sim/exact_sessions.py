@@ -19,6 +19,7 @@ import random
 
 from scaletui.sim.components import Component, WebServer
 from scaletui.sim.routing import Option, capacity_weight
+from scaletui.sim.summation import plain_sum
 
 User = tuple[str, int]  # (region, number among the region's users)
 
@@ -107,7 +108,7 @@ class ExactSessions:
     def _pick(options: list[Option], rng: random.Random) -> Option | None:
         """A new session goes to a server that answers, in proportion to capacity."""
         live = [(o, capacity_weight(o.comp)) for o in options if o.comp.reachable()]
-        total = sum(w for _, w in live)
+        total = plain_sum(w for _, w in live)
         if total <= 0:
             return None  # nobody answers: the balancer's split, to fail there
         u = rng.random() * total

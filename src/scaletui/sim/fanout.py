@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 
+from scaletui.sim.summation import plain_sum
+
 FANOUT = "fanout"
 
 
@@ -104,6 +106,6 @@ def mean_of_max(positions: list[tuple[tuple[ShardOption, ...], int]]) -> float:
         for i, f in enumerate(_cdf_on_grid(opts, h, _STEPS)):
             prod[i] *= f ** m
     tail = [1.0 - x for x in prod]
-    odd = sum(tail[1:_STEPS:2])
-    even = sum(tail[2:_STEPS - 1:2])
+    odd = plain_sum(tail[1:_STEPS:2])
+    even = plain_sum(tail[2:_STEPS - 1:2])
     return h / 3.0 * (tail[0] + 4.0 * odd + 2.0 * even + tail[-1])

@@ -54,6 +54,7 @@ from scaletui.sim.snapshot import Hop, Trace
 from scaletui.sim.staleness import INVALIDATE, StaleReadModel
 from scaletui.sim.station_runs import Run, singletons, state_key, station_runs
 from scaletui.sim.sticky import SESSION_LOST
+from scaletui.sim.summation import plain_sum
 
 
 DYNAMIC = ("read", "write", "async", FANOUT)
@@ -421,7 +422,7 @@ class FlowPlane:
         for region, cls, rate, count in demand:
             back = due.pop((region, cls), None)
             if back:
-                extra = sum(back.values())
+                extra = plain_sum(back.values())
                 total = count + extra
                 mix = [count / total]
                 for k in range(1, max(back) + 1):
@@ -430,7 +431,7 @@ class FlowPlane:
                 rate, count = rate + extra / dt, total
             out.append((region, cls, rate, count))
         for (region, cls), back in due.items():  # retries of a class no one asks for now
-            extra = sum(back.values())
+            extra = plain_sum(back.values())
             self._mix[(region, cls)] = [0.0] + [back.get(k, 0.0) / extra for k in range(1, max(back) + 1)]
             out.append((region, cls, extra / dt, extra))
         return out
@@ -442,7 +443,7 @@ class FlowPlane:
         cdn = plan.cdn
         hit = 0.0
         if cdn is not None:
-            static_rate = sum([r for _, c, r, _ in demand if c == "static"])
+            static_rate = plain_sum([r for _, c, r, _ in demand if c == "static"])
             hit = e.cdn_hits.hit_rate(cdn.size_spec.items, static_rate, cdn.ttl, t - cdn.started_at)
             cdn.hit_rate = hit
         hot = e.traffic.hot_share
@@ -612,7 +613,7 @@ class FlowPlane:
         retries of those that failed, at last tick's failure share p: 1 + p + ... + p^n."""
         n = self.ctx.db_calls.retries
         p = self._db_fail.get(comp, 0.0)
-        return sum([p ** k for k in range(n + 1)])
+        return plain_sum([p ** k for k in range(n + 1)])
 
     def _breaker(self, flows: list[Flow]) -> list[Flow]:
         """An open breaker fails the web tier's database calls at once (half-open: all but
@@ -967,7 +968,7 @@ class FlowPlane:
         pt = (1.0 - ps) * late
         p = ps + pt
         n = calls.retries
-        attempts = sum([p ** k for k in range(n + 1)])
+        attempts = plain_sum([p ** k for k in range(n + 1)])
         answered = 1.0 - p ** (n + 1)
         self._db_fail_next[comp] = p
         per = count * w
@@ -992,7 +993,7 @@ class FlowPlane:
             return 0.0, 0.0
         ok_time = (capped - (limit or 0.0) * late) / (1.0 - late) if late < 1.0 else 0.0
         # Failed attempts before the one answered: sum k p^k (1 - p) over k <= n, given answered.
-        before = sum([k * p ** k * (1.0 - p) for k in range(n + 1)]) / answered
+        before = plain_sum([k * p ** k * (1.0 - p) for k in range(n + 1)]) / answered
         return w * answered, w * answered * (delay + ok_time + before * fail_time)
 
     def _through_fan(self, f: Flow, label: str, fan, states) -> Flow | None:
@@ -1064,7 +1065,7 @@ class FlowPlane:
                 a = answer[j]
                 if a < 1.0:
                     gone = alive * (1.0 - a)
-                    total = sum([w for _, _, w in why[j]])
+                    total = plain_sum([w for _, _, w in why[j]])
                     for comp, reason, w in why[j]:
                         key = (comp, reason)
                         failed[key] = failed.get(key, 0.0) + count * gone * (w / total if total > 0 else 1.0)
@@ -1242,12 +1243,12 @@ class FlowPlane:
                         nd = live[0]
                         curve = e.hits.miss_partition_shares(plan.sharding, nd.items * n,
                                                              total_rate * (1 - hot_share), nd.ttl, t - nd.started_at)
-                        dead_w = sum([data[i][0] for i, x in enumerate(ring.nodes) if not x.reachable()])
+                        dead_w = plain_sum([data[i][0] for i, x in enumerate(ring.nodes) if not x.reachable()])
                         live_miss = miss_tot - dead_w * (1 - f.hot)
                         plain = e.keys.partition_shares(plan.sharding)
                         shares = tuple((max(0.0, live_miss) * c + dead_w * (1 - f.hot) * q) / miss_tot
                                        for c, q in zip(curve, plain))
-                        norm = sum(shares)
+                        norm = plain_sum(shares)
                         shares = tuple(x / norm for x in shares) if norm > 0 else None
                 passing.append(Flow(f.region, f.cls, f.route, f.rate * miss_tot, count * miss_tot,
                                     f.mean + miss_mean / miss_tot,
@@ -1271,8 +1272,8 @@ class FlowPlane:
             self._missing = [1.0 - (1.0 - q) * math.exp(-new * p) for q, p in zip(old, keys.bucket_p)]
         if self._missing is None:
             return
-        share = sum([n * p * q for n, p, q in zip(keys.bucket_counts, keys.bucket_p, self._missing)])
-        reads = sum([f.count * (1 - f.hot) for f in flows if f.cls == "read"])
+        share = plain_sum([n * p * q for n, p, q in zip(keys.bucket_counts, keys.bucket_p, self._missing)])
+        reads = plain_sum([f.count * (1 - f.hot) for f in flows if f.cls == "read"])
         if reads * share > 0:
             m.read_lost_value(reads * share)
 
@@ -1433,8 +1434,8 @@ class FlowPlane:
         work_ms = self.ctx.config.traffic.async_work_ms
         live = [w for w in plan.workers if w.serving(t)]
         rates = {w: jobs_per_second(work_ms, w) for w in live}
-        capacity = sum(rates.values()) * dt
-        depth = sum([q.depth for q in queues if q.reachable()])
+        capacity = plain_sum(rates.values()) * dt
+        depth = plain_sum([q.depth for q in queues if q.reachable()])
         done = min(depth, capacity)
         if depth > 0 and done > 0:
             for q in queues:
@@ -1470,7 +1471,7 @@ class FlowPlane:
         e = self.ctx
         rng = self.rng
         flows = self.completed
-        total = sum([f.count for f in flows])
+        total = plain_sum([f.count for f in flows])
         if total > 0:
             n_total = e.config.latency_samples
             timeout = self.client.timeout
@@ -1600,7 +1601,7 @@ class FlowPlane:
             return
         rng = self.rng
         fails = self.failures
-        failed_total = sum([p.count for p in fails])
+        failed_total = plain_sum([p.count for p in fails])
         grand = served_total + failed_total
         if grand <= 0:
             return
@@ -1674,7 +1675,7 @@ def _disjoint(work: list[tuple[Flow, list[TierOption]]]) -> bool:
         for _, members, _, _ in opts:
             if members is not None:
                 seen[id(members)] = members
-    total = sum([len(m) for m in seen.values()])
+    total = plain_sum([len(m) for m in seen.values()])
     return len(set(chain.from_iterable(seen.values()))) == total
 
 

@@ -28,6 +28,7 @@ import math
 from functools import lru_cache
 
 from scaletui.sim.keyspace import HASHED_RANKS, KeySpace, Partitioning, parts_and_map
+from scaletui.sim.summation import plain_sum
 
 INFINITE = math.inf
 
@@ -244,7 +245,7 @@ class HitRateModel:
                 stay *= _ttl_factor(rate * p * ttl)
             total_miss += n * p * (1.0 - stay)
         tail = max(0.0, total_miss - head_miss)
-        total = sum(shares) + tail
+        total = plain_sum(shares) + tail
         if total <= 0:
             return keys.partition_shares(parts)
         spread = None if isinstance(parts, int) else parts.key_shares()

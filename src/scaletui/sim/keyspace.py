@@ -15,6 +15,8 @@ import random
 from functools import lru_cache
 from typing import Protocol
 
+from scaletui.sim.summation import plain_sum
+
 EXACT_RANKS = 100
 BUCKET_GROWTH = 1.05
 HASHED_RANKS = 2000
@@ -83,7 +85,7 @@ class KeySpace:
             counts.append(float(hi - lo + 1))
             masses.append(_power_integral(lo - 0.5, hi + 0.5, alpha))
             lo = hi + 1
-        total = sum(masses)
+        total = plain_sum(masses)
         self.bucket_counts = counts
         # Per-key probability within each bucket (bucket mass / keys in it).
         self.bucket_p = [m / total / n for m, n in zip(masses, counts)]

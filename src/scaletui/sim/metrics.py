@@ -23,6 +23,7 @@ from scaletui.sim.client import is_shed, is_timeout
 
 from scaletui.sim.histogram import LatencyHistogram, bin_of
 from scaletui.sim.snapshot import LatencySummary, SeriesRow, TickRow, Totals, Trace
+from scaletui.sim.summation import plain_sum
 
 RECENT_TICKS = 900
 RECENT_TRACES = 60
@@ -35,10 +36,10 @@ def round_parts(total: float, parts: list[float]) -> tuple[int, list[int]]:
     are rounded one by one, so the report shows the gap instead of hiding it.
     """
     whole = int(round(total))
-    if abs(total - sum(parts)) > 1e-6 * max(1.0, abs(total)):
+    if abs(total - plain_sum(parts)) > 1e-6 * max(1.0, abs(total)):
         return whole, [int(round(p)) for p in parts]
     floors = [math.floor(p) for p in parts]
-    short = whole - sum(floors)
+    short = whole - plain_sum(floors)
     by_remainder = sorted(range(len(parts)), key=lambda i: (floors[i] - parts[i], i))
     for i in by_remainder[:max(0, short)]:
         floors[i] += 1
@@ -49,7 +50,7 @@ def weighted_quantile(samples: list[tuple[float, float]], p: float) -> float:
     if not samples:
         return 0.0
     ordered = sorted(samples)
-    total = sum([w for _, w in ordered])
+    total = plain_sum([w for _, w in ordered])
     if total <= 0:
         return 0.0
     target = p * total

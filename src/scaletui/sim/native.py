@@ -10,9 +10,9 @@ the fingerprint no longer matches (a developer edited a file since the last inst
 when the stamp is missing, or when SCALETUI_PURE_PYTHON is set. Compiled modules call
 each other directly, so it is all of them or none.
 
-The compiled modules sum lists, never generators: mypyc turns `sum(generator)` into a
-plain loop of additions, while Python 3.12's `sum()` compensates the rounding of float
-sums; a list goes to `sum()` itself, compiled or not (tests/sim/test_native.py checks).
+The engine sums with `summation.plain_sum`, never `sum()`: mypyc turns `sum(generator)`
+into a loop of additions, while Python 3.12's `sum()` compensates the rounding of float
+sums (tests/sim/test_summation.py finds any `sum()` left).
 
 No imports from the rest of scaletui: the build hook loads this file on its own.
 """
@@ -51,6 +51,7 @@ COMPILED = (
     "sharding",
     "hold_search",
     "db_calls",
+    "summation",
     # The components, so that the modules above reach their figures as fields of native
     # classes, not through attribute dictionaries (which made a compiled tick over 1,000
     # components cost more than an interpreted one). All or none: a compiled class cannot

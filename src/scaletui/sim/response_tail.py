@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from scaletui.sim.mmck import StationState, response_tail
+from scaletui.sim.summation import plain_sum
 
 GRID = 64  # intervals over [0, T]
 
@@ -23,5 +24,5 @@ def timeout_figures(state: StationState, workers: int, mu: float, capacity: int,
     n = GRID if service <= 0 else max(GRID, min(4 * GRID, math.ceil(4 * limit / service)))
     h = limit / n
     tail = [response_tail(state, workers, mu, capacity, service, k * h) for k in range(n + 1)]
-    mean = h * (sum(tail) - 0.5 * (tail[0] + tail[n]))  # trapezoid: P(R > t) is smooth and falling
+    mean = h * (plain_sum(tail) - 0.5 * (tail[0] + tail[n]))  # trapezoid: P(R > t) is smooth and falling
     return min(1.0, max(0.0, tail[n])), min(limit, mean)

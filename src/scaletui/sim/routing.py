@@ -35,6 +35,7 @@ from scaletui.sim.config import Network
 from scaletui.sim.keyspace import HOT_KEY, KeySpace
 from scaletui.sim.sharding import Sharding
 from scaletui.sim.topology import Topology
+from scaletui.sim.summation import plain_sum
 
 
 @dataclass(slots=True)
@@ -174,7 +175,7 @@ class Router:
                     f" and there is no other {c.kind_spec.title.lower()}" if len(comps) == 1 else "")
             return Tier([], missing), valid
         caps = [capacity_weight(c) for c in chosen]
-        total = sum(caps)
+        total = plain_sum(caps)
         return Tier([Option(c, w / total, self._delay(src, c)) for c, w in zip(chosen, caps)]), valid
 
     def _build(self, now: float) -> RoutePlan:
@@ -394,7 +395,7 @@ class Router:
             replicas = [c for c in copies if (c.region == region) == local]
             if replicas:
                 caps = [capacity_weight(c) for c in replicas]
-                total = sum(caps)
+                total = plain_sum(caps)
                 return Tier([Option(c, w / total, self._delay(region, c)) for c, w in zip(replicas, caps)]), valid
             if primary_ok and primary is not None and (primary.region == region) == local:
                 return Tier([Option(primary, 1.0, self._delay(region, primary))]), valid

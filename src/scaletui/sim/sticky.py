@@ -17,6 +17,7 @@ import math
 from scaletui.sim.components import WebServer
 from scaletui.sim.routing import RoutePlan, capacity_weight
 from scaletui.sim.topology import Topology
+from scaletui.sim.summation import plain_sum
 
 SESSION_LOST = "session lost: the user was logged out when a web server went down"
 
@@ -90,11 +91,11 @@ class StickySessions:
                 continue
             # New users can only log in on a server that answers.
             cap = {web: capacity_weight(web) if web.reachable() else 0.0 for web in members}
-            total_cap = sum(cap.values()) or 1.0
+            total_cap = plain_sum(cap.values()) or 1.0
             want = users_at.get(region, 0.0)
             for web in members:
                 web.pinned_users *= keep
-            pinned = sum(w.pinned_users for w in members)
+            pinned = plain_sum(w.pinned_users for w in members)
             fresh = want - pinned
             if fresh > 0:
                 for web in members:  # new sessions go where there is capacity
@@ -103,7 +104,7 @@ class StickySessions:
                 scale = want / pinned
                 for web in members:
                     web.pinned_users *= scale
-            total = sum(w.pinned_users for w in members)
+            total = plain_sum(w.pinned_users for w in members)
             for o in tier.options:
                 if isinstance(o.comp, WebServer):
                     share = o.comp.pinned_users / total if total > 0 else 1.0 / len(members)

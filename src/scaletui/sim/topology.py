@@ -10,6 +10,7 @@ from scaletui.sim.config import ComponentSpec
 from scaletui.sim.components import CLASSES, Component, Database, Datacenter
 from scaletui.sim.migration import Migration
 from scaletui.sim.sharding import DEFAULT_VNODES, Sharding
+from scaletui.sim.summation import plain_sum
 
 DB_KINDS = ("database", "shard", "replica")
 PRIMARY_KINDS = ("database", "shard")
@@ -131,7 +132,7 @@ class Topology:
 
     def cost_per_hour(self) -> float:
         """What it costs an hour: every component, as built (booting ones too)."""
-        return sum(c.cost_per_hour for c in self._components.values())
+        return plain_sum(c.cost_per_hour for c in self._components.values())
 
     def ids(self) -> list[str]:
         return list(self._components)

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from scaletui.sim.config import REQUEST_CLASSES, Mix, ScenarioEvent, Traffic, TrafficChange
+from scaletui.sim.summation import plain_sum
 
 DAY = 86400.0
 
@@ -46,7 +47,7 @@ class TrafficModel:
         self.mix = spec.mix.normalized()
         self.hot_share = 0.0
         self._layers: list[_Layer] = []
-        total = sum([s for _, s in spec.regions]) or 1.0
+        total = plain_sum([s for _, s in spec.regions]) or 1.0
         self.region_shares = tuple((r, s / total) for r, s in spec.regions)
 
     def users(self, t: float) -> float:
@@ -118,7 +119,7 @@ class TrafficModel:
     def expected_requests(self, t0: float, t1: float, step: float = 1.0) -> float:
         """Requests offered between t0 and t1 under the current script (no events ahead)."""
         n = max(1, int(math.ceil((t1 - t0) / step)))
-        return sum([self.users(t0 + i * step) for i in range(n)]) * self.rps_per_user * step
+        return plain_sum([self.users(t0 + i * step) for i in range(n)]) * self.rps_per_user * step
 
 
 def forecast_requests(spec: Traffic, events: tuple[ScenarioEvent, ...], duration: float, step: float = 5.0) -> float:
