@@ -1,8 +1,8 @@
 """Build hook: compile the engine's hot modules with mypyc, where this machine can.
 
-The flow plane's modules (`scaletui.sim.native.COMPILED`) are plain, type-checked
-Python; mypyc turns them into C extensions that run a tick in about two thirds of the
-instructions, with the same arithmetic and random draws. When it cannot (no C
+The engine's hot modules (`scaletui.sim.native.COMPILED`: the flow plane and the
+components) are plain, type-checked Python; mypyc turns them into C extensions that run
+a tick in about half the instructions, with the same arithmetic and random draws. When it cannot (no C
 compiler, mypyc fails, or SCALETUI_PURE_PYTHON is set) the install goes on with the
 Python source alone and says so; the game is the same, only slower.
 
@@ -99,7 +99,7 @@ class EngineBuildHook(BuildHookInterface):
         except (OSError, subprocess.CalledProcessError, ImportError) as exc:
             self.app.display_warning(
                 f"scaletui: could not compile the engine with mypyc ({exc}); installing it as Python "
-                f"source (the same results, about 1.5x slower per tick). Set {native.PURE_ENV}=1 to skip this step."
+                f"source (the same results, at about half the speed). Set {native.PURE_ENV}=1 to skip this step."
             )
             return
         stamp = self._work / "scaletui" / "sim" / native.STAMP

@@ -1,4 +1,4 @@
-"""Which engine runs: the flow plane's modules compiled with mypyc, or their Python source.
+"""Which engine runs: its hot modules compiled with mypyc, or their Python source.
 
 The install compiles the modules in `COMPILED` with mypyc where it can (see
 `hatch_build.py`); the same source runs uncompiled where it cannot, with the same
